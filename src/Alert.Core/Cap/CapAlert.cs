@@ -1,0 +1,52 @@
+namespace Alert.Core.Cap;
+
+/// <summary>The parts of a CAP 1.2 alert the hub routes and shows; the original XML is kept alongside, untouched.</summary>
+public sealed record CapAlert(
+    string Identifier,
+    string Sender,
+    DateTimeOffset Sent,
+    string Status,
+    string MsgType,
+    string Scope,
+    IReadOnlyList<CapReference> References,
+    IReadOnlyList<CapInfo> Infos)
+{
+    public IEnumerable<CapGeocode> Geocodes => Infos.SelectMany(i => i.Areas).SelectMany(a => a.Geocodes);
+
+    /// <summary>The text a feed or a list shows: the first headline, else event and area.</summary>
+    public string Title
+    {
+        get
+        {
+            if (Infos.Count == 0) return Identifier;
+            var info = Infos[0];
+            if (!string.IsNullOrWhiteSpace(info.Headline)) return info.Headline;
+            var areas = string.Join("、", info.Areas.Select(a => a.AreaDesc));
+            return areas.Length == 0 ? info.Event : $"{info.Event} ({areas})";
+        }
+    }
+}
+
+/// <summary>One entry of <c>references</c>: "sender,identifier,sent".</summary>
+public sealed record CapReference(string Sender, string Identifier, string Sent);
+
+public sealed record CapInfo(
+    string Language,
+    string Event,
+    string Urgency,
+    string Severity,
+    string Certainty,
+    string? Headline,
+    string? Description,
+    string? Instruction,
+    IReadOnlyList<CapArea> Areas);
+
+public sealed record CapArea(string AreaDesc, IReadOnlyList<string> Polygons, IReadOnlyList<string> Circles, IReadOnlyList<CapGeocode> Geocodes);
+
+public sealed record CapGeocode(string ValueName, string Value, SourceLocation At)
+{
+    /// <summary>The geocode name of the Japanese local government code in this hub's CAP profile.</summary>
+    public const string LocalGovernmentCode = "JISX0402";
+
+    public bool IsLocalGovernmentCode => string.Equals(ValueName.Trim(), LocalGovernmentCode, StringComparison.OrdinalIgnoreCase);
+}

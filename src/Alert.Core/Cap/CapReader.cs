@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Xml;
+using System.Xml.Linq;
+using System.Xml.Schema;
+using Alert.Core.Codes;
+
+namespace Alert.Core.Cap;
+
+/// <summary>What reading a CAP document gave: the alert, or every problem found (never both).</summary>
+public sealed record CapReadResult(CapAlert? Alert, IReadOnlyList<Problem> Problems, bool WellFormed, string? Xml)
+{
+    public bool IsValid => Alert is not null;
+}
+
+/// <summary>
+/// Reads CAP 1.2 safely (no DTD, no external resources, bounded size), validates it against the official
+/// XSD and this hub's Japanese profile, and reports every problem with its path and line.
+/// </summary>
+public static partial class CapReader
+{
+    public const string Namespace = "urn:oasis:names:tc:emergency:cap:1.2";
+    public const int MaxDocumentChars = 1_000_000;
+    private static readonly XNamespace Cap = Namespace;
+
+    static CapReader() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance); // Shift_JIS documents
+
+    private static readonly XmlSchemaSet Schema = LoadSchema();
+
+    private static XmlSchemaSet LoadSchema()
+    {
+        using var stream = typeof(CapReader).Assembly.GetManifestResourceStream("Alert.Core.schemas.cap.CAP-v1.2.xsd")
+            ?? throw new InvalidOperationException("CAP 1.2 XSD is not embedded");
+        var set = new XmlSchemaSet { XmlResolver = null };
+        using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+        set.Add(XmlSchema.Read(reader, null)!);
+        set.Compile();
+        return set;
+    }
+
+    public static CapReadResult Read(string xml) => Read(new MemoryStream(Encoding.UTF8.GetBytes(xml)));
+
+    public static CapReadResult Read(Stream body)
+    {
+        var settings = new XmlReaderSettings
+        {
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            MaxCharactersInDocument = MaxDocumentChars,
+            MaxCharactersFromEntities = 0,
+            IgnoreComments = true,
+            IgnoreProcessingInstructions = true,
+        };
+
+        XDocument doc;
+        try
+        {
+            using var reader = XmlReader.Create(body, settings);
+            doc = XDocument.Load(reader, LoadOptions.SetLineInfo);
+        }
+        catch (XmlException ex)
+        {
+            return new CapReadResult(null, [NotWellFormed(ex)], WellFormed: false, null);
+        }
+
+        var problems = new List<Problem>();
+        var root = doc.Root!;
+        if (root.Name != Cap + "alert")
+        {
+            problems.Add(Problem.At("cap.root", Locate(root),
+                $"ルート要素が {root.Name.LocalName}（名前空間 {root.Name.NamespaceName}）です。CAP 1.2 の <alert xmlns=\"{Namespace}\"> を送ってください。",
+                $"Root element is {root.Name.LocalName} in namespace '{root.Name.NamespaceName}'; send a CAP 1.2 <alert xmlns=\"{Namespace}\">."));
+            return new CapReadResult(null, problems, WellFormed: true, null);
+        }
+
+        doc.Validate(Schema, (sender, e) => problems.Add(SchemaProblem(sender as XObject, e)), addSchemaInfo: false);
+        var alert = ReadAlert(root, problems);
+        return problems.Count == 0
+            ? new CapReadResult(alert, [], true, doc.ToString(SaveOptions.DisableFormatting))
+            : new CapReadResult(null, problems, true, null);
+    }
+
+    private static Problem NotWellFormed(XmlException ex)
+    {
+        var at = new SourceLocation("/", ex.LineNumber, ex.LinePosition);
+        // The reader stops at the DOCTYPE itself when DTDs are prohibited; say so plainly rather than echo the parser.
+        return ex.Message.Contains("DTD", StringComparison.Ordinal)
+            ? Problem.At("xml.dtd", at,
+                "DTD（<!DOCTYPE>）を含む XML は受け付けません。DOCTYPE 宣言を削除してください。",
+                "XML with a DTD (<!DOCTYPE>) is not accepted; remove the DOCTYPE declaration.")
+            : Problem.At("xml.malformed", at,
+                $"XML として読めません（{ex.LineNumber} 行 {ex.LinePosition} 桁）: {ex.Message}",
+                $"Not well-formed XML at line {ex.LineNumber}, column {ex.LinePosition}: {ex.Message}");
+    }
+
+    // .NET reports schema errors in English only; the common cases are recognised to give the desk Japanese that says what to fix.
+    private static Problem SchemaProblem(XObject? node, ValidationEventArgs e)
+    {
+        var at = node is null ? null : Locate(node);
+        var message = e.Message;
+        var expected = ExpectedRegex().Match(message) is { Success: true } m ? Names(m.Groups[1].Value) : null;
+        var element = node is XElement el ? el.Name.LocalName : (node as XAttribute)?.Name.LocalName ?? "?";
+
+        if (message.Contains("has invalid child element", StringComparison.Ordinal))
+        {
+            var child = InvalidChildRegex().Match(message) is { Success: true } c ? c.Groups[1].Value : "?";
+            return Problem.At("cap.schema.unexpected-element", at,
+                expected is null
+                    ? $"要素 <{child}> はここには置けません（CAP 1.2 にない要素か、順序が違います）。"
+                    : $"要素 <{child}> はここには置けません。必須要素が欠けているか順序が違います。ここに来るべき要素: {expected}",
+                expected is null
+                    ? $"Element <{child}> is not allowed here (not in CAP 1.2, or out of order)."
+                    : $"Element <{child}> is not allowed here: a required element is missing or the order is wrong. Expected here: {expected}.");
+        }
+
+        if (message.Contains("has incomplete content", StringComparison.Ordinal))
+        {
+            return Problem.At("cap.schema.missing-element", at,
+                $"<{element}> に必須の要素がありません。不足している要素: {expected ?? "?"}",
+                $"<{element}> is missing a required element. Expected: {expected ?? "?"}.");
+        }
+
+        if (message.Contains("Enumeration constraint failed", StringComparison.Ordinal)
+            || message.Contains("Pattern constraint failed", StringComparison.Ordinal)
+            || message.Contains("invalid according to its datatype", StringComparison.Ordinal))
+        {
+            var value = node is XElement v ? v.Value : (node as XAttribute)?.Value;
+            return Problem.At("cap.schema.invalid-value", at,
+                $"<{element}> の値「{value}」は CAP 1.2 で許されていません（列挙値・日時形式などを確認してください）。",
+                $"Value '{value}' of <{element}> is not allowed by CAP 1.2 (check the allowed values or the date-time format). {message}");
+        }
+
+        return Problem.At("cap.schema", at, $"CAP 1.2 スキーマに適合しません: {message}", $"Not valid CAP 1.2: {message}");
+    }
+
+    private static string Names(string list) =>
+        string.Join(", ", list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct());
+
+    // "List of possible elements expected: 'source, scope' in namespace 'urn:…'."
+    [GeneratedRegex(@"List of possible elements expected: '([^']*)'")]
+    private static partial Regex ExpectedRegex();
+
+    [GeneratedRegex(@"invalid child element '([^']+)'")]
+    private static partial Regex InvalidChildRegex();
+
+    // The profile: what this hub needs beyond the XSD to route a notice. Runs on invalid documents too, so every problem is reported at once.
+    private static CapAlert? ReadAlert(XElement root, List<Problem> problems)
+    {
+        string Text(XElement parent, string name) => parent.Element(Cap + name)?.Value.Trim() ?? "";
+
+        var status = Text(root, "status");
+        var msgType = Text(root, "msgType");
+        var scope = Text(root, "scope");
+        if (status is "System" or "Draft")
+            problems.Add(Problem.At("cap.status.unsupported", Locate(root.Element(Cap + "status")!),
+                $"status「{status}」は配信できません。Actual（本番）、Exercise（訓練）、Test（試験）のいずれかにしてください。",
+                $"status '{status}' cannot be distributed; use Actual, Exercise or Test."));
+        if (msgType is "Ack" or "Error")
+            problems.Add(Problem.At("cap.msgtype.unsupported", Locate(root.Element(Cap + "msgType")!),
+                $"msgType「{msgType}」は受け付けません。Alert（発表）、Update（更新）、Cancel（取消）を使ってください。",
+                $"msgType '{msgType}' is not accepted; use Alert, Update or Cancel."));
+        if (scope is "Restricted" or "Private")
+            problems.Add(Problem.At("cap.scope.unsupported", Locate(root.Element(Cap + "scope")!),
+                $"scope「{scope}」は扱いません。住民向けの情報は Public にしてください。",
+                $"scope '{scope}' is not handled; notices for residents use Public."));
+
+        var references = ReadReferences(root.Element(Cap + "references"), problems);
+        if (msgType is "Update" or "Cancel" && references.Count == 0 && root.Element(Cap + "msgType") is { } mt)
+            problems.Add(Problem.At("cap.references.missing", Locate(mt),
+                $"msgType が {msgType} のときは、更新・取消する元の情報を <references> で示してください（sender,identifier,sent）。",
+                $"A msgType of {msgType} needs <references> naming the message it replaces (sender,identifier,sent)."));
+
+        var infos = root.Elements(Cap + "info").Select(info => new CapInfo(
+            Language: Text(info, "language") is { Length: > 0 } lang ? lang : "en-US",
+            Event: Text(info, "event"),
+            Urgency: Text(info, "urgency"),
+            Severity: Text(info, "severity"),
+            Certainty: Text(info, "certainty"),
+            Headline: info.Element(Cap + "headline")?.Value.Trim(),
+            Description: info.Element(Cap + "description")?.Value.Trim(),
+            Instruction: info.Element(Cap + "instruction")?.Value.Trim(),
+            Areas: info.Elements(Cap + "area").Select(area => new CapArea(
+                Text(area, "areaDesc"),
+                area.Elements(Cap + "polygon").Select(p => p.Value.Trim()).ToList(),
+                area.Elements(Cap + "circle").Select(c => c.Value.Trim()).ToList(),
+                area.Elements(Cap + "geocode").Select(g => new CapGeocode(
+                    Text(g, "valueName"), Text(g, "value"), Locate(g.Element(Cap + "value") ?? g))).ToList())).ToList())).ToList();
+
+        var codes = infos.SelectMany(i => i.Areas).SelectMany(a => a.Geocodes).Where(g => g.IsLocalGovernmentCode).ToList();
+        foreach (var geocode in codes)
+        {
+            if (!LocalGovernmentCode.TryParse(geocode.Value, out _, out var error))
+                problems.Add(Problem.At(error.Code, geocode.At, error.Ja, error.En));
+        }
+
+        if (msgType != "Cancel" && root.Elements(Cap + "info").Any() && codes.Count == 0)
+            problems.Add(Problem.At("cap.area.no-code", Locate(root.Element(Cap + "info")!),
+                "対象地域の地方公共団体コードがありません。<area> に <geocode><valueName>JISX0402</valueName><value>431001</value></geocode> の形で指定してください。",
+                "No local government code for the area: add <geocode><valueName>JISX0402</valueName><value>431001</value></geocode> to an <area>."));
+        if (msgType != "Cancel" && !root.Elements(Cap + "info").Any())
+            problems.Add(Problem.At("cap.info.missing", Locate(root),
+                "<info> がありません。発表・更新には少なくとも1つの <info>（言語ごと）が必要です。",
+                "No <info>: an Alert or Update needs at least one <info> (one per language)."));
+
+        if (problems.Count > 0) return null;
+        var sent = DateTimeOffset.Parse(Text(root, "sent"), CultureInfo.InvariantCulture);
+        return new CapAlert(Text(root, "identifier"), Text(root, "sender"), sent, status, msgType, scope, references, infos);
+    }
+
+    private static List<CapReference> ReadReferences(XElement? element, List<Problem> problems)
+    {
+        var references = new List<CapReference>();
+        if (element is null) return references;
+        foreach (var token in element.Value.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = token.Split(',');
+            if (parts.Length == 3 && parts.All(p => p.Length > 0))
+                references.Add(new CapReference(parts[0], parts[1], parts[2]));
+            else
+                problems.Add(Problem.At("cap.references.format", Locate(element),
+                    $"<references> の「{token}」は sender,identifier,sent の形ではありません（複数ある場合は空白で区切ります）。",
+                    $"'{token}' in <references> is not sender,identifier,sent (separate several with spaces)."));
+        }
+        return references;
+    }
+
+    /// <summary>/alert/info[2]/area/geocode[1]/value: an index only where an element has same-named siblings.</summary>
+    private static SourceLocation Locate(XObject node)
+    {
+        var element = node as XElement ?? node.Parent;
+        var steps = new Stack<string>();
+        if (node is XAttribute attribute) steps.Push("@" + attribute.Name.LocalName);
+        for (var e = element; e is not null; e = e.Parent)
+        {
+            var same = e.Parent?.Elements(e.Name).ToList();
+            steps.Push(same is { Count: > 1 } ? $"{e.Name.LocalName}[{same.IndexOf(e) + 1}]" : e.Name.LocalName);
+        }
+        var info = (IXmlLineInfo)node;
+        return new SourceLocation("/" + string.Join('/', steps), info.HasLineInfo() ? info.LineNumber : null,
+            info.HasLineInfo() ? info.LinePosition : null);
+    }
+}

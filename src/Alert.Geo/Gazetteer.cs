@@ -1,0 +1,112 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Alert.Core.Codes;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Utilities;
+using NetTopologySuite.Operation.Union;
+
+namespace Alert.Geo;
+
+/// <summary>A municipality or a designated city's ward: the smallest unit the boundary data has a polygon for.</summary>
+public sealed record Municipality(string Code, string Prefecture, string? County, string Name, Geometry Geometry)
+{
+    public string FullName => County is { } c && c.EndsWith('市') ? $"{Prefecture}{c}{Name}" : $"{Prefecture}{Name}";
+}
+
+/// <summary>
+/// What a code covers: its own name, the municipalities and wards inside it (a designated city is the union of
+/// its wards; a prefecture of its municipalities) and the union of their boundaries, computed once when first asked.
+/// </summary>
+public sealed class Area(string code, string name, IReadOnlyList<Municipality> parts)
+{
+    private readonly Lazy<Geometry> _geometry = new(() => parts.Count == 1
+        ? parts[0].Geometry
+        : UnaryUnionOp.Union(parts.Select(p => p.Geometry).ToList()));
+
+    public string Code { get; } = code;
+    public string Name { get; } = name;
+    public IReadOnlyList<Municipality> Parts { get; } = parts;
+    public IEnumerable<string> PartCodes => Parts.Select(p => p.Code);
+    public Geometry Geometry => _geometry.Value;
+}
+
+/// <summary>
+/// Every prefecture, municipality and ward of Japan with its boundary, from the bundled N03 data.
+/// Lookups are by code; names and shapes arrive with the geocoding work.
+/// </summary>
+public sealed class Gazetteer
+{
+    private readonly Dictionary<string, Area> _areas;
+
+    private Gazetteer(Dictionary<string, Area> areas) => _areas = areas;
+
+    public int MunicipalityCount { get; private init; }
+
+    public static Gazetteer LoadBundled()
+    {
+        using var stream = typeof(Gazetteer).Assembly.GetManifestResourceStream("Alert.Geo.municipalities.geojson.gz")
+            ?? throw new InvalidOperationException("bundled municipal boundaries are missing");
+        return Load(new GZipStream(stream, CompressionMode.Decompress));
+    }
+
+    public static Gazetteer Load(Stream geoJson)
+    {
+        var factory = new GeometryFactory(new PrecisionModel(), 4326);
+        using var json = JsonDocument.Parse(geoJson);
+        var pieces = new List<(string Code, string Prefecture, string? County, string Name, Geometry Geometry)>();
+        foreach (var feature in json.RootElement.GetProperty("features").EnumerateArray())
+        {
+            var properties = feature.GetProperty("properties");
+            // N03_007 is null for areas whose ownership is undetermined (e.g. some lakes); they belong to no one to alert.
+            if (properties.GetProperty("N03_007").GetString() is not { Length: 5 } code) continue;
+            pieces.Add((code, properties.GetProperty("N03_001").GetString()!, properties.GetProperty("N03_003").GetString(),
+                properties.GetProperty("N03_004").GetString()!, ReadGeometry(factory, feature.GetProperty("geometry"))));
+        }
+
+        // A municipality can come as several features (islands); simplification can leave slivers: fix, then union.
+        var municipalities = pieces.GroupBy(p => p.Code).Select(g =>
+        {
+            var first = g.First();
+            var geometry = g.Count() == 1 ? GeometryFixer.Fix(first.Geometry) : UnaryUnionOp.Union(g.Select(p => GeometryFixer.Fix(p.Geometry)).ToList());
+            return new Municipality(g.Key, first.Prefecture, first.County, first.Name, geometry);
+        }).ToList();
+
+        var areas = municipalities.ToDictionary(m => m.Code, m => new Area(m.Code, m.FullName, [m]));
+
+        // Designated cities have no polygon of their own: a ward's N03_003 names its city; the city's code is the
+        // lowest ward code rounded down to ten (熊本市 43100 ← 43101–43105, 川崎市 14130 ← 14131–14137).
+        foreach (var city in municipalities.Where(m => m.County is { } c && c.EndsWith('市') && m.Name.EndsWith('区'))
+                     .GroupBy(m => (m.Prefecture, m.County)))
+        {
+            var wards = city.OrderBy(w => w.Code, StringComparer.Ordinal).ToList();
+            var cityCode = wards[0].Code[..4] + "0";
+            areas.TryAdd(cityCode, new Area(cityCode, city.Key.Prefecture + city.Key.County, wards));
+        }
+
+        foreach (var prefecture in municipalities.GroupBy(m => m.Code[..2]))
+            areas.Add(prefecture.Key, new Area(prefecture.Key, prefecture.First().Prefecture, prefecture.OrderBy(m => m.Code, StringComparer.Ordinal).ToList()));
+
+        return new Gazetteer(areas) { MunicipalityCount = municipalities.Count };
+    }
+
+    /// <summary>The area a code covers, or null when the bundled data does not know the code.</summary>
+    public Area? Find(LocalGovernmentCode code) => _areas.GetValueOrDefault(code.Value);
+
+    private static Geometry ReadGeometry(GeometryFactory factory, JsonElement geometry)
+    {
+        var coordinates = geometry.GetProperty("coordinates");
+        return geometry.GetProperty("type").GetString() switch
+        {
+            "Polygon" => ReadPolygon(factory, coordinates),
+            "MultiPolygon" => factory.CreateMultiPolygon(coordinates.EnumerateArray().Select(p => ReadPolygon(factory, p)).ToArray()),
+            var other => throw new InvalidDataException($"unexpected geometry type {other} in municipal boundaries"),
+        };
+    }
+
+    private static Polygon ReadPolygon(GeometryFactory factory, JsonElement rings)
+    {
+        var linear = rings.EnumerateArray().Select(ring => factory.CreateLinearRing(ring.EnumerateArray()
+            .Select(p => new Coordinate(p[0].GetDouble(), p[1].GetDouble())).ToArray())).ToArray();
+        return factory.CreatePolygon(linear[0], linear[1..]);
+    }
+}

@@ -1,0 +1,129 @@
+using Alert.Core.Cap;
+
+namespace Alert.Core.Tests;
+
+public class CapReaderTests
+{
+    private static readonly string Valid = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", "evacuation-order.xml"));
+
+    [Fact]
+    public void Reads_a_valid_evacuation_order()
+    {
+        var result = CapReader.Read(Valid);
+
+        result.Problems.ShouldBeEmpty();
+        var alert = result.Alert.ShouldNotBeNull();
+        alert.Identifier.ShouldBe("431001-20260701-0001");
+        alert.MsgType.ShouldBe("Alert");
+        alert.Sent.ShouldBe(new DateTimeOffset(2026, 7, 1, 3, 0, 0, TimeSpan.FromHours(9)));
+        alert.Infos.ShouldHaveSingleItem().Event.ShouldBe("避難指示");
+        alert.Geocodes.ShouldHaveSingleItem().Value.ShouldBe("431001");
+        alert.Title.ShouldBe("【警戒レベル4】熊本市 避難指示（洪水）");
+    }
+
+    [Fact]
+    public void Missing_scope_is_reported_with_its_line_and_what_was_expected()
+    {
+        var result = CapReader.Read(Valid.Replace("  <scope>Public</scope>\n", ""));
+
+        result.WellFormed.ShouldBeTrue();
+        var problem = result.Problems.ShouldHaveSingleItem();
+        problem.Code.ShouldBe("cap.schema.unexpected-element");
+        problem.Path.ShouldBe("/alert/info");
+        problem.Line.ShouldBe(8);
+        problem.En.ShouldContain("Expected here: source, scope");
+        problem.Ja.ShouldContain("scope");
+    }
+
+    [Fact]
+    public void Wrong_element_order_is_reported()
+    {
+        var swapped = Valid.Replace(
+            "  <sender>bousai@city.kumamoto.example</sender>\n  <sent>2026-07-01T03:00:00+09:00</sent>",
+            "  <sent>2026-07-01T03:00:00+09:00</sent>\n  <sender>bousai@city.kumamoto.example</sender>");
+
+        var problem = CapReader.Read(swapped).Problems.ShouldHaveSingleItem();
+
+        problem.Code.ShouldBe("cap.schema.unexpected-element");
+        problem.Path.ShouldBe("/alert/sent");
+        problem.Line.ShouldBe(4);
+        problem.En.ShouldContain("sender");
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once()
+    {
+        var bad = Valid.Replace("<status>Actual</status>", "<status>Real</status>").Replace("431001", "431002");
+
+        var problems = CapReader.Read(bad).Problems;
+
+        problems.Select(p => p.Code).ShouldBe(["cap.schema.invalid-value", "code.check-digit"], ignoreOrder: true);
+        problems.Single(p => p.Code == "code.check-digit").Path.ShouldBe("/alert/info/area/geocode/value");
+        problems.Single(p => p.Code == "code.check-digit").Line.ShouldBe(23);
+    }
+
+    [Fact]
+    public void A_document_with_a_DTD_is_refused_before_anything_is_read()
+    {
+        var withDtd = Valid.Replace("<alert ", "<!DOCTYPE alert [<!ENTITY x \"boom\">]>\n<alert ");
+
+        var result = CapReader.Read(withDtd);
+
+        result.WellFormed.ShouldBeFalse();
+        result.Problems.ShouldHaveSingleItem().Code.ShouldBe("xml.dtd");
+    }
+
+    [Fact]
+    public void Malformed_xml_gives_its_line()
+    {
+        var result = CapReader.Read(Valid.Replace("</event>", "</evnt>"));
+
+        result.WellFormed.ShouldBeFalse();
+        var problem = result.Problems.ShouldHaveSingleItem();
+        problem.Code.ShouldBe("xml.malformed");
+        problem.Line.ShouldBe(12);
+    }
+
+    [Fact]
+    public void Another_namespace_is_not_cap()
+    {
+        var result = CapReader.Read(Valid.Replace("cap:1.2", "cap:1.1"));
+
+        result.Problems.ShouldHaveSingleItem().Code.ShouldBe("cap.root");
+    }
+
+    [Fact]
+    public void An_area_without_a_local_government_code_cannot_be_routed()
+    {
+        var noCode = Valid.Replace("<valueName>JISX0402</valueName>", "<valueName>SAME</valueName>");
+
+        CapReader.Read(noCode).Problems.ShouldHaveSingleItem().Code.ShouldBe("cap.area.no-code");
+    }
+
+    [Fact]
+    public void Update_without_references_is_refused()
+    {
+        var update = Valid.Replace("<msgType>Alert</msgType>", "<msgType>Update</msgType>");
+
+        CapReader.Read(update).Problems.ShouldHaveSingleItem().Code.ShouldBe("cap.references.missing");
+    }
+
+    [Fact]
+    public void References_are_parsed()
+    {
+        var update = Valid.Replace("<msgType>Alert</msgType>", "<msgType>Update</msgType>")
+            .Replace("<scope>Public</scope>", "<scope>Public</scope>\n  <references>a@b,id-1,2026-07-01T03:00:00+09:00</references>");
+
+        var reference = CapReader.Read(update).Alert.ShouldNotBeNull().References.ShouldHaveSingleItem();
+
+        reference.ShouldBe(new CapReference("a@b", "id-1", "2026-07-01T03:00:00+09:00"));
+    }
+
+    [Fact]
+    public void Oversized_documents_are_refused()
+    {
+        var huge = Valid.Replace("<description>", "<description>" + new string('x', CapReader.MaxDocumentChars));
+
+        CapReader.Read(huge).Problems.ShouldHaveSingleItem().Code.ShouldBe("xml.malformed");
+    }
+}
