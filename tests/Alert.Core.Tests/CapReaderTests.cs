@@ -4,7 +4,7 @@ namespace Alert.Core.Tests;
 
 public class CapReaderTests
 {
-    private static readonly string Valid = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", "evacuation-order.xml"));
+    private static readonly string Valid = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "examples", "evacuation-order.xml"));
 
     [Fact]
     public void Reads_a_valid_evacuation_order()
@@ -70,7 +70,9 @@ public class CapReaderTests
         var result = CapReader.Read(withDtd);
 
         result.WellFormed.ShouldBeFalse();
-        result.Problems.ShouldHaveSingleItem().Code.ShouldBe("xml.dtd");
+        var problem = result.Problems.ShouldHaveSingleItem();
+        problem.Code.ShouldBe("xml.dtd");
+        problem.Line.ShouldBe(2);
     }
 
     [Fact]
@@ -125,5 +127,26 @@ public class CapReaderTests
         var huge = Valid.Replace("<description>", "<description>" + new string('x', CapReader.MaxDocumentChars));
 
         CapReader.Read(huge).Problems.ShouldHaveSingleItem().Code.ShouldBe("xml.malformed");
+    }
+}
+
+public class CapWriterTests
+{
+    [Fact]
+    public void What_is_written_reads_back_the_same()
+    {
+        var sent = new DateTimeOffset(2026, 7, 1, 3, 0, 0, TimeSpan.FromHours(9));
+        var original = CapWriter.EvacuationOrder("id-2", "431001", "熊本市", sent, "Update", new CapReference("a@b", "id-1", "2026-07-01T02:00:00+09:00"));
+
+        var read = CapReader.Read(CapWriter.Write(original));
+
+        read.Problems.ShouldBeEmpty();
+        var alert = read.Alert.ShouldNotBeNull();
+        alert.Identifier.ShouldBe("id-2");
+        alert.Sent.ShouldBe(sent);
+        alert.References.ShouldBe(original.References);
+        alert.Infos[0].Categories.ShouldBe(["Safety"]);
+        alert.Infos[0].Headline.ShouldBe(original.Infos[0].Headline);
+        alert.Geocodes.Single().Value.ShouldBe("431001");
     }
 }

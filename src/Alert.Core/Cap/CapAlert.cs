@@ -32,6 +32,7 @@ public sealed record CapReference(string Sender, string Identifier, string Sent)
 
 public sealed record CapInfo(
     string Language,
+    IReadOnlyList<string> Categories,
     string Event,
     string Urgency,
     string Severity,

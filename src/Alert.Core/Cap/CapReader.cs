@@ -54,14 +54,16 @@ public static partial class CapReader
         };
 
         XDocument doc;
+        using var reader = XmlReader.Create(body, settings);
         try
         {
-            using var reader = XmlReader.Create(body, settings);
             doc = XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
         catch (XmlException ex)
         {
-            return new CapReadResult(null, [NotWellFormed(ex)], WellFormed: false, null);
+            // The refusal of a DTD carries no position: find the DOCTYPE in the text so the desk is told where it is.
+            var at = ex.LineNumber > 0 ? new SourceLocation("/", ex.LineNumber, ex.LinePosition) : Find(body, "<!DOCTYPE");
+            return new CapReadResult(null, [NotWellFormed(ex, at)], WellFormed: false, null);
         }
 
         var problems = new List<Problem>();
@@ -81,17 +83,31 @@ public static partial class CapReader
             : new CapReadResult(null, problems, true, null);
     }
 
-    private static Problem NotWellFormed(XmlException ex)
+    private static SourceLocation Find(Stream body, string marker)
     {
-        var at = new SourceLocation("/", ex.LineNumber, ex.LinePosition);
+        if (!body.CanSeek) return new SourceLocation("/", null, null);
+        body.Position = 0;
+        using var text = new StreamReader(body, leaveOpen: true);
+        var number = 0;
+        while (text.ReadLine() is { } line)
+        {
+            number++;
+            var column = line.IndexOf(marker, StringComparison.Ordinal);
+            if (column >= 0) return new SourceLocation("/", number, column + 1);
+        }
+        return new SourceLocation("/", null, null);
+    }
+
+    private static Problem NotWellFormed(XmlException ex, SourceLocation at)
+    {
         // The reader stops at the DOCTYPE itself when DTDs are prohibited; say so plainly rather than echo the parser.
         return ex.Message.Contains("DTD", StringComparison.Ordinal)
             ? Problem.At("xml.dtd", at,
                 "DTD（<!DOCTYPE>）を含む XML は受け付けません。DOCTYPE 宣言を削除してください。",
                 "XML with a DTD (<!DOCTYPE>) is not accepted; remove the DOCTYPE declaration.")
             : Problem.At("xml.malformed", at,
-                $"XML として読めません（{ex.LineNumber} 行 {ex.LinePosition} 桁）: {ex.Message}",
-                $"Not well-formed XML at line {ex.LineNumber}, column {ex.LinePosition}: {ex.Message}");
+                $"XML として読めません（{at.Line} 行 {at.Column} 桁）: {ex.Message}",
+                $"Not well-formed XML at line {at.Line}, column {at.Column}: {ex.Message}");
     }
 
     // .NET reports schema errors in English only; the common cases are recognised to give the desk Japanese that says what to fix.
@@ -173,6 +189,7 @@ public static partial class CapReader
 
         var infos = root.Elements(Cap + "info").Select(info => new CapInfo(
             Language: Text(info, "language") is { Length: > 0 } lang ? lang : "en-US",
+            Categories: info.Elements(Cap + "category").Select(c => c.Value.Trim()).ToList(),
             Event: Text(info, "event"),
             Urgency: Text(info, "urgency"),
             Severity: Text(info, "severity"),
