@@ -1,1 +1,52 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run(); public partial class Program;
+using Alert.Geo;
+using Alert.Hub;
+using Alert.Hub.Auth;
+using Alert.Hub.Delivery;
+using Alert.Hub.Feeds;
+using Alert.Hub.Health;
+using Alert.Hub.Intake;
+using Alert.Hub.Messaging;
+using Alert.Hub.Samples;
+using Alert.Hub.Setup;
+using Alert.Hub.Storage;
+using Alert.Hub.Subscribers;
+using Microsoft.AspNetCore.Authentication;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section)
+    .Validate(o => o.MaxNoticeBytes > 0, "Alert:MaxNoticeBytes must be positive").ValidateOnStart();
+var options = builder.Configuration.GetSection(HubOptions.Section).Get<HubOptions>() ?? new HubOptions();
+
+builder.Services.AddSingleton(Gazetteer.LoadBundled());
+builder.Services.AddSingleton<Db>().AddSingleton<ApiKeys>().AddSingleton<Outbox>()
+    .AddSingleton<NoticeStore>().AddSingleton<SubscriberStore>();
+// Hosted services start in this order: schema first, then keys and samples, then the bus and the relay.
+builder.Services.AddHostedService<Migrator>().AddHostedService<Seed>();
+builder.Services.AddHubBus(options, builder.Configuration);
+builder.Services.AddHostedService<OutboxRelay>();
+builder.Services.AddHttpClient(WebhookConsumer.HttpClientName, c => c.Timeout = options.WebhookTimeout);
+
+builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy(Roles.Issuer, p => p.RequireRole(Roles.Issuer))
+    .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin));
+builder.Services.AddProblemDetails().AddExceptionHandler<StoreUnavailable>();
+builder.Services.AddHubHealth();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapNotices();
+app.MapSubscribers();
+app.MapFeeds();
+app.MapHubHealth();
+if (options.Samples) app.MapSampleReceiver();
+
+app.Run();
+
+public partial class Program;

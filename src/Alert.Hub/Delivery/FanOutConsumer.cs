@@ -1,0 +1,57 @@
+using Alert.Core.Codes;
+using Alert.Geo;
+using Alert.Hub.Messaging;
+using Alert.Hub.Storage;
+using Dapper;
+using MassTransit;
+
+namespace Alert.Hub.Delivery;
+
+/// <summary>
+/// Turns one accepted revision into one delivery per subscriber: those whose area filter overlaps the revision,
+/// and those that received an earlier revision of the same document (so a narrowed order or a cancel reaches
+/// everyone who was told before). Idempotent: a redelivered message adds no second delivery.
+/// </summary>
+public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<NoticeAccepted>
+{
+    public async Task Consume(ConsumeContext<NoticeAccepted> context)
+    {
+        var notice = context.Message;
+        await using var connection = await db.OpenAsync(context.CancellationToken);
+        var subscribers = await connection.QueryAsync<(string Id, string AreaCodes, string Statuses)>(
+            "SELECT id, area_codes, statuses FROM subscribers");
+        var earlier = (await connection.QueryAsync<string>(
+            "SELECT DISTINCT subscriber_id FROM deliveries WHERE document_id = @DocumentId AND revision < @Revision", notice)).ToHashSet();
+        var parts = notice.PartCodes.ToHashSet();
+
+        var targets = subscribers
+            .Where(s => s.Statuses.Split(' ').Contains(notice.Status))
+            .Where(s => earlier.Contains(s.Id) || Covers(s.AreaCodes, parts))
+            .Select(s => new DeliverNotice(notice.DocumentId, notice.Revision, s.Id))
+            .ToList();
+
+        var now = DateTimeOffset.UtcNow;
+        await connection.ExecuteAsync("""
+            INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, updated_at)
+            VALUES (@DocumentId, @Revision, @SubscriberId, 'pending', 0, @now)
+            ON CONFLICT DO NOTHING
+            """, targets.Select(t => new { t.DocumentId, t.Revision, t.SubscriberId, now }));
+        await context.PublishBatch(targets, context.CancellationToken);
+    }
+
+    private bool Covers(string filterCodes, HashSet<string> parts) =>
+        filterCodes.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(c => gazetteer.Find(LocalGovernmentCode.Parse(c)))
+            .Any(area => area is not null && area.PartCodes.Any(parts.Contains));
+}
+
+public sealed class FanOutConsumerDefinition : ConsumerDefinition<FanOutConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<FanOutConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        // Only a database hiccup can fail a fan-out; retry it briefly, then the message waits in _error.
+        endpointConfigurator.UseMessageRetry(r => r.Intervals(100, 500, 1000, 2000, 5000));
+        endpointConfigurator.ConcurrentMessageLimit = 8;
+    }
+}

@@ -1,0 +1,142 @@
+using Alert.Core;
+using Alert.Core.Cap;
+using Alert.Hub.Auth;
+using Alert.Hub.Messaging;
+using Alert.Hub.Storage;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Alert.Hub.Intake;
+
+/// <summary>What a stored revision covers: the codes the issuer named and the municipalities and wards inside them.</summary>
+public sealed record Coverage(IReadOnlyList<string> AreaCodes, IReadOnlyList<string> PartCodes, byte[]? AreaWkb);
+
+public sealed record StoredRevision(string DocumentId, int Revision, string MsgType, string Status, IReadOnlyList<string> AreaCodes);
+
+/// <summary>
+/// Stores a revision, its document's new state and its outbox message in one transaction. Update and Cancel
+/// find their document through CAP references; resubmitting the same message is answered as before.
+/// </summary>
+public sealed class NoticeStore(Db db)
+{
+    public async Task<(StoredRevision? Stored, ProblemHttpResult? Problem)> SaveAsync(
+        CapAlert alert, Identity issuer, Coverage coverage, string xml, string bodySha256, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        var earlier = await connection.QuerySingleOrDefaultAsync<(string DocumentId, int Revision, string BodySha256, string MsgType, string Status, string AreaCodes)>("""
+            SELECT n.document_id, n.revision, n.body_sha256, n.msg_type, d.status, n.area_codes
+            FROM notices n JOIN documents d ON d.id = n.document_id
+            WHERE n.sender = @Sender AND n.identifier = @Identifier
+            """, new { alert.Sender, alert.Identifier }, tx);
+        if (earlier.DocumentId is not null)
+        {
+            // A desk that did not see our answer sends again: same message, same answer, nothing new sent.
+            return earlier.BodySha256 == bodySha256
+                ? (new StoredRevision(earlier.DocumentId, earlier.Revision, earlier.MsgType, earlier.Status, Split(earlier.AreaCodes)), null)
+                : (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.duplicate-identifier",
+                    $"sender「{alert.Sender}」の identifier「{alert.Identifier}」は別の内容で受付済みです。新しい情報には新しい identifier を付けてください。",
+                    $"identifier '{alert.Identifier}' from sender '{alert.Sender}' was already accepted with other content; give a new message a new identifier.",
+                    "/alert/identifier"));
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        string documentId;
+        int revision;
+        if (alert.MsgType == "Alert")
+        {
+            documentId = Guid.CreateVersion7().ToString("N");
+            revision = 1;
+            await connection.ExecuteAsync("""
+                INSERT INTO documents (id, issuer_id, status, current_revision, state, updated_at)
+                VALUES (@documentId, @issuer, @Status, 1, 'active', @now)
+                """, new { documentId, issuer = issuer.Id, alert.Status, now }, tx);
+        }
+        else
+        {
+            var (current, problem) = await FindReferencedAsync(connection, tx, alert, issuer);
+            if (problem is not null) return (null, problem);
+            documentId = current.Id;
+            revision = current.Revision + 1;
+            if (alert.MsgType == "Cancel")
+            {
+                // A cancel withdraws the document everywhere it went: it covers what the revision before it covered.
+                var previous = await connection.QuerySingleAsync<(string AreaCodes, string PartCodes, byte[]? AreaWkb)>(
+                    "SELECT area_codes, part_codes, area_wkb FROM notices WHERE document_id = @documentId AND revision = @revision",
+                    new { documentId, revision = current.Revision }, tx);
+                coverage = new Coverage(Split(previous.AreaCodes), Split(previous.PartCodes), previous.AreaWkb);
+            }
+
+            var updated = await connection.ExecuteAsync("""
+                UPDATE documents SET current_revision = @revision, state = @state, updated_at = @now
+                WHERE id = @documentId AND current_revision = @current
+                """, new { revision, state = alert.MsgType == "Cancel" ? "cancelled" : "active", now, documentId, current = current.Revision }, tx);
+            if (updated == 0)
+                return (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.concurrent-revision",
+                    "同じ情報に対する別の更新が同時に受け付けられました。最新の状態を確認してから送り直してください。",
+                    "Another revision of this notice was accepted at the same moment; check its current state and send again."));
+        }
+
+        await connection.ExecuteAsync("""
+            INSERT INTO notices (document_id, revision, sender, identifier, sent, msg_type, title, area_codes, part_codes,
+                                 area_wkb, body_sha256, cap_xml, received_at)
+            VALUES (@documentId, @revision, @Sender, @Identifier, @Sent, @MsgType, @Title, @areaCodes, @partCodes,
+                    @AreaWkb, @bodySha256, @xml, @now)
+            """, new
+        {
+            documentId, revision, alert.Sender, alert.Identifier, alert.Sent, alert.MsgType, alert.Title,
+            areaCodes = string.Join(' ', coverage.AreaCodes), partCodes = string.Join(' ', coverage.PartCodes),
+            coverage.AreaWkb, bodySha256, xml, now,
+        }, tx);
+        await Outbox.AddAsync(connection, tx, new NoticeAccepted(documentId, revision, alert.Status, alert.MsgType, coverage.PartCodes));
+        await tx.CommitAsync(ct);
+        return (new StoredRevision(documentId, revision, alert.MsgType, alert.Status, coverage.AreaCodes), null);
+    }
+
+    private sealed record CurrentDocument
+    {
+        public required string Id { get; init; }
+        public required int Revision { get; init; }
+        public required string IssuerId { get; init; }
+        public required string State { get; init; }
+        public required string Status { get; init; }
+    }
+
+    private static async Task<(CurrentDocument Document, ProblemHttpResult? Problem)> FindReferencedAsync(
+        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, CapAlert alert, Identity issuer)
+    {
+        var found = new List<CurrentDocument>();
+        foreach (var reference in alert.References)
+        {
+            found.AddRange(await connection.QueryAsync<CurrentDocument>("""
+                SELECT d.id, d.current_revision AS revision, d.issuer_id AS issuerid, d.state, d.status
+                FROM notices n JOIN documents d ON d.id = n.document_id
+                WHERE n.sender = @Sender AND n.identifier = @Identifier
+                """, reference, tx));
+        }
+
+        var documents = found.DistinctBy(d => d.Id).ToList();
+        ProblemHttpResult? problem = documents.Count switch
+        {
+            0 => HubProblems.One(StatusCodes.Status422UnprocessableEntity, "cap.references.unknown",
+                "<references> が示す情報が見つかりません。更新・取消する元の情報の sender,identifier,sent を確認してください。",
+                "No notice matches <references>; check the sender,identifier,sent of the message you are updating or cancelling.", "/alert/references"),
+            > 1 => HubProblems.One(StatusCodes.Status422UnprocessableEntity, "cap.references.mixed",
+                "<references> が複数の別々の情報を指しています。1つの情報の版だけを参照してください。",
+                "<references> points at several different notices; reference the revisions of one notice only.", "/alert/references"),
+            _ when documents[0].IssuerId != issuer.Id => HubProblems.One(StatusCodes.Status403Forbidden, "notice.not-yours",
+                "他の発信者の情報は更新・取消できません。", "A notice issued by someone else cannot be updated or cancelled.", "/alert/references"),
+            _ when documents[0].State == "cancelled" => HubProblems.One(StatusCodes.Status409Conflict, "notice.cancelled",
+                "この情報は取り消し済みです。改めて発表する場合は msgType Alert で新しい情報として送ってください。",
+                "This notice was cancelled; to issue it again, send a new Alert.", "/alert/references"),
+            _ when documents[0].Status != alert.Status => HubProblems.One(StatusCodes.Status422UnprocessableEntity, "cap.status.mismatch",
+                $"元の情報は {documents[0].Status} です。訓練・試験と本番を同じ情報の版の中で切り替えることはできません。",
+                $"The notice is {documents[0].Status}; a revision cannot switch between actual, exercise and test.", "/alert/status"),
+            _ => null,
+        };
+        return (documents.FirstOrDefault()!, problem);
+    }
+
+    internal static string[] Split(string codes) => codes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+}

@@ -1,0 +1,213 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Alert.Core;
+using Alert.Core.Cap;
+using Alert.Core.Codes;
+using Alert.Geo;
+using Alert.Hub.Auth;
+using Alert.Hub.Messaging;
+using Alert.Hub.Storage;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using NetTopologySuite.IO;
+using NetTopologySuite.Operation.Union;
+
+namespace Alert.Hub.Intake;
+
+public sealed record NoticeArea(string Code, string Name, IReadOnlyList<string> Parts);
+
+public sealed record NoticeReceipt(string Id, int Revision, string MsgType, string Status, IReadOnlyList<NoticeArea> Areas, NoticeLinks Links);
+
+public sealed record NoticeLinks(string Self, string Cap);
+
+public sealed record RevisionSummary
+{
+    public required int Revision { get; init; }
+    public required string MsgType { get; init; }
+    public required string Identifier { get; init; }
+    public required string Title { get; init; }
+    public required DateTimeOffset Sent { get; init; }
+    public required DateTimeOffset ReceivedAt { get; init; }
+}
+
+public sealed record DeliveryStatus
+{
+    public required string SubscriberId { get; init; }
+    public required string Subscriber { get; init; }
+    public required int Revision { get; init; }
+    public required string State { get; init; }
+    public required int Attempts { get; init; }
+    public string? LastError { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+    public DateTimeOffset? DeliveredAt { get; init; }
+}
+
+public sealed record NoticeStatus(string Id, string Status, string State, int CurrentRevision, IReadOnlyList<NoticeArea> Areas,
+    IReadOnlyList<RevisionSummary> Revisions, IReadOnlyList<DeliveryStatus> Deliveries, NoticeLinks Links);
+
+/// <summary>
+/// Intake: validate (XSD + profile), geocode, check the issuer's area, then store with the outbox row and answer
+/// 202. Everything that can be wrong with a notice is found before the answer, so nothing invalid is ever sent.
+/// </summary>
+public static class NoticesApi
+{
+    private static readonly string[] XmlTypes = ["application/cap+xml", "application/xml", "text/xml"];
+
+    public static RouteGroupBuilder MapNotices(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/notices").WithTags("Notices");
+        group.MapPost("/", Submit).RequireAuthorization(Roles.Issuer);
+        group.MapGet("/{id}", GetStatus).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
+        // CAP documents are public: feeds link them for broadcasters to pull.
+        group.MapGet("/{id}/cap", GetCap);
+        group.MapGet("/{id}/revisions/{revision:int}/cap", GetCap);
+        return group;
+    }
+
+    private static async Task<Results<Accepted<NoticeReceipt>, ProblemHttpResult>> Submit(
+        HttpRequest request, ClaimsPrincipal user, NoticeStore store, Gazetteer gazetteer, Outbox outbox,
+        IOptions<HubOptions> options, CancellationToken ct)
+    {
+        if (!XmlTypes.Contains(request.ContentType?.Split(';')[0].Trim().ToLowerInvariant()))
+            return HubProblems.One(StatusCodes.Status415UnsupportedMediaType, "request.content-type",
+                $"Content-Type「{request.ContentType}」は受け付けません。CAP 1.2 は application/cap+xml（または application/xml）で送ってください。",
+                $"Content-Type '{request.ContentType}' is not accepted; send CAP 1.2 as application/cap+xml (or application/xml).");
+
+        var body = await ReadBoundedAsync(request.Body, options.Value.MaxNoticeBytes, ct);
+        if (body is null)
+            return HubProblems.One(StatusCodes.Status413PayloadTooLarge, "request.too-large",
+                $"本文が大きすぎます（上限 {options.Value.MaxNoticeBytes:N0} バイト）。",
+                $"The body is too large (limit {options.Value.MaxNoticeBytes:N0} bytes).");
+
+        var read = CapReader.Read(new MemoryStream(body));
+        if (read.Alert is not { } alert)
+            return HubProblems.Result(read.WellFormed ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest,
+                "notice.invalid", "情報の内容に誤りがあります。各項目を確認してください。", "The notice is not valid; see each error.", read.Problems);
+
+        var issuer = Identity.From(user);
+        var (areas, problems) = Geocode(alert, gazetteer);
+        if (problems.Count > 0)
+            return HubProblems.Result(StatusCodes.Status422UnprocessableEntity, "notice.invalid",
+                "情報の内容に誤りがあります。各項目を確認してください。", "The notice is not valid; see each error.", problems);
+
+        var outOfScope = OutOfScope(alert, areas, issuer, gazetteer);
+        if (outOfScope.Count > 0)
+            return HubProblems.Result(StatusCodes.Status403Forbidden, "notice.out-of-scope",
+                "発信者の担当区域外の地域が含まれています。", "The notice covers areas outside the issuer's own.", outOfScope);
+
+        var coverage = new Coverage(
+            areas.Select(a => a.Code).ToList(),
+            areas.SelectMany(a => a.PartCodes).Distinct().Order(StringComparer.Ordinal).ToList(),
+            areas.Count == 0 ? null : new WKBWriter().Write(UnaryUnionOp.Union(areas.Select(a => a.Geometry).ToList())));
+        var (stored, problem) = await store.SaveAsync(alert, issuer, coverage, read.Xml!, Convert.ToHexStringLower(SHA256.HashData(body)), ct);
+        if (problem is not null) return problem;
+
+        outbox.Notify();
+        var receipt = Receipt(stored!, gazetteer);
+        return TypedResults.Accepted(receipt.Links.Self, receipt);
+    }
+
+    private static (List<Area> Areas, List<Problem> Problems) Geocode(CapAlert alert, Gazetteer gazetteer)
+    {
+        var areas = new List<Area>();
+        var problems = new List<Problem>();
+        if (alert.MsgType == "Cancel") return (areas, problems); // a cancel covers what its document covered
+        foreach (var geocode in alert.Geocodes.Where(g => g.IsLocalGovernmentCode))
+        {
+            var code = LocalGovernmentCode.Parse(geocode.Value);
+            if (gazetteer.Find(code) is { } area)
+            {
+                if (!areas.Contains(area)) areas.Add(area);
+            }
+            else
+            {
+                problems.Add(Problem.At("code.unknown", geocode.At,
+                    $"地方公共団体コード「{geocode.Value}」に該当する市区町村がありません（境界データは 2021-01-01 時点）。",
+                    $"No municipality has local government code '{geocode.Value}' (boundaries as of 2021-01-01)."));
+            }
+        }
+        return (areas, problems);
+    }
+
+    private static List<Problem> OutOfScope(CapAlert alert, List<Area> areas, Identity issuer, Gazetteer gazetteer)
+    {
+        var own = issuer.AreaCode is { } code ? gazetteer.Find(LocalGovernmentCode.Parse(code))?.PartCodes.ToHashSet() : null;
+        return alert.Geocodes.Where(g => g.IsLocalGovernmentCode)
+            .Select(g => (Geocode: g, Area: gazetteer.Find(LocalGovernmentCode.Parse(g.Value))))
+            .Where(x => x.Area is not null && areas.Contains(x.Area) && (own is null || !x.Area.PartCodes.All(own.Contains)))
+            .Select(x => Problem.At("notice.out-of-scope", x.Geocode.At,
+                $"{x.Area!.Name}（{x.Geocode.Value}）は {issuer.Name} の担当区域外です。",
+                $"{x.Area.Name} ({x.Geocode.Value}) is outside the area of {issuer.Name}."))
+            .ToList();
+    }
+
+    private static async Task<Results<Ok<NoticeStatus>, ProblemHttpResult>> GetStatus(string id, ClaimsPrincipal user, Db db, Gazetteer gazetteer)
+    {
+        await using var connection = await db.OpenAsync();
+        var document = await connection.QuerySingleOrDefaultAsync<(string Id, string IssuerId, string Status, string State, int CurrentRevision)>(
+            "SELECT id, issuer_id, status, state, current_revision FROM documents WHERE id = @id", new { id });
+        var caller = Identity.From(user);
+        if (document.Id is null || (caller.Role != Roles.Admin && document.IssuerId != caller.Id))
+            return NotFound(id);
+
+        var revisions = (await connection.QueryAsync<RevisionSummary>("""
+            SELECT revision, msg_type AS msgtype, identifier, title, sent, received_at AS receivedat
+            FROM notices WHERE document_id = @id ORDER BY revision
+            """, new { id })).ToList();
+        var areaCodes = await connection.QuerySingleAsync<string>(
+            "SELECT area_codes FROM notices WHERE document_id = @id AND revision = @CurrentRevision", new { id, document.CurrentRevision });
+        var deliveries = (await connection.QueryAsync<DeliveryStatus>("""
+            SELECT d.subscriber_id AS subscriberid, s.name AS subscriber, d.revision, d.state, d.attempts, d.last_error AS lasterror,
+                   d.updated_at AS updatedat, d.delivered_at AS deliveredat
+            FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+            WHERE d.document_id = @id ORDER BY d.revision, s.name
+            """, new { id })).ToList();
+        var stored = new StoredRevision(id, document.CurrentRevision, revisions[^1].MsgType, document.Status, NoticeStore.Split(areaCodes));
+        var receipt = Receipt(stored, gazetteer);
+        return TypedResults.Ok(new NoticeStatus(id, document.Status, document.State, document.CurrentRevision, receipt.Areas, revisions, deliveries, receipt.Links));
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetCap(string id, int? revision, Db db)
+    {
+        await using var connection = await db.OpenAsync();
+        var row = await connection.QuerySingleOrDefaultAsync<(string CapXml, int Revision, string State, int CurrentRevision)>("""
+            SELECT n.cap_xml, n.revision, d.state, d.current_revision
+            FROM notices n JOIN documents d ON d.id = n.document_id
+            WHERE n.document_id = @id AND n.revision = COALESCE(@revision, d.current_revision)
+            """, new { id, revision });
+        if (row.CapXml is null) return NotFound(id);
+        // Once cancelled, only the cancel itself is served: the withdrawn content is never shown again.
+        if (row.State == "cancelled" && row.Revision != row.CurrentRevision)
+            return HubProblems.One(StatusCodes.Status410Gone, "notice.cancelled",
+                "この情報は取り消されました。", "This notice was cancelled.");
+        return TypedResults.Content(row.CapXml, "application/cap+xml; charset=utf-8");
+    }
+
+    private static ProblemHttpResult NotFound(string id) => HubProblems.One(StatusCodes.Status404NotFound, "notice.not-found",
+        $"情報 {id} は見つかりません。", $"Notice {id} was not found.");
+
+    private static NoticeReceipt Receipt(StoredRevision stored, Gazetteer gazetteer)
+    {
+        var areas = stored.AreaCodes.Select(LocalGovernmentCode.Parse).Select(code => gazetteer.Find(code) is { } area
+            ? new NoticeArea(code.WithCheckDigit, area.Name, area.PartCodes.Select(p => LocalGovernmentCode.Parse(p).WithCheckDigit).ToList())
+            : new NoticeArea(code.WithCheckDigit, "", [])).ToList();
+        var self = $"/api/v1/notices/{stored.DocumentId}";
+        return new NoticeReceipt(stored.DocumentId, stored.Revision, stored.MsgType, stored.Status, areas,
+            new NoticeLinks(self, $"{self}/revisions/{stored.Revision}/cap"));
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger.</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, int limit, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,82 @@
+using System.Data.Common;
+using System.Text.Json;
+using Alert.Hub.Storage;
+using Dapper;
+using MassTransit;
+
+namespace Alert.Hub.Messaging;
+
+/// <summary>
+/// The transactional outbox: a message is written in the same transaction as the notice it speaks of, so a
+/// stored notice is always published, even if the broker is down at that moment or the hub dies after the commit.
+/// </summary>
+public sealed class Outbox : IDisposable
+{
+    private readonly SemaphoreSlim _pending = new(0);
+
+    public static Task AddAsync(DbConnection connection, DbTransaction tx, NoticeAccepted message) =>
+        connection.ExecuteAsync("INSERT INTO outbox (message_type, payload, created_at) VALUES (@type, @payload, @now)",
+            new { type = nameof(NoticeAccepted), payload = JsonSerializer.Serialize(message), now = DateTimeOffset.UtcNow }, tx);
+
+    /// <summary>Wakes the relay after a commit so publishing does not wait for the next poll.</summary>
+    public void Notify()
+    {
+        if (_pending.CurrentCount == 0) _pending.Release();
+    }
+
+    internal Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _pending.WaitAsync(timeout, ct);
+
+    public void Dispose() => _pending.Dispose();
+}
+
+/// <summary>Publishes unsent outbox rows in id order (so revisions of a document leave in order) and marks them sent.</summary>
+public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, ILogger<OutboxRelay> logger) : BackgroundService
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.Zero;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var published = await PublishBatchAsync(stoppingToken);
+                backoff = TimeSpan.Zero;
+                if (published == 0) await outbox.WaitAsync(Poll, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is DbException or MassTransitException or TimeoutException or InvalidOperationException)
+            {
+                // Database or broker away: rows stay unsent and are published when it is back.
+                backoff = TimeSpan.FromMilliseconds(Math.Min(10_000, Math.Max(250, backoff.TotalMilliseconds * 2)));
+                LogRelayFailed(logger, ex, backoff.TotalMilliseconds);
+                await Task.Delay(backoff, stoppingToken);
+            }
+        }
+    }
+
+    private async Task<int> PublishBatchAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var rows = (await connection.QueryAsync<(long Id, string MessageType, string Payload)>(
+            "SELECT id, message_type, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 100")).ToList();
+        foreach (var row in rows)
+        {
+            var message = row.MessageType switch
+            {
+                nameof(NoticeAccepted) => JsonSerializer.Deserialize<NoticeAccepted>(row.Payload)!,
+                _ => throw new InvalidOperationException($"unknown outbox message type {row.MessageType}"),
+            };
+            await bus.Publish(message, ct);
+            await connection.ExecuteAsync("UPDATE outbox SET sent_at = @now WHERE id = @id", new { now = DateTimeOffset.UtcNow, id = row.Id });
+        }
+        return rows.Count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay could not publish; retrying in {DelayMs} ms")]
+    private static partial void LogRelayFailed(ILogger logger, Exception ex, double delayMs);
+}

@@ -1,0 +1,74 @@
+using System.Data;
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Alert.Hub.Storage;
+
+/// <summary>
+/// Opens connections to whichever database is configured. The SQL elsewhere is written to run on both
+/// SQLite and PostgreSQL; the few differences (migrations, timestamps) are handled here and in the migration files.
+/// </summary>
+public sealed class Db
+{
+    private readonly string _connectionString;
+
+    public Db(IOptions<HubOptions> options, IConfiguration configuration, IHostEnvironment environment)
+    {
+        Kind = options.Value.Database;
+        if (Kind == DatabaseKind.Postgres)
+        {
+            _connectionString = configuration.GetConnectionString("Postgres")
+                ?? throw new InvalidOperationException("Alert:Database is Postgres but ConnectionStrings:Postgres is not set");
+        }
+        else
+        {
+            var directory = Path.Combine(environment.ContentRootPath, options.Value.DataDirectory);
+            Directory.CreateDirectory(directory);
+            // The timeout makes a writer wait for another's lock instead of failing at once with SQLITE_BUSY.
+            _connectionString = new SqliteConnectionStringBuilder
+            {
+                DataSource = Path.Combine(directory, "alert.db"),
+                DefaultTimeout = 30,
+                ForeignKeys = true,
+                Pooling = true,
+            }.ToString();
+        }
+    }
+
+    static Db() => SqlMapper.AddTypeHandler(new UtcTimestampHandler());
+
+    public DatabaseKind Kind { get; }
+
+    public string Describe() => Kind == DatabaseKind.Postgres
+        ? $"PostgreSQL {new NpgsqlConnectionStringBuilder(_connectionString).Host}:{new NpgsqlConnectionStringBuilder(_connectionString).Port}"
+        : $"SQLite {new SqliteConnectionStringBuilder(_connectionString).DataSource}";
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    {
+        DbConnection connection = Kind == DatabaseKind.Postgres
+            ? new NpgsqlConnection(_connectionString)
+            : new SqliteConnection(_connectionString);
+        await connection.OpenAsync(ct);
+        return connection;
+    }
+
+    /// <summary>
+    /// Timestamps are UTC everywhere. SQLite keeps them as ISO 8601 text and PostgreSQL as timestamptz
+    /// (Npgsql hands back a UTC DateTime); both come back as DateTimeOffset.
+    /// </summary>
+    private sealed class UtcTimestampHandler : SqlMapper.TypeHandler<DateTimeOffset>
+    {
+        public override void SetValue(IDbDataParameter parameter, DateTimeOffset value) => parameter.Value = value.ToUniversalTime();
+
+        public override DateTimeOffset Parse(object value) => value switch
+        {
+            DateTimeOffset d => d,
+            DateTime d => new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)),
+            string s => DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture),
+            _ => throw new InvalidCastException($"cannot read {value.GetType()} as a timestamp"),
+        };
+    }
+}

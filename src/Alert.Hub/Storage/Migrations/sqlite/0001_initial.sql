@@ -1,0 +1,77 @@
+-- Identities and their API keys. Keys are stored only as SHA-256 hashes.
+CREATE TABLE identities (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    role        TEXT NOT NULL,          -- issuer | admin
+    area_code   TEXT                    -- for issuers: the code they may issue for (43100 = 熊本市 and its wards)
+);
+
+CREATE TABLE api_keys (
+    key_hash    TEXT PRIMARY KEY,
+    identity_id TEXT NOT NULL REFERENCES identities (id) ON DELETE CASCADE,
+    created_at  TEXT NOT NULL
+);
+
+-- A document is what residents see: one notice, replaced whole by each revision.
+CREATE TABLE documents (
+    id               TEXT PRIMARY KEY,
+    issuer_id        TEXT NOT NULL REFERENCES identities (id),
+    status           TEXT NOT NULL,     -- Actual | Exercise | Test
+    current_revision INTEGER NOT NULL,
+    state            TEXT NOT NULL,     -- active | cancelled
+    updated_at       TEXT NOT NULL
+);
+
+-- Every revision as received (the CAP XML untouched), with what geocoding made of it.
+CREATE TABLE notices (
+    document_id  TEXT NOT NULL REFERENCES documents (id),
+    revision     INTEGER NOT NULL,
+    sender       TEXT NOT NULL,
+    identifier   TEXT NOT NULL,
+    sent         TEXT NOT NULL,
+    msg_type     TEXT NOT NULL,         -- Alert | Update | Cancel
+    title        TEXT NOT NULL,
+    area_codes   TEXT NOT NULL,         -- codes the issuer named, space separated (43100)
+    part_codes   TEXT NOT NULL,         -- municipalities and wards covered (43101 43102 ...): what routing matches
+    area_wkb     BLOB,
+    body_sha256  TEXT NOT NULL,
+    cap_xml      TEXT NOT NULL,
+    received_at  TEXT NOT NULL,
+    PRIMARY KEY (document_id, revision),
+    UNIQUE (sender, identifier)
+);
+
+-- Written in the same transaction as the notice; the relay publishes rows in id order and marks them sent.
+CREATE TABLE outbox (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_type TEXT NOT NULL,
+    payload      TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    sent_at      TEXT
+);
+CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
+
+CREATE TABLE subscribers (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL,          -- broadcaster | app | signage | other
+    url         TEXT NOT NULL,
+    area_codes  TEXT NOT NULL,          -- filter: prefecture (43) or municipality codes, space separated
+    statuses    TEXT NOT NULL,          -- Actual, and Exercise/Test only when asked for
+    created_at  TEXT NOT NULL
+);
+
+-- One row per (revision, subscriber): the idempotency key receivers see, and its fate.
+CREATE TABLE deliveries (
+    document_id   TEXT NOT NULL,
+    revision      INTEGER NOT NULL,
+    subscriber_id TEXT NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+    state         TEXT NOT NULL,        -- pending | retrying | delivered | superseded | failed
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    updated_at    TEXT NOT NULL,
+    delivered_at  TEXT,
+    PRIMARY KEY (document_id, revision, subscriber_id),
+    FOREIGN KEY (document_id, revision) REFERENCES notices (document_id, revision)
+);
+CREATE INDEX deliveries_by_subscriber ON deliveries (subscriber_id, document_id);
