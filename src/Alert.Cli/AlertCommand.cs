@@ -1,0 +1,72 @@
+using System.CommandLine;
+using Alert.Cli.Bench;
+using Alert.Cli.Sink;
+using Alert.Core.Cap;
+
+namespace Alert.Cli;
+
+/// <summary>`alert`: validate notices before sending them, run a webhook receiver, measure a hub.</summary>
+public static class AlertCommand
+{
+    public static Task<int> Main(string[] args) => Build().Parse(args).InvokeAsync();
+
+    public static RootCommand Build() => new("Alert hub command line: validate notices, receive webhooks, benchmark a hub.")
+    {
+        Validate(), SinkCommand(), BenchCommand(),
+    };
+
+    private static Command Validate()
+    {
+        var files = new Argument<FileInfo[]>("files") { Description = "CAP 1.2 files to check", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("validate", "Check CAP files as the hub would (XSD and the Japanese profile), listing every problem with its line.") { files };
+        command.SetAction(result =>
+        {
+            var failed = 0;
+            foreach (var file in result.GetValue(files)!)
+            {
+                using var stream = file.OpenRead();
+                var read = CapReader.Read(stream);
+                if (read.IsValid)
+                {
+                    Console.WriteLine($"OK    {file.Name}");
+                    continue;
+                }
+                failed++;
+                Console.WriteLine($"ERROR {file.Name}");
+                foreach (var p in read.Problems)
+                    Console.WriteLine($"  {file.Name}:{p.Line}:{p.Column} {p.Code} {p.Path}\n    {p.Ja}\n    {p.En}");
+            }
+            return failed == 0 ? 0 : 1;
+        });
+        return command;
+    }
+
+    private static Command SinkCommand()
+    {
+        var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 to listen on", DefaultValueFactory = _ => 9090 };
+        var command = new Command("sink", "Run a webhook receiver on 127.0.0.1 that prints what it is sent (POST /hooks/{name}).") { port };
+        command.SetAction(async (result, ct) =>
+        {
+            await using var sink = await WebhookSink.StartAsync(result.GetValue(port));
+            sink.Received += r => Console.WriteLine($"{r.At:HH:mm:ss.fff} {r.Path} {r.IdempotencyKey} {CapReader.Read(r.Body).Alert?.Title}");
+            Console.WriteLine($"Receiving on {sink.Url("NAME")}; Ctrl+C to stop.");
+            await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command BenchCommand()
+    {
+        var hub = new Option<Uri>("--hub") { Description = "The hub's base URL", DefaultValueFactory = _ => new Uri("http://localhost:5080") };
+        var adminKey = new Option<string>("--admin-key") { Description = "Admin key (default: $ALERT_ADMIN_KEY)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ALERT_ADMIN_KEY") ?? "" };
+        var issuerKey = new Option<string>("--issuer-key") { Description = "Issuer key (default: $ALERT_ISSUER_KEY)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ALERT_ISSUER_KEY") ?? "" };
+        var code = new Option<string>("--code") { Description = "Local government code the notices cover (the issuer's own)", DefaultValueFactory = _ => "431001" };
+        var count = new Option<int>("--count") { Description = "Notices to measure", DefaultValueFactory = _ => 100 };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the figures to this JSON file" };
+        var latency = new Command("latency", "POST → webhook receipt, one notice at a time, on a running hub.") { hub, adminKey, issuerKey, code, count, json };
+        latency.SetAction((result, ct) => LatencyBench.RunAsync(new LatencyBench.Settings(result.GetValue(hub)!, result.GetValue(adminKey)!,
+            result.GetValue(issuerKey)!, result.GetValue(code)!, result.GetValue(count), result.GetValue(json)), ct));
+        return new Command("bench", "Measure a running hub with real local receivers.") { latency };
+    }
+}

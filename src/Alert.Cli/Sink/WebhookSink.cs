@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Alert.Cli.Sink;
+
+/// <summary>What a webhook receiver got: when, on which path, with which idempotency key.</summary>
+public sealed record Receipt(string Path, string IdempotencyKey, string ContentType, string Body, DateTimeOffset At);
+
+/// <summary>
+/// A real webhook receiver on 127.0.0.1 (Kestrel, port chosen by the OS), as a transmitter would run one:
+/// every POST to /hooks/{name} is recorded. Used by `alert sink`, `alert bench` and the hub's tests.
+/// </summary>
+public sealed class WebhookSink : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<Receipt> _received = new();
+    private readonly ConcurrentDictionary<string, int> _failuresLeft = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private WebhookSink(WebApplication app) => _app = app;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public event Action<Receipt>? Received;
+
+    public static async Task<WebhookSink> StartAsync(int port = 0)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        var sink = new WebhookSink(builder.Build());
+        sink._app.MapPost("/hooks/{name}", sink.HandleAsync);
+        await sink._app.StartAsync();
+        sink.BaseUrl = sink._app.Urls.First();
+        return sink;
+    }
+
+    public string Url(string name) => $"{BaseUrl}/hooks/{name}";
+
+    /// <summary>The next <paramref name="times"/> POSTs to this hook answer 500, as a receiver that is down would.</summary>
+    public void FailNext(string name, int times) => _failuresLeft[name] = times;
+
+    public IReadOnlyList<Receipt> For(string name) => _received.Where(r => r.Path == name).ToList();
+
+    /// <summary>Waits until what <paramref name="name"/> received satisfies <paramref name="done"/>; fails after the timeout, saying what came.</summary>
+    public async Task<IReadOnlyList<Receipt>> WaitForAsync(string name, Func<IReadOnlyList<Receipt>, bool> done, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var changed = _changed.Task;
+            var received = For(name);
+            if (done(received)) return received;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+                throw new TimeoutException($"hook {name} did not receive what was expected; it got {received.Count}: {string.Join(", ", received.Select(r => r.IdempotencyKey))}");
+            await Task.WhenAny(changed, Task.Delay(left));
+        }
+    }
+
+    private async Task<IResult> HandleAsync(string name, HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body);
+        var body = await reader.ReadToEndAsync();
+        if (_failuresLeft.TryGetValue(name, out var left) && left > 0 && _failuresLeft.TryUpdate(name, left - 1, left))
+            return Results.StatusCode(StatusCodes.Status500InternalServerError);
+
+        var receipt = new Receipt(name, request.Headers["Idempotency-Key"].ToString(), request.ContentType ?? "", body, DateTimeOffset.UtcNow);
+        _received.Enqueue(receipt);
+        Received?.Invoke(receipt);
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        return Results.Ok();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
