@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Xml.Linq;
+using Alert.Core.Cap;
+using Alert.Hub.Tests.Support;
+
+namespace Alert.Hub.Tests;
+
+/// <summary>
+/// The walking skeleton end to end: a municipality's evacuation order is validated, geocoded, stored, fanned
+/// out to a real webhook receiver and listed in the Atom feed; then updated and cancelled. Runs on the embedded
+/// default and on RabbitMQ + PostgreSQL.
+/// </summary>
+public abstract class HubFlowTests(HubFixture hub)
+{
+    private static readonly XNamespace Atom = "http://www.w3.org/2005/Atom";
+
+    protected static CapAlert Order(string code = "431001", string msgType = "Alert", CapReference? replaces = null, string status = "Actual") =>
+        CapWriter.EvacuationOrder($"test-{Guid.NewGuid():N}", code, "熊本市", DateTimeOffset.Now, msgType, replaces, status);
+
+    protected static CapReference Reference(CapAlert alert) =>
+        new(alert.Sender, alert.Identifier, alert.Sent.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture));
+
+    [Fact]
+    public async Task Ready_once_started()
+    {
+        using var response = await hub.Client.GetAsync("/health/ready");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task An_evacuation_order_reaches_a_broadcaster_and_the_feed()
+    {
+        var (subscriberId, hook) = await hub.SubscribeAsync(["43"]);
+        var alert = Order();
+
+        using var response = await hub.PostCapAsync(alert);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var receipt = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var id = receipt.GetProperty("id").GetString()!;
+        receipt.GetProperty("revision").GetInt32().ShouldBe(1);
+        var area = receipt.GetProperty("areas").EnumerateArray().ShouldHaveSingleItem();
+        area.GetProperty("code").GetString().ShouldBe("431001");
+        area.GetProperty("parts").EnumerateArray().Select(p => p.GetString()).ShouldBe(["431010", "431028", "431036", "431044", "431052"]);
+        response.Headers.Location!.ToString().ShouldBe($"/api/v1/notices/{id}");
+
+        var received = (await hub.Sink.WaitForAsync(hook, r => r.Count >= 1)).ShouldHaveSingleItem();
+        received.IdempotencyKey.ShouldBe($"{id}.1.{subscriberId}");
+        received.ContentType.ShouldStartWith("application/cap+xml");
+        CapReader.Read(received.Body).Alert.ShouldNotBeNull().Identifier.ShouldBe(alert.Identifier);
+
+        var entry = await FeedEntryAsync(id);
+        var link = entry.ShouldNotBeNull().Element(Atom + "link")!.Attribute("href")!.Value;
+        link.ShouldEndWith($"/api/v1/notices/{id}/revisions/1/cap");
+        var cap = await hub.Client.GetStringAsync(new Uri(link).PathAndQuery);
+        CapReader.Read(cap).Alert.ShouldNotBeNull().Identifier.ShouldBe(alert.Identifier);
+
+        await HubFixture.Eventually(async () => Delivery(await hub.GetStatusAsync(id), subscriberId, 1) == "delivered", "delivery marked delivered");
+    }
+
+    [Fact]
+    public async Task Only_subscribers_whose_area_and_mode_match_are_sent_the_notice()
+    {
+        var (ward, wardHook) = await hub.SubscribeAsync(["43101"]);          // 熊本市中央区: inside the city
+        var (tokyo, _) = await hub.SubscribeAsync(["13"]);                   // 東京都
+        var (neighbour, _) = await hub.SubscribeAsync(["434434"]);           // 益城町, next door
+        var (drills, drillHook) = await hub.SubscribeAsync(["43"], ["Exercise"]);
+
+        using var actual = await hub.PostCapAsync(Order());
+        using var exercise = await hub.PostCapAsync(Order(status: "Exercise"));
+        var actualId = (await actual.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var exerciseId = (await exercise.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        await hub.Sink.WaitForAsync(wardHook, r => r.Count >= 1);
+        await hub.Sink.WaitForAsync(drillHook, r => r.Count >= 1);
+        // Deliveries are recorded for every target before any is sent: these lists are complete.
+        var toActual = Subscribers(await hub.GetStatusAsync(actualId));
+        toActual.ShouldContain(ward);
+        toActual.ShouldNotContain(tokyo);
+        toActual.ShouldNotContain(neighbour);
+        toActual.ShouldNotContain(drills);
+        Subscribers(await hub.GetStatusAsync(exerciseId)).ShouldBe([drills]); // other tests' subscribers take actual notices only
+        hub.Sink.For(wardHook).ShouldHaveSingleItem().IdempotencyKey.ShouldStartWith(actualId);
+        hub.Sink.For(drillHook).ShouldHaveSingleItem().IdempotencyKey.ShouldStartWith(exerciseId);
+        (await FeedEntryAsync(exerciseId)).ShouldBeNull(); // exercises stay out of the public feed
+    }
+
+    [Fact]
+    public async Task An_update_replaces_the_notice_and_a_cancel_withdraws_it_everywhere()
+    {
+        var (subscriberId, hook) = await hub.SubscribeAsync(["43"]);
+        var first = Order();
+        using var issued = await hub.PostCapAsync(first);
+        var id = (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await hub.Sink.WaitForAsync(hook, r => r.Count >= 1);
+
+        // The order narrows to one ward: revision 2 of the same document.
+        var update = Order("431010", "Update", Reference(first));
+        using var updated = await hub.PostCapAsync(update);
+        updated.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var receipt = await updated.Content.ReadFromJsonAsync<JsonElement>();
+        receipt.GetProperty("id").GetString().ShouldBe(id);
+        receipt.GetProperty("revision").GetInt32().ShouldBe(2);
+        await hub.Sink.WaitForAsync(hook, r => r.Any(x => x.IdempotencyKey == $"{id}.2.{subscriberId}"));
+        (await FeedEntryAsync(id)).ShouldNotBeNull().Element(Atom + "id")!.Value.ShouldEndWith($"{id}:2");
+
+        var cancel = Order(msgType: "Cancel", replaces: Reference(update));
+        using var cancelled = await hub.PostCapAsync(cancel);
+        cancelled.StatusCode.ShouldBe(HttpStatusCode.Accepted, await cancelled.Content.ReadAsStringAsync());
+        var last = (await hub.Sink.WaitForAsync(hook, r => r.Any(x => x.IdempotencyKey == $"{id}.3.{subscriberId}")))[^1];
+        CapReader.Read(last.Body).Alert.ShouldNotBeNull().MsgType.ShouldBe("Cancel");
+
+        // The withdrawn content is gone: the feed only announces the cancel, and old revisions are not served.
+        var entry = (await FeedEntryAsync(id)).ShouldNotBeNull();
+        entry.Element(Atom + "title")!.Value.ShouldStartWith("【取消");
+        using var old = await hub.Client.GetAsync($"/api/v1/notices/{id}/revisions/1/cap");
+        old.StatusCode.ShouldBe(HttpStatusCode.Gone);
+        var status = await hub.GetStatusAsync(id);
+        status.GetProperty("state").GetString().ShouldBe("cancelled");
+
+        // A cancelled document takes no more revisions.
+        using var late = await hub.PostCapAsync(Order("431001", "Update", Reference(cancel)));
+        late.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task A_failing_receiver_is_retried_until_it_takes_the_notice()
+    {
+        var (subscriberId, hook) = await hub.SubscribeAsync(["43"]);
+        hub.Sink.FailNext(hook, 1);
+
+        using var response = await hub.PostCapAsync(Order());
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        await hub.Sink.WaitForAsync(hook, r => r.Count >= 1);
+        await HubFixture.Eventually(async () => Delivery(await hub.GetStatusAsync(id), subscriberId, 1) == "delivered", "delivery after a retry");
+        var delivery = (await hub.GetStatusAsync(id)).GetProperty("deliveries").EnumerateArray()
+            .Single(d => d.GetProperty("subscriberId").GetString() == subscriberId);
+        delivery.GetProperty("attempts").GetInt32().ShouldBe(2);
+    }
+
+    protected async Task<XElement?> FeedEntryAsync(string id)
+    {
+        var feed = XDocument.Parse(await hub.Client.GetStringAsync("/feeds/notices.atom"));
+        return feed.Root!.Elements(Atom + "entry").SingleOrDefault(e => e.Element(Atom + "id")!.Value.Contains(id, StringComparison.Ordinal));
+    }
+
+    private static string? Delivery(JsonElement status, string subscriberId, int revision) =>
+        status.GetProperty("deliveries").EnumerateArray()
+            .Where(d => d.GetProperty("subscriberId").GetString() == subscriberId && d.GetProperty("revision").GetInt32() == revision)
+            .Select(d => d.GetProperty("state").GetString()).SingleOrDefault();
+
+    private static List<string?> Subscribers(JsonElement status) =>
+        status.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("subscriberId").GetString()).Distinct().ToList();
+}
+
+public sealed class EmbeddedHubFlowTests(EmbeddedHub hub) : HubFlowTests(hub), IClassFixture<EmbeddedHub>;
+
+[Trait("Category", "Infrastructure")]
+[Collection(RealInfrastructure.Name)]
+public sealed class RabbitPostgresHubFlowTests(RabbitPostgresHub hub) : HubFlowTests(hub)
+{
+    [Fact]
+    public async Task Runs_on_RabbitMQ_and_PostgreSQL()
+    {
+        var health = await hub.Client.GetStringAsync("/health/ready");
+
+        health.ShouldContain("PostgreSQL");
+        health.ShouldContain("masstransit");
+    }
+}

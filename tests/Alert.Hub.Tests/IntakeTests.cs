@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Alert.Core.Cap;
+using Alert.Hub.Tests.Support;
+
+namespace Alert.Hub.Tests;
+
+/// <summary>Bad input gets problem+json listing every problem, with line, path and both languages, and changes nothing.</summary>
+public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
+{
+    private static string Example(string identifier) =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "examples", "evacuation-order.xml"))
+            .Replace("431001-20260701-0001", identifier, StringComparison.Ordinal);
+
+    public static TheoryData<string, string, string, HttpStatusCode, string, int> BadNotices => new()
+    {
+        { "missing scope", "  <scope>Public</scope>\n", "", HttpStatusCode.UnprocessableEntity, "cap.schema.unexpected-element", 8 },
+        { "wrong order", "<sender>bousai@city.kumamoto.example</sender>\n  <sent>2026-07-01T03:00:00+09:00</sent>",
+            "<sent>2026-07-01T03:00:00+09:00</sent>\n  <sender>bousai@city.kumamoto.example</sender>", HttpStatusCode.UnprocessableEntity, "cap.schema.unexpected-element", 4 },
+        { "unknown code", "<value>431001</value>", "<value>43999</value>", HttpStatusCode.UnprocessableEntity, "code.unknown", 23 },
+        { "bad check digit", "<value>431001</value>", "<value>431002</value>", HttpStatusCode.UnprocessableEntity, "code.check-digit", 23 },
+        { "DTD", "<alert ", "<!DOCTYPE alert [<!ENTITY e \"x\">]>\n<alert ", HttpStatusCode.BadRequest, "xml.dtd", 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadNotices))]
+    public async Task A_bad_notice_is_refused_with_every_problem_and_nothing_is_stored_or_sent(
+        string why, string find, string replace, HttpStatusCode status, string code, int line)
+    {
+        var (_, hook) = await hub.SubscribeAsync(["43"]);
+        var identifier = $"bad-{Guid.NewGuid():N}";
+        var bad = Example(identifier).Replace(find, replace, StringComparison.Ordinal);
+        bad.ShouldNotBe(Example(identifier), why);
+
+        using var response = await hub.PostCapAsync(bad);
+
+        response.StatusCode.ShouldBe(status, why);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("code").GetString().ShouldBe("notice.invalid");
+        problem.GetProperty("titleJa").GetString().ShouldNotBeNullOrWhiteSpace();
+        var error = problem.GetProperty("errors").EnumerateArray().ShouldHaveSingleItem(why);
+        error.GetProperty("code").GetString().ShouldBe(code, why);
+        error.GetProperty("line").GetInt32().ShouldBe(line, why);
+        error.GetProperty("path").GetString().ShouldNotBeNullOrWhiteSpace();
+        error.GetProperty("ja").GetString().ShouldNotBeNullOrWhiteSpace();
+        error.GetProperty("en").GetString().ShouldNotBeNullOrWhiteSpace();
+
+        // Nothing stored and nothing sent: a good notice sent after it arrives alone.
+        var good = CapWriter.EvacuationOrder($"good-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now);
+        using var accepted = await hub.PostCapAsync(good);
+        accepted.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var received = await hub.Sink.WaitForAsync(hook, r => r.Count >= 1);
+        received.ShouldAllBe(r => !r.Body.Contains(identifier));
+        (await hub.Client.GetStringAsync("/feeds/notices.atom")).ShouldNotContain(identifier);
+    }
+
+    [Fact]
+    public async Task Several_problems_are_all_reported_at_once()
+    {
+        var bad = Example("many").Replace("<status>Actual</status>", "<status>Real</status>", StringComparison.Ordinal)
+            .Replace("<value>431001</value>", "<value>431002</value>", StringComparison.Ordinal);
+
+        using var response = await hub.PostCapAsync(bad);
+
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray()
+            .Select(e => e.GetProperty("code").GetString()).ToList();
+        errors.ShouldBe(["cap.schema.invalid-value", "code.check-digit"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task An_issuer_cannot_speak_for_another_town()
+    {
+        using var response = await hub.PostCapAsync(CapWriter.EvacuationOrder($"x-{Guid.NewGuid():N}", "434434", "益城町", DateTimeOffset.Now));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray().ShouldHaveSingleItem();
+        error.GetProperty("code").GetString().ShouldBe("notice.out-of-scope");
+        error.GetProperty("path").GetString().ShouldBe("/alert/info/area/geocode/value");
+    }
+
+    [Fact]
+    public async Task Sending_the_same_message_again_is_answered_as_before_and_sent_once()
+    {
+        var (subscriberId, hook) = await hub.SubscribeAsync(["43"]);
+        var xml = CapWriter.Write(CapWriter.EvacuationOrder($"again-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now));
+
+        using var first = await hub.PostCapAsync(xml);
+        using var second = await hub.PostCapAsync(xml);
+
+        second.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var id = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString().ShouldBe(id);
+        await hub.Sink.WaitForAsync(hook, r => r.Count >= 1);
+        var status = await hub.GetStatusAsync(id!);
+        status.GetProperty("revisions").GetArrayLength().ShouldBe(1);
+        status.GetProperty("deliveries").EnumerateArray().Count(d => d.GetProperty("subscriberId").GetString() == subscriberId).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task The_same_identifier_with_other_content_is_a_conflict()
+    {
+        var alert = CapWriter.EvacuationOrder($"clash-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now);
+        using var first = await hub.PostCapAsync(alert);
+
+        using var second = await hub.PostCapAsync(alert with { Sent = alert.Sent.AddMinutes(1) });
+
+        second.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("notice.duplicate-identifier");
+    }
+
+    [Fact]
+    public async Task Updating_an_unknown_notice_is_refused()
+    {
+        var update = CapWriter.EvacuationOrder($"u-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now, "Update",
+            new CapReference("nobody@example", "never-sent", "2026-07-01T00:00:00+09:00"));
+
+        using var response = await hub.PostCapAsync(update);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0].GetProperty("code").GetString().ShouldBe("cap.references.unknown");
+    }
+
+    [Theory]
+    [InlineData(null, HttpStatusCode.Unauthorized, "auth.required")]
+    [InlineData("not-a-key", HttpStatusCode.Unauthorized, "auth.required")]
+    [InlineData(HubFixture.AdminKey, HttpStatusCode.Forbidden, "auth.forbidden")]
+    public async Task Only_an_issuer_key_may_submit(string? key, HttpStatusCode status, string code)
+    {
+        using var response = await hub.SendAsync(HttpMethod.Post, "/api/v1/notices",
+            new StringContent(Example("k"), System.Text.Encoding.UTF8, "application/cap+xml"), key);
+
+        response.StatusCode.ShouldBe(status);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe(code);
+    }
+
+    [Fact]
+    public async Task Other_content_types_are_refused()
+    {
+        using var response = await hub.PostCapAsync(Example("json"), contentType: "application/json");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("request.content-type");
+    }
+
+    [Fact]
+    public async Task An_oversized_body_is_refused()
+    {
+        using var response = await hub.PostCapAsync(Example("big").Replace("<description>", "<description>" + new string('x', 1_100_000), StringComparison.Ordinal));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task A_bad_subscriber_gets_every_problem_with_its_json_path()
+    {
+        using var response = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/subscribers",
+            new { name = "", url = "ftp://example", areaCodes = new[] { "43", "431002", "99" }, statuses = new[] { "Draft" } });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray()
+            .Select(e => (e.GetProperty("code").GetString(), e.GetProperty("path").GetString())).ToList();
+        errors.ShouldBe([
+            ("subscriber.name", "$.name"), ("subscriber.url", "$.url"), ("code.check-digit", "$.areaCodes[1]"),
+            ("code.prefecture", "$.areaCodes[2]"), ("subscriber.status", "$.statuses[0]"),
+        ]);
+    }
+
+    [Fact]
+    public async Task Malformed_subscriber_json_gives_its_line()
+    {
+        using var response = await hub.SendAsync(HttpMethod.Post, "/api/v1/subscribers",
+            new StringContent("{\n  \"name\": \"x\",\n  \"url\": }", System.Text.Encoding.UTF8, "application/json"), HubFixture.AdminKey);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0];
+        error.GetProperty("code").GetString().ShouldBe("request.json");
+        error.GetProperty("line").GetInt32().ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Subscribers_are_managed_by_admins_only()
+    {
+        using var response = await hub.SendAsAdminAsync(HttpMethod.Get, "/api/v1/subscribers", key: HubFixture.IssuerKey);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+}
