@@ -10,6 +10,8 @@ using Alert.Hub.Samples;
 using Alert.Hub.Setup;
 using Alert.Hub.Storage;
 using Alert.Hub.Subscribers;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Authentication;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -31,6 +33,8 @@ builder.Services.AddAuthorizationBuilder()
     .AddPolicy(Roles.Issuer, p => p.RequireRole(Roles.Issuer))
     .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin));
 builder.Services.AddProblemDetails().AddExceptionHandler<StoreUnavailable>();
+// Japanese stays readable in JSON (problem texts, area names) instead of \uXXXX escapes.
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
 builder.Services.AddHubHealth();
 
 var app = builder.Build();
