@@ -24,6 +24,12 @@ public static class AlertCommand
             var failed = 0;
             foreach (var file in result.GetValue(files)!)
             {
+                if (!file.Exists)
+                {
+                    failed++;
+                    Console.WriteLine($"ERROR {file.FullName}: no such file");
+                    continue;
+                }
                 using var stream = file.OpenRead();
                 var read = CapReader.Read(stream);
                 if (read.IsValid)
@@ -58,14 +64,18 @@ public static class AlertCommand
 
     private static Command BenchCommand()
     {
-        var hub = new Option<Uri>("--hub") { Description = "The hub's base URL", DefaultValueFactory = _ => new Uri("http://localhost:5080") };
+        var hub = new Option<string>("--hub") { Description = "The hub's base URL", DefaultValueFactory = _ => "http://localhost:5080" };
+        hub.Validators.Add(r =>
+        {
+            if (!Uri.TryCreate(r.GetValueOrDefault<string>(), UriKind.Absolute, out _)) r.AddError("--hub must be an absolute URL, e.g. http://localhost:5080");
+        });
         var adminKey = new Option<string>("--admin-key") { Description = "Admin key (default: $ALERT_ADMIN_KEY)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ALERT_ADMIN_KEY") ?? "" };
         var issuerKey = new Option<string>("--issuer-key") { Description = "Issuer key (default: $ALERT_ISSUER_KEY)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ALERT_ISSUER_KEY") ?? "" };
         var code = new Option<string>("--code") { Description = "Local government code the notices cover (the issuer's own)", DefaultValueFactory = _ => "431001" };
         var count = new Option<int>("--count") { Description = "Notices to measure", DefaultValueFactory = _ => 100 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the figures to this JSON file" };
         var latency = new Command("latency", "POST → webhook receipt, one notice at a time, on a running hub.") { hub, adminKey, issuerKey, code, count, json };
-        latency.SetAction((result, ct) => LatencyBench.RunAsync(new LatencyBench.Settings(result.GetValue(hub)!, result.GetValue(adminKey)!,
+        latency.SetAction((result, ct) => LatencyBench.RunAsync(new LatencyBench.Settings(new Uri(result.GetValue(hub)!), result.GetValue(adminKey)!,
             result.GetValue(issuerKey)!, result.GetValue(code)!, result.GetValue(count), result.GetValue(json)), ct));
         return new Command("bench", "Measure a running hub with real local receivers.") { latency };
     }
