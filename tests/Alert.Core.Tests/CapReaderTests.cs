@@ -150,3 +150,38 @@ public class CapWriterTests
         alert.Geocodes.Single().Value.ShouldBe("431001");
     }
 }
+
+public class CapReaderLimitsTests
+{
+    private static readonly string Valid = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "examples", "evacuation-order.xml"));
+
+    [Fact]
+    public void Deep_nesting_is_refused_before_validation()
+    {
+        var deep = Valid.Replace("<description>", "<description>" + string.Concat(Enumerable.Repeat("<x>", 60_000)), StringComparison.Ordinal)
+            .Replace("</description>", string.Concat(Enumerable.Repeat("</x>", 60_000)) + "</description>", StringComparison.Ordinal);
+
+        CapReader.Read(deep).Problems.ShouldHaveSingleItem().Code.ShouldBe("xml.too-deep");
+    }
+
+    [Theory]
+    [InlineData("2026-07-01T03:00:00+15:00")]
+    [InlineData("0001-01-01T00:00:00+09:00")]
+    public void A_sent_time_the_schema_admits_but_no_clock_can_hold_is_a_problem_not_a_crash(string sent)
+    {
+        var problem = CapReader.Read(Valid.Replace("2026-07-01T03:00:00+09:00", sent, StringComparison.Ordinal)).Problems.ShouldHaveSingleItem();
+
+        problem.Code.ShouldBe("cap.sent.invalid");
+        problem.Line.ShouldBe(5);
+    }
+
+    [Fact]
+    public void Too_many_references_are_refused()
+    {
+        var many = string.Join(' ', Enumerable.Range(0, 101).Select(i => $"a@b,id-{i},2026-07-01T03:00:00+09:00"));
+        var update = Valid.Replace("<msgType>Alert</msgType>", "<msgType>Update</msgType>", StringComparison.Ordinal)
+            .Replace("<scope>Public</scope>", $"<scope>Public</scope>\n  <references>{many}</references>", StringComparison.Ordinal);
+
+        CapReader.Read(update).Problems.ShouldHaveSingleItem().Code.ShouldBe("cap.references.too-many");
+    }
+}

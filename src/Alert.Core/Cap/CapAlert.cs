@@ -13,6 +13,9 @@ public sealed record CapAlert(
 {
     public IEnumerable<CapGeocode> Geocodes => Infos.SelectMany(i => i.Areas).SelectMany(a => a.Geocodes);
 
+    /// <summary>When the whole alert stops applying: the latest info expiry, or null if any info has none.</summary>
+    public DateTimeOffset? Expires => Infos.Count > 0 && Infos.All(i => i.Expires is not null) ? Infos.Max(i => i.Expires) : null;
+
     /// <summary>The text a feed or a list shows: the first headline, else event and area.</summary>
     public string Title
     {
@@ -37,6 +40,7 @@ public sealed record CapInfo(
     string Urgency,
     string Severity,
     string Certainty,
+    DateTimeOffset? Expires,
     string? Headline,
     string? Description,
     string? Instruction,

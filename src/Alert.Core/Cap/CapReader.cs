@@ -9,7 +9,7 @@ using Alert.Core.Codes;
 namespace Alert.Core.Cap;
 
 /// <summary>What reading a CAP document gave: the alert, or every problem found (never both).</summary>
-public sealed record CapReadResult(CapAlert? Alert, IReadOnlyList<Problem> Problems, bool WellFormed, string? Xml)
+public sealed record CapReadResult(CapAlert? Alert, IReadOnlyList<Problem> Problems, bool WellFormed)
 {
     public bool IsValid => Alert is not null;
 }
@@ -22,6 +22,11 @@ public static partial class CapReader
 {
     public const string Namespace = "urn:oasis:names:tc:emergency:cap:1.2";
     public const int MaxDocumentChars = 1_000_000;
+
+    /// <summary>CAP nests five levels deep; anything far deeper is an attack on the parser, not a notice.</summary>
+    public const int MaxDepth = 32;
+
+    public const int MaxReferences = 100;
     private static readonly XNamespace Cap = Namespace;
 
     static CapReader() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance); // Shift_JIS documents
@@ -53,17 +58,39 @@ public static partial class CapReader
             IgnoreProcessingInstructions = true,
         };
 
+        if (!body.CanSeek)
+        {
+            var copy = new MemoryStream();
+            body.CopyTo(copy);
+            body = copy;
+        }
+
         XDocument doc;
-        using var reader = XmlReader.Create(body, settings);
         try
         {
+            // A first pass bounds the nesting: schema validation recurses per level and would exhaust the stack.
+            using (var scan = XmlReader.Create(body, settings))
+            {
+                while (scan.Read())
+                {
+                    if (scan.Depth > MaxDepth)
+                    {
+                        var position = (IXmlLineInfo)scan;
+                        return new CapReadResult(null, [Problem.At("xml.too-deep", new SourceLocation("/", position.LineNumber, position.LinePosition),
+                            $"XML の入れ子が深すぎます（{MaxDepth} 段まで）。CAP の文書ではありません。",
+                            $"XML is nested too deeply (at most {MaxDepth} levels); this is not a CAP document.")], WellFormed: false);
+                    }
+                }
+            }
+            body.Position = 0;
+            using var reader = XmlReader.Create(body, settings);
             doc = XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
         catch (XmlException ex)
         {
             // The refusal of a DTD carries no position: find the DOCTYPE in the text so the desk is told where it is.
             var at = ex.LineNumber > 0 ? new SourceLocation("/", ex.LineNumber, ex.LinePosition) : Find(body, "<!DOCTYPE");
-            return new CapReadResult(null, [NotWellFormed(ex, at)], WellFormed: false, null);
+            return new CapReadResult(null, [NotWellFormed(ex, at)], WellFormed: false);
         }
 
         var problems = new List<Problem>();
@@ -73,14 +100,14 @@ public static partial class CapReader
             problems.Add(Problem.At("cap.root", Locate(root),
                 $"ルート要素が {root.Name.LocalName}（名前空間 {root.Name.NamespaceName}）です。CAP 1.2 の <alert xmlns=\"{Namespace}\"> を送ってください。",
                 $"Root element is {root.Name.LocalName} in namespace '{root.Name.NamespaceName}'; send a CAP 1.2 <alert xmlns=\"{Namespace}\">."));
-            return new CapReadResult(null, problems, WellFormed: true, null);
+            return new CapReadResult(null, problems, WellFormed: true);
         }
 
         doc.Validate(Schema, (sender, e) => problems.Add(SchemaProblem(sender as XObject, e)), addSchemaInfo: false);
         var alert = ReadAlert(root, problems);
         return problems.Count == 0
-            ? new CapReadResult(alert, [], true, doc.ToString(SaveOptions.DisableFormatting))
-            : new CapReadResult(null, problems, true, null);
+            ? new CapReadResult(alert, [], true)
+            : new CapReadResult(null, problems, true);
     }
 
     private static SourceLocation Find(Stream body, string marker)
@@ -182,7 +209,7 @@ public static partial class CapReader
                 $"scope '{scope}' is not handled; notices for residents use Public."));
 
         var references = ReadReferences(root.Element(Cap + "references"), problems);
-        if (msgType is "Update" or "Cancel" && references.Count == 0 && root.Element(Cap + "msgType") is { } mt)
+        if (msgType is "Update" or "Cancel" && root.Element(Cap + "references") is null && root.Element(Cap + "msgType") is { } mt)
             problems.Add(Problem.At("cap.references.missing", Locate(mt),
                 $"msgType が {msgType} のときは、更新・取消する元の情報を <references> で示してください（sender,identifier,sent）。",
                 $"A msgType of {msgType} needs <references> naming the message it replaces (sender,identifier,sent)."));
@@ -194,6 +221,7 @@ public static partial class CapReader
             Urgency: Text(info, "urgency"),
             Severity: Text(info, "severity"),
             Certainty: Text(info, "certainty"),
+            Expires: info.Element(Cap + "expires") is { } expires ? Time(expires, problems) : null,
             Headline: info.Element(Cap + "headline")?.Value.Trim(),
             Description: info.Element(Cap + "description")?.Value.Trim(),
             Instruction: info.Element(Cap + "instruction")?.Value.Trim(),
@@ -220,16 +248,36 @@ public static partial class CapReader
                 "<info> がありません。発表・更新には少なくとも1つの <info>（言語ごと）が必要です。",
                 "No <info>: an Alert or Update needs at least one <info> (one per language)."));
 
+        var sent = root.Element(Cap + "sent") is { } sentElement ? Time(sentElement, problems) : null;
         if (problems.Count > 0) return null;
-        var sent = DateTimeOffset.Parse(Text(root, "sent"), CultureInfo.InvariantCulture);
-        return new CapAlert(Text(root, "identifier"), Text(root, "sender"), sent, status, msgType, scope, references, infos);
+        return new CapAlert(Text(root, "identifier"), Text(root, "sender"), sent!.Value, status, msgType, scope, references, infos);
+    }
+
+    // The XSD's pattern admits offsets up to ±23:59 and year 0001; .NET (and reality) stop at ±14:00.
+    private static DateTimeOffset? Time(XElement element, List<Problem> problems)
+    {
+        if (DateTimeOffset.TryParse(element.Value.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)) return time;
+        var at = Locate(element);
+        if (problems.All(p => p.Line != at.Line)) // the XSD may already have said the format is wrong
+            problems.Add(Problem.At($"cap.{element.Name.LocalName}.invalid", at,
+                $"{element.Name.LocalName}「{element.Value}」は日時として扱えません（時差は -14:00〜+14:00、例: 2026-07-01T03:00:00+09:00）。",
+                $"{element.Name.LocalName} '{element.Value}' is not a usable date-time (offsets run from -14:00 to +14:00, e.g. 2026-07-01T03:00:00+09:00)."));
+        return null;
     }
 
     private static List<CapReference> ReadReferences(XElement? element, List<Problem> problems)
     {
         var references = new List<CapReference>();
         if (element is null) return references;
-        foreach (var token in element.Value.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        var tokens = element.Value.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        if (tokens.Length > MaxReferences)
+        {
+            problems.Add(Problem.At("cap.references.too-many", Locate(element),
+                $"<references> が多すぎます（{MaxReferences} 件まで）。更新・取消する情報の直前の版を含めてください。",
+                $"<references> lists too many messages (at most {MaxReferences}); include the latest revision of the notice you replace."));
+            return references;
+        }
+        foreach (var token in tokens)
         {
             var parts = token.Split(',');
             if (parts.Length == 3 && parts.All(p => p.Length > 0))

@@ -15,8 +15,7 @@ public static class CapWriter
         var root = new XElement(Cap + "alert",
             new XElement(Cap + "identifier", alert.Identifier),
             new XElement(Cap + "sender", alert.Sender),
-            // CAP forbids "Z": the offset is always written as ±hh:mm.
-            new XElement(Cap + "sent", alert.Sent.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture)),
+            new XElement(Cap + "sent", Time(alert.Sent)),
             new XElement(Cap + "status", alert.Status),
             new XElement(Cap + "msgType", alert.MsgType),
             new XElement(Cap + "scope", alert.Scope),
@@ -29,6 +28,7 @@ public static class CapWriter
                 new XElement(Cap + "urgency", info.Urgency),
                 new XElement(Cap + "severity", info.Severity),
                 new XElement(Cap + "certainty", info.Certainty),
+                info.Expires is { } expires ? new XElement(Cap + "expires", Time(expires)) : null,
                 Optional("headline", info.Headline),
                 Optional("description", info.Description),
                 Optional("instruction", info.Instruction),
@@ -41,6 +41,9 @@ public static class CapWriter
         return new XDeclaration("1.0", "utf-8", null) + "\n" + root;
     }
 
+    /// <summary>CAP forbids "Z": the offset is always written as ±hh:mm.</summary>
+    public static string Time(DateTimeOffset time) => time.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+
     /// <summary>
     /// A 避難指示 (level 4) for one municipality: the notice the hub's examples, tests and benchmark send.
     /// Update and Cancel name the message they replace in <paramref name="replaces"/>.
@@ -49,7 +52,7 @@ public static class CapWriter
         string msgType = "Alert", CapReference? replaces = null, string status = "Actual", string sender = "bousai@city.kumamoto.example") =>
         new(identifier, sender, sent, status, msgType, "Public", replaces is null ? [] : [replaces],
         [
-            new CapInfo("ja-JP", ["Safety"], "避難指示", "Immediate", "Severe", "Likely",
+            new CapInfo("ja-JP", ["Safety"], "避難指示", "Immediate", "Severe", "Likely", null,
                 $"【警戒レベル4】{areaName} 避難指示（洪水）", "河川の水位が氾濫危険水位に達しました。", "危険な場所から全員避難してください。",
                 [new CapArea(areaName, [], [], [new CapGeocode(CapGeocode.LocalGovernmentCode, code, new SourceLocation("", null, null))])]),
         ]);
