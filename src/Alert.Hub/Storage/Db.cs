@@ -37,13 +37,28 @@ public sealed class Db
         }
     }
 
-    static Db() => SqlMapper.AddTypeHandler(new UtcTimestampHandler());
+    static Db()
+    {
+        // Dapper writes DateTimeOffset itself, bypassing a handler, unless its built-in mapping is removed first;
+        // Npgsql refuses offsets other than zero, so every timestamp must go through the handler.
+        SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
+        SqlMapper.RemoveTypeMap(typeof(DateTimeOffset?));
+        SqlMapper.AddTypeHandler(new UtcTimestampHandler());
+    }
 
     public DatabaseKind Kind { get; }
 
     public string Describe() => Kind == DatabaseKind.Postgres
         ? $"PostgreSQL {new NpgsqlConnectionStringBuilder(_connectionString).Host}:{new NpgsqlConnectionStringBuilder(_connectionString).Port}"
         : $"SQLite {new SqliteConnectionStringBuilder(_connectionString).DataSource}";
+
+    /// <summary>A unique or primary key refused a row: someone else wrote the same thing at the same moment.</summary>
+    public static bool IsUniqueViolation(DbException exception) => exception switch
+    {
+        PostgresException pg => pg.SqlState == PostgresErrorCodes.UniqueViolation,
+        SqliteException sqlite => sqlite.SqliteExtendedErrorCode is 2067 or 1555, // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+        _ => false,
+    };
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
