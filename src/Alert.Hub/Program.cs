@@ -25,7 +25,7 @@ builder.Services.AddSingleton<Db>().AddSingleton<ApiKeys>().AddSingleton<Outbox>
 // Hosted services start in this order: schema first, then keys and samples, then the bus and the relay.
 builder.Services.AddHostedService<Migrator>().AddHostedService<Seed>();
 builder.Services.AddHubBus(options, builder.Configuration);
-builder.Services.AddHostedService<OutboxRelay>();
+builder.Services.AddHostedService<InMemoryRecovery>().AddHostedService<OutboxRelay>();
 builder.Services.AddHttpClient(WebhookConsumer.HttpClientName, c => c.Timeout = options.WebhookTimeout);
 
 builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);

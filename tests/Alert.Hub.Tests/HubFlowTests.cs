@@ -17,10 +17,13 @@ public abstract class HubFlowTests(HubFixture hub)
     private static readonly XNamespace Atom = "http://www.w3.org/2005/Atom";
 
     protected static CapAlert Order(string code = "431001", string msgType = "Alert", CapReference? replaces = null, string status = "Actual") =>
-        CapWriter.EvacuationOrder($"test-{Guid.NewGuid():N}", code, "熊本市", DateTimeOffset.Now, msgType, replaces, status);
+        CapWriter.EvacuationOrder($"test-{Guid.NewGuid():N}", code, "熊本市", Jst(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds())), msgType, replaces, status);
+
+    /// <summary>Desks write Japan time (+09:00); the hub must store it as the same instant on both databases.</summary>
+    protected static DateTimeOffset Jst(DateTimeOffset instant) => instant.ToOffset(TimeSpan.FromHours(9));
 
     protected static CapReference Reference(CapAlert alert) =>
-        new(alert.Sender, alert.Identifier, alert.Sent.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture));
+        new(alert.Sender, alert.Identifier, CapWriter.Time(alert.Sent));
 
     [Fact]
     public async Task Ready_once_started()
@@ -59,6 +62,8 @@ public abstract class HubFlowTests(HubFixture hub)
         CapReader.Read(cap).Alert.ShouldNotBeNull().Identifier.ShouldBe(alert.Identifier);
 
         await HubFixture.Eventually(async () => Delivery(await hub.GetStatusAsync(id), subscriberId, 1) == "delivered", "delivery marked delivered");
+        var sent = (await hub.GetStatusAsync(id)).GetProperty("revisions")[0].GetProperty("sent").GetDateTimeOffset();
+        sent.ShouldBe(alert.Sent); // the same instant, whatever offset it was written with
     }
 
     [Fact]
@@ -140,6 +145,25 @@ public abstract class HubFlowTests(HubFixture hub)
         var delivery = (await hub.GetStatusAsync(id)).GetProperty("deliveries").EnumerateArray()
             .Single(d => d.GetProperty("subscriberId").GetString() == subscriberId);
         delivery.GetProperty("attempts").GetInt32().ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_delivery_still_retrying_when_the_hub_stops_is_made_after_it_starts_again()
+    {
+        var (subscriberId, hook) = await hub.SubscribeAsync(["43"]);
+        hub.Sink.FailNext(hook, 1000); // the receiver is down
+        using var response = await hub.PostCapAsync(Order());
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await HubFixture.Eventually(async () => Delivery(await hub.GetStatusAsync(id), subscriberId, 1) == "retrying", "a failed attempt");
+
+        await hub.RestartAsync();
+        hub.Sink.FailNext(hook, 0); // the receiver is back
+
+        var received = await hub.Sink.WaitForAsync(hook, r => r.Count >= 1, TimeSpan.FromSeconds(60));
+        received.ShouldAllBe(r => r.IdempotencyKey == $"{id}.1.{subscriberId}");
+        await HubFixture.Eventually(async () => Delivery(await hub.GetStatusAsync(id), subscriberId, 1) == "delivered", "delivered after the restart",
+            TimeSpan.FromSeconds(60));
     }
 
     protected async Task<XElement?> FeedEntryAsync(string id)

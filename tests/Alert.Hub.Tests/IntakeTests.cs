@@ -47,13 +47,61 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         error.GetProperty("ja").GetString().ShouldNotBeNullOrWhiteSpace();
         error.GetProperty("en").GetString().ShouldNotBeNullOrWhiteSpace();
 
-        // Nothing stored and nothing sent: a good notice sent after it arrives alone.
-        var good = CapWriter.EvacuationOrder($"good-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now);
-        using var accepted = await hub.PostCapAsync(good);
-        accepted.StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        var received = await hub.Sink.WaitForAsync(hook, r => r.Count >= 1);
-        received.ShouldAllBe(r => !r.Body.Contains(identifier));
-        (await hub.Client.GetStringAsync("/feeds/notices.atom")).ShouldNotContain(identifier);
+        // Nothing was stored under that identifier: the corrected notice with the same identifier is a new document
+        // (a stored one would make this a 409), and it is the only thing its subscriber receives with that identifier.
+        using var corrected = await hub.PostCapAsync(Example(identifier));
+        corrected.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var receipt = await corrected.Content.ReadFromJsonAsync<JsonElement>();
+        receipt.GetProperty("revision").GetInt32().ShouldBe(1);
+        var id = receipt.GetProperty("id").GetString()!;
+        var received = await hub.Sink.WaitForAsync(hook, r => r.Any(x => x.IdempotencyKey.StartsWith(id, StringComparison.Ordinal)));
+        received.Where(r => r.Body.Contains(identifier, StringComparison.Ordinal)).ShouldHaveSingleItem().IdempotencyKey.ShouldStartWith(id);
+    }
+
+    [Fact]
+    public async Task The_document_is_served_and_delivered_byte_for_byte_as_received()
+    {
+        var (_, hook) = await hub.SubscribeAsync(["43"]);
+        var identifier = $"bytes-{Guid.NewGuid():N}";
+        var original = Example(identifier).Replace("<status>", "<!-- 熊本市防災課 -->\n  <status>", StringComparison.Ordinal);
+
+        using var response = await hub.PostCapAsync(original);
+
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        (await hub.Client.GetStringAsync($"/api/v1/notices/{id}/cap")).ShouldBe(original);
+        (await hub.Sink.WaitForAsync(hook, r => r.Count >= 1)).ShouldHaveSingleItem().Body.ShouldBe(original);
+    }
+
+    [Fact]
+    public async Task An_update_written_against_an_older_revision_is_refused()
+    {
+        var first = CapWriter.EvacuationOrder($"s1-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now);
+        (await hub.PostCapAsync(first)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var reference = new CapReference(first.Sender, first.Identifier, CapWriter.Time(first.Sent));
+        var second = CapWriter.EvacuationOrder($"s2-{Guid.NewGuid():N}", "431010", "熊本市中央区", DateTimeOffset.Now, "Update", reference);
+        (await hub.PostCapAsync(second)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        // A second desk worker still looking at revision 1.
+        var stale = CapWriter.EvacuationOrder($"s3-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now, "Update", reference);
+        using var response = await hub.PostCapAsync(stale);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("notice.stale-revision");
+    }
+
+    [Fact]
+    public async Task An_expired_notice_leaves_the_feed()
+    {
+        var alert = CapWriter.EvacuationOrder($"exp-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now);
+        alert = alert with { Infos = [alert.Infos[0] with { Expires = DateTimeOffset.Now.AddSeconds(2) }] };
+
+        using var response = await hub.PostCapAsync(alert);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        (await hub.Client.GetStringAsync("/feeds/notices.atom")).ShouldContain(id);
+        await HubFixture.Eventually(async () => !(await hub.Client.GetStringAsync("/feeds/notices.atom")).Contains(id, StringComparison.Ordinal),
+            "the expired notice to leave the feed", TimeSpan.FromSeconds(15));
     }
 
     [Fact]

@@ -37,6 +37,9 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
             ON CONFLICT DO NOTHING
             """, targets.Select(t => new { t.DocumentId, t.Revision, t.SubscriberId, now }));
         await context.PublishBatch(targets, context.CancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE notices SET fanned_out_at = @now WHERE document_id = @DocumentId AND revision = @Revision AND fanned_out_at IS NULL",
+            new { now, notice.DocumentId, notice.Revision });
     }
 
     private bool Covers(string filterCodes, HashSet<string> parts) =>

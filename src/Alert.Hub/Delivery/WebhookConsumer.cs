@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text;
 using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
 using Dapper;
@@ -19,8 +18,8 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients) : ICo
     {
         var delivery = context.Message;
         await using var connection = await db.OpenAsync(context.CancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<(string State, string Url, string CapXml, int CurrentRevision)>("""
-            SELECT d.state, s.url, n.cap_xml, doc.current_revision
+        var row = await connection.QuerySingleOrDefaultAsync<(string State, string Url, byte[] CapBody, int CurrentRevision)>("""
+            SELECT d.state, s.url, n.cap_body, doc.current_revision
             FROM deliveries d
             JOIN subscribers s ON s.id = d.subscriber_id
             JOIN notices n ON n.document_id = d.document_id AND n.revision = d.revision
@@ -37,7 +36,8 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients) : ICo
 
         using var request = new HttpRequestMessage(HttpMethod.Post, row.Url)
         {
-            Content = new StringContent(row.CapXml, Encoding.UTF8, new MediaTypeHeaderValue("application/cap+xml")),
+            // The body as the issuer sent it, byte for byte: its XML declaration names the encoding, a signature stays valid.
+            Content = new ByteArrayContent(row.CapBody) { Headers = { ContentType = new MediaTypeHeaderValue("application/cap+xml") } },
         };
         request.Headers.Add("Idempotency-Key", delivery.IdempotencyKey);
         request.Headers.Add("X-Alert-Document", delivery.DocumentId);
@@ -93,6 +93,8 @@ public sealed class WebhookFaultConsumer(Db db) : IConsumer<Fault<DeliverNotice>
 {
     public async Task Consume(ConsumeContext<Fault<DeliverNotice>> context)
     {
+        // A delivery cut short by a shutdown has not failed: it stays retrying and is resumed.
+        if (context.Message.Exceptions.Any(e => e.ExceptionType.Contains("Canceled", StringComparison.Ordinal))) return;
         await using var connection = await db.OpenAsync(context.CancellationToken);
         var error = context.Message.Exceptions.FirstOrDefault()?.Message;
         await WebhookConsumer.SetStateAsync(connection, context.Message.Message, "failed", error);

@@ -7,7 +7,8 @@ namespace Alert.Hub.Feeds;
 
 /// <summary>
 /// The Atom feed broadcasters pull, in the manner of JMA's feeds: one entry per document in force (its latest
-/// revision, linking the CAP document), plus recent cancels so pollers learn what to take down. Actual notices only.
+/// revision, linking the CAP document; expired ones leave), plus recent cancels so pollers learn what to take down.
+/// Actual notices only.
 /// </summary>
 public static class FeedsApi
 {
@@ -42,9 +43,10 @@ public static class FeedsApi
             FROM documents d
             JOIN notices n ON n.document_id = d.id AND n.revision = d.current_revision
             JOIN identities i ON i.id = d.issuer_id
-            WHERE d.status = 'Actual' AND (d.state = 'active' OR d.updated_at >= @since)
+            WHERE d.status = 'Actual'
+              AND ((d.state = 'active' AND (n.expires IS NULL OR n.expires > @now)) OR (d.state = 'cancelled' AND d.updated_at >= @since))
             ORDER BY n.received_at DESC, n.document_id
-            """, new { since = DateTimeOffset.UtcNow - CancelWindow })).ToList();
+            """, new { now = DateTimeOffset.UtcNow, since = DateTimeOffset.UtcNow - CancelWindow })).ToList();
 
         var root = $"{request.Scheme}://{request.Host}";
         var feed = new XElement(Atom + "feed",

@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Security.Cryptography;
 using Alert.Core;
 using Alert.Core.Cap;
 using Alert.Hub.Auth;
@@ -20,20 +22,35 @@ public sealed record StoredRevision(string DocumentId, int Revision, string MsgT
 public sealed class NoticeStore(Db db)
 {
     public async Task<(StoredRevision? Stored, ProblemHttpResult? Problem)> SaveAsync(
-        CapAlert alert, Identity issuer, Coverage coverage, string xml, string bodySha256, CancellationToken ct)
+        CapAlert alert, Identity issuer, Coverage coverage, byte[] body, CancellationToken ct)
+    {
+        var bodySha256 = Convert.ToHexStringLower(SHA256.HashData(body));
+        try
+        {
+            return await TrySaveAsync(alert, issuer, coverage, body, bodySha256, ct);
+        }
+        catch (DbException ex) when (Db.IsUniqueViolation(ex))
+        {
+            // The same message arrived twice at the same moment and the other copy won: now it is found and answered.
+            return await TrySaveAsync(alert, issuer, coverage, body, bodySha256, ct);
+        }
+    }
+
+    private async Task<(StoredRevision? Stored, ProblemHttpResult? Problem)> TrySaveAsync(
+        CapAlert alert, Identity issuer, Coverage coverage, byte[] body, string bodySha256, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
-        var earlier = await connection.QuerySingleOrDefaultAsync<(string DocumentId, int Revision, string BodySha256, string MsgType, string Status, string AreaCodes)>("""
-            SELECT n.document_id, n.revision, n.body_sha256, n.msg_type, d.status, n.area_codes
+        var earlier = await connection.QuerySingleOrDefaultAsync<(string DocumentId, int Revision, string BodySha256, string MsgType, string Status, string AreaCodes, string IssuerId)>("""
+            SELECT n.document_id, n.revision, n.body_sha256, n.msg_type, d.status, n.area_codes, d.issuer_id
             FROM notices n JOIN documents d ON d.id = n.document_id
             WHERE n.sender = @Sender AND n.identifier = @Identifier
             """, new { alert.Sender, alert.Identifier }, tx);
         if (earlier.DocumentId is not null)
         {
             // A desk that did not see our answer sends again: same message, same answer, nothing new sent.
-            return earlier.BodySha256 == bodySha256
+            return earlier.BodySha256 == bodySha256 && earlier.IssuerId == issuer.Id
                 ? (new StoredRevision(earlier.DocumentId, earlier.Revision, earlier.MsgType, earlier.Status, Split(earlier.AreaCodes)), null)
                 : (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.duplicate-identifier",
                     $"sender「{alert.Sender}」の identifier「{alert.Identifier}」は別の内容で受付済みです。新しい情報には新しい identifier を付けてください。",
@@ -80,14 +97,14 @@ public sealed class NoticeStore(Db db)
 
         await connection.ExecuteAsync("""
             INSERT INTO notices (document_id, revision, sender, identifier, sent, msg_type, title, area_codes, part_codes,
-                                 area_wkb, body_sha256, cap_xml, received_at)
+                                 area_wkb, expires, body_sha256, cap_body, received_at)
             VALUES (@documentId, @revision, @Sender, @Identifier, @Sent, @MsgType, @Title, @areaCodes, @partCodes,
-                    @AreaWkb, @bodySha256, @xml, @now)
+                    @AreaWkb, @Expires, @bodySha256, @body, @now)
             """, new
         {
             documentId, revision, alert.Sender, alert.Identifier, alert.Sent, alert.MsgType, alert.Title,
             areaCodes = string.Join(' ', coverage.AreaCodes), partCodes = string.Join(' ', coverage.PartCodes),
-            coverage.AreaWkb, bodySha256, xml, now,
+            coverage.AreaWkb, alert.Expires, bodySha256, body, now,
         }, tx);
         await Outbox.AddAsync(connection, tx, new NoticeAccepted(documentId, revision, alert.Status, alert.MsgType, coverage.PartCodes));
         await tx.CommitAsync(ct);
@@ -96,6 +113,8 @@ public sealed class NoticeStore(Db db)
 
     private sealed record CurrentDocument
     {
+        public required string CurrentSender { get; init; }
+        public required string CurrentIdentifier { get; init; }
         public required string Id { get; init; }
         public required int Revision { get; init; }
         public required string IssuerId { get; init; }
@@ -104,14 +123,17 @@ public sealed class NoticeStore(Db db)
     }
 
     private static async Task<(CurrentDocument Document, ProblemHttpResult? Problem)> FindReferencedAsync(
-        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, CapAlert alert, Identity issuer)
+        DbConnection connection, DbTransaction tx, CapAlert alert, Identity issuer)
     {
         var found = new List<CurrentDocument>();
         foreach (var reference in alert.References)
         {
             found.AddRange(await connection.QueryAsync<CurrentDocument>("""
-                SELECT d.id, d.current_revision AS revision, d.issuer_id AS issuerid, d.state, d.status
-                FROM notices n JOIN documents d ON d.id = n.document_id
+                SELECT d.id, d.current_revision AS revision, d.issuer_id AS issuerid, d.state, d.status,
+                       c.sender AS currentsender, c.identifier AS currentidentifier
+                FROM notices n
+                JOIN documents d ON d.id = n.document_id
+                JOIN notices c ON c.document_id = d.id AND c.revision = d.current_revision
                 WHERE n.sender = @Sender AND n.identifier = @Identifier
                 """, reference, tx));
         }
@@ -130,6 +152,12 @@ public sealed class NoticeStore(Db db)
             _ when documents[0].State == "cancelled" => HubProblems.One(StatusCodes.Status409Conflict, "notice.cancelled",
                 "この情報は取り消し済みです。改めて発表する場合は msgType Alert で新しい情報として送ってください。",
                 "This notice was cancelled; to issue it again, send a new Alert.", "/alert/references"),
+            // Written against an older revision: accepting it would silently undo what the newer one said.
+            _ when !alert.References.Any(r => r.Sender == documents[0].CurrentSender && r.Identifier == documents[0].CurrentIdentifier) =>
+                HubProblems.One(StatusCodes.Status409Conflict, "notice.stale-revision",
+                    $"この情報はすでに第{documents[0].Revision}版（identifier「{documents[0].CurrentIdentifier}」）に更新されています。最新の版を確認し、<references> に含めて送り直してください。",
+                    $"This notice is already at revision {documents[0].Revision} (identifier '{documents[0].CurrentIdentifier}'); check it and reference it in <references>.",
+                    "/alert/references"),
             _ when documents[0].Status != alert.Status => HubProblems.One(StatusCodes.Status422UnprocessableEntity, "cap.status.mismatch",
                 $"元の情報は {documents[0].Status} です。訓練・試験と本番を同じ情報の版の中で切り替えることはできません。",
                 $"The notice is {documents[0].Status}; a revision cannot switch between actual, exercise and test.", "/alert/status"),

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
 using Alert.Core;
 using Alert.Core.Cap;
 using Alert.Core.Codes;
@@ -100,7 +99,7 @@ public static class NoticesApi
             areas.Select(a => a.Code).ToList(),
             areas.SelectMany(a => a.PartCodes).Distinct().Order(StringComparer.Ordinal).ToList(),
             areas.Count == 0 ? null : new WKBWriter().Write(UnaryUnionOp.Union(areas.Select(a => a.Geometry).ToList())));
-        var (stored, problem) = await store.SaveAsync(alert, issuer, coverage, read.Xml!, Convert.ToHexStringLower(SHA256.HashData(body)), ct);
+        var (stored, problem) = await store.SaveAsync(alert, issuer, coverage, body, ct);
         if (problem is not null) return problem;
 
         outbox.Notify();
@@ -132,10 +131,11 @@ public static class NoticesApi
 
     private static List<Problem> OutOfScope(CapAlert alert, List<Area> areas, Identity issuer, Gazetteer gazetteer)
     {
-        var own = issuer.AreaCode is { } code ? gazetteer.Find(LocalGovernmentCode.Parse(code))?.PartCodes.ToHashSet() : null;
+        // An issuer without a known area speaks for nowhere: the check fails closed.
+        var own = (issuer.AreaCode is { } code && LocalGovernmentCode.TryParse(code, out var parsed, out _) ? gazetteer.Find(parsed)?.PartCodes : null)?.ToHashSet() ?? [];
         return alert.Geocodes.Where(g => g.IsLocalGovernmentCode)
             .Select(g => (Geocode: g, Area: gazetteer.Find(LocalGovernmentCode.Parse(g.Value))))
-            .Where(x => x.Area is not null && areas.Contains(x.Area) && (own is null || !x.Area.PartCodes.All(own.Contains)))
+            .Where(x => x.Area is not null && areas.Contains(x.Area) && !x.Area.PartCodes.All(own.Contains))
             .Select(x => Problem.At("notice.out-of-scope", x.Geocode.At,
                 $"{x.Area!.Name}（{x.Geocode.Value}）は {issuer.Name} の担当区域外です。",
                 $"{x.Area.Name} ({x.Geocode.Value}) is outside the area of {issuer.Name}."))
@@ -168,20 +168,20 @@ public static class NoticesApi
         return TypedResults.Ok(new NoticeStatus(id, document.Status, document.State, document.CurrentRevision, receipt.Areas, revisions, deliveries, receipt.Links));
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetCap(string id, int? revision, Db db)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetCap(string id, int? revision, Db db)
     {
         await using var connection = await db.OpenAsync();
-        var row = await connection.QuerySingleOrDefaultAsync<(string CapXml, int Revision, string State, int CurrentRevision)>("""
-            SELECT n.cap_xml, n.revision, d.state, d.current_revision
+        var row = await connection.QuerySingleOrDefaultAsync<(byte[] CapBody, int Revision, string State, int CurrentRevision)>("""
+            SELECT n.cap_body, n.revision, d.state, d.current_revision
             FROM notices n JOIN documents d ON d.id = n.document_id
             WHERE n.document_id = @id AND n.revision = COALESCE(@revision, d.current_revision)
             """, new { id, revision });
-        if (row.CapXml is null) return NotFound(id);
+        if (row.CapBody is null) return NotFound(id);
         // Once cancelled, only the cancel itself is served: the withdrawn content is never shown again.
         if (row.State == "cancelled" && row.Revision != row.CurrentRevision)
             return HubProblems.One(StatusCodes.Status410Gone, "notice.cancelled",
                 "この情報は取り消されました。", "This notice was cancelled.");
-        return TypedResults.Content(row.CapXml, "application/cap+xml; charset=utf-8");
+        return TypedResults.Bytes(row.CapBody, "application/cap+xml"); // as received: its XML declaration names the encoding
     }
 
     private static ProblemHttpResult NotFound(string id) => HubProblems.One(StatusCodes.Status404NotFound, "notice.not-found",

@@ -13,6 +13,9 @@ public static class BusSetup
             // Readiness means the bus is connected: the server does not answer before that.
             o.WaitUntilStarted = true;
             o.StopTimeout = TimeSpan.FromSeconds(30);
+            // On shutdown a delivery waiting between retries is cut short rather than holding the stop for a minute:
+            // RabbitMQ gets the message back unacknowledged, and the in-memory bus's work is resumed from the database.
+            o.ConsumerStopTimeout = TimeSpan.FromSeconds(3);
         });
 
         return services.AddMassTransit(x =>

@@ -15,8 +15,10 @@ public sealed class Outbox : IDisposable
     private readonly SemaphoreSlim _pending = new(0);
 
     public static Task AddAsync(DbConnection connection, DbTransaction tx, NoticeAccepted message) =>
-        connection.ExecuteAsync("INSERT INTO outbox (message_type, payload, created_at) VALUES (@type, @payload, @now)",
-            new { type = nameof(NoticeAccepted), payload = JsonSerializer.Serialize(message), now = DateTimeOffset.UtcNow }, tx);
+        connection.ExecuteAsync("""
+            INSERT INTO outbox (document_id, revision, message_type, payload, created_at)
+            VALUES (@DocumentId, @Revision, @type, @payload, @now)
+            """, new { message.DocumentId, message.Revision, type = nameof(NoticeAccepted), payload = JsonSerializer.Serialize(message), now = DateTimeOffset.UtcNow }, tx);
 
     /// <summary>Wakes the relay after a commit so publishing does not wait for the next poll.</summary>
     public void Notify()

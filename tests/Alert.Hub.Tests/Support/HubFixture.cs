@@ -31,6 +31,19 @@ public abstract class HubFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Sink = await WebhookSink.StartAsync();
+        await StartHubAsync();
+    }
+
+    /// <summary>Stops the hub and starts it again on the same database, as after a crash or a deployment.</summary>
+    public async Task RestartAsync()
+    {
+        Client.Dispose();
+        await _factory!.DisposeAsync();
+        await StartHubAsync();
+    }
+
+    private async Task StartHubAsync()
+    {
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseEnvironment("Production"); // answers as a deployed hub would: no developer pages

@@ -22,7 +22,7 @@ CREATE TABLE documents (
     updated_at       timestamptz NOT NULL
 );
 
--- Every revision as received (the CAP XML untouched), with what geocoding made of it.
+-- Every revision as received (the body byte for byte, so signatures stay valid), with what geocoding made of it.
 CREATE TABLE notices (
     document_id  TEXT NOT NULL REFERENCES documents (id),
     revision     INTEGER NOT NULL,
@@ -34,9 +34,11 @@ CREATE TABLE notices (
     area_codes   TEXT NOT NULL,         -- codes the issuer named, space separated (43100)
     part_codes   TEXT NOT NULL,         -- municipalities and wards covered (43101 43102 ...): what routing matches
     area_wkb     bytea,
+    expires      timestamptz,                -- when every info has expired; NULL: until updated or cancelled
     body_sha256  TEXT NOT NULL,
-    cap_xml      TEXT NOT NULL,
+    cap_body     bytea NOT NULL,
     received_at  timestamptz NOT NULL,
+    fanned_out_at timestamptz,               -- set once its deliveries are recorded
     PRIMARY KEY (document_id, revision),
     UNIQUE (sender, identifier)
 );
@@ -44,6 +46,8 @@ CREATE TABLE notices (
 -- Written in the same transaction as the notice; the relay publishes rows in id order and marks them sent.
 CREATE TABLE outbox (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    document_id  TEXT NOT NULL,
+    revision     INTEGER NOT NULL,
     message_type TEXT NOT NULL,
     payload      TEXT NOT NULL,
     created_at   timestamptz NOT NULL,
