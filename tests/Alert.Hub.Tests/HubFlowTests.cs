@@ -148,6 +148,20 @@ public abstract class HubFlowTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task The_same_message_sent_several_times_at_once_is_accepted_once()
+    {
+        var xml = CapWriter.Write(Order());
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => hub.PostCapAsync(xml)));
+
+        responses.ShouldAllBe(r => r.StatusCode == HttpStatusCode.Accepted);
+        var ids = await Task.WhenAll(responses.Select(async r => (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()));
+        ids.Distinct().ShouldHaveSingleItem();
+        (await hub.GetStatusAsync(ids[0]!)).GetProperty("revisions").GetArrayLength().ShouldBe(1);
+        foreach (var response in responses) response.Dispose();
+    }
+
+    [Fact]
     public async Task A_delivery_still_retrying_when_the_hub_stops_is_made_after_it_starts_again()
     {
         var (subscriberId, hook) = await hub.SubscribeAsync(["43"]);

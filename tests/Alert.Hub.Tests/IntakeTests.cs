@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Alert.Core.Cap;
+using Alert.Hub.Auth;
 using Alert.Hub.Tests.Support;
 
 namespace Alert.Hub.Tests;
@@ -126,6 +127,30 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray().ShouldHaveSingleItem();
         error.GetProperty("code").GetString().ShouldBe("notice.out-of-scope");
         error.GetProperty("path").GetString().ShouldBe("/alert/info/area/geocode/value");
+    }
+
+    [Fact]
+    public async Task An_issuer_without_a_known_area_may_issue_for_nowhere()
+    {
+        await hub.AddIssuerAsync(new Identity("no-area", "未設定", Roles.Issuer, null), "no-area-key");
+
+        using var response = await hub.PostCapAsync(Example($"na-{Guid.NewGuid():N}"), key: "no-area-key");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("notice.out-of-scope");
+    }
+
+    [Fact]
+    public async Task Another_issuer_replaying_a_message_learns_nothing_about_it()
+    {
+        await hub.AddIssuerAsync(new Identity("kumamoto-pref", "熊本県", Roles.Issuer, "43"), "pref-key");
+        var xml = Example($"mine-{Guid.NewGuid():N}");
+        (await hub.PostCapAsync(xml)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        using var replay = await hub.PostCapAsync(xml, key: "pref-key");
+
+        replay.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await replay.Content.ReadAsStringAsync()).ShouldNotContain("\"id\"");
     }
 
     [Fact]

@@ -24,6 +24,9 @@ public abstract class HubFixture : IAsyncLifetime
     private WebApplicationFactory<Program>? _factory;
 
     public HttpClient Client { get; private set; } = null!;
+
+    /// <summary>Adds an issuer with its own key, as the identity work will do through an API.</summary>
+    public Task AddIssuerAsync(Identity issuer, string key) => _factory!.Services.GetRequiredService<ApiKeys>().SetOnlyKeyAsync(issuer, key);
     public WebhookSink Sink { get; private set; } = null!;
 
     protected abstract IReadOnlyDictionary<string, string> Settings { get; }
@@ -53,7 +56,7 @@ public abstract class HubFixture : IAsyncLifetime
             foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         });
         Client = _factory.CreateClient();
-        await _factory.Services.GetRequiredService<ApiKeys>().SetOnlyKeyAsync(Issuer, IssuerKey);
+        await AddIssuerAsync(Issuer, IssuerKey);
     }
 
     /// <summary>熊本市's disaster desk: may issue for the city and its wards.</summary>
