@@ -23,7 +23,16 @@ infra_install() {
   _infra_say "apt-get install ${missing[*]}"
   # Lock::Timeout: wait for another apt/dpkg instead of failing on its lock.
   DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600 update || return 1
-  DEBIAN_FRONTEND=noninteractive apt-get -qq -y -o DPkg::Lock::Timeout=600 install "${missing[@]}" >/dev/null || return 1
+  # Installing must not start the packages' own servers (on all interfaces, default ports): only ours run, on
+  # loopback. Container images usually forbid service starts already; where not, forbid them for this install.
+  local own_policy=
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+  fi
+  local rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get -qq -y -o DPkg::Lock::Timeout=600 install "${missing[@]}" >/dev/null || rc=1
+  [[ -z $own_policy ]] || rm -f /usr/sbin/policy-rc.d
+  return "$rc"
 }
 
 # Pick an unused loopback port into variable $1. 20000-29999 is below the kernel's
