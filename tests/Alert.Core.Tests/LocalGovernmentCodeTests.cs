@@ -50,3 +50,27 @@ public class LocalGovernmentCodeTests
         LocalGovernmentCode.Parse("43").WithCheckDigit.ShouldBe("430005");
     }
 }
+
+public class EvacuationVocabularyTests
+{
+    [Theory]
+    [InlineData("4", Notices.EvacuationLevel.EvacuationOrder)]
+    [InlineData("警戒レベル４", Notices.EvacuationLevel.EvacuationOrder)]
+    [InlineData("高齢者等避難", Notices.EvacuationLevel.ElderlyEvacuate)]
+    [InlineData("レベル5", Notices.EvacuationLevel.EmergencySafety)]
+    public void Levels_are_read_from_numbers_and_official_wording(string text, Notices.EvacuationLevel level) =>
+        Notices.Evacuation.ParseLevel(text).ShouldBe(level);
+
+    [Theory]
+    [InlineData("避難勧告")]
+    [InlineData("避難準備・高齢者等避難開始")]
+    public void The_names_abolished_in_2021_are_recognised(string text)
+    {
+        Notices.Evacuation.ParseLevel(text).ShouldBeNull();
+        Notices.Evacuation.IsAbolished(text).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void A_tsunami_gets_an_evacuation_order_only() =>
+        Notices.Evacuation.LevelsFor(Notices.DisasterType.Tsunami).ShouldBe([Notices.EvacuationLevel.EvacuationOrder]);
+}
