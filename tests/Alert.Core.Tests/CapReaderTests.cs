@@ -124,7 +124,7 @@ public class CapReaderTests
     [Fact]
     public void Oversized_documents_are_refused()
     {
-        var huge = Valid.Replace("<description>", "<description>" + new string('x', CapReader.MaxDocumentChars));
+        var huge = Valid.Replace("<description>", "<description>" + new string('x', Alert.Core.Xml.SafeXml.MaxDocumentChars));
 
         CapReader.Read(huge).Problems.ShouldHaveSingleItem().Code.ShouldBe("xml.malformed");
     }
@@ -183,5 +183,36 @@ public class CapReaderLimitsTests
             .Replace("<scope>Public</scope>", $"<scope>Public</scope>\n  <references>{many}</references>", StringComparison.Ordinal);
 
         CapReader.Read(update).Problems.ShouldHaveSingleItem().Code.ShouldBe("cap.references.too-many");
+    }
+}
+
+public class SafeXmlLimitsTests
+{
+    [Fact]
+    public void Too_many_elements_are_refused()
+    {
+        var xml = "<a>" + string.Concat(Enumerable.Repeat("<b/>", Alert.Core.Xml.SafeXml.MaxElements + 1)) + "</a>";
+
+        Alert.Core.Xml.SafeXml.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(xml))).Refusal.ShouldNotBeNull().Code.ShouldBe("xml.too-many-elements");
+    }
+
+    [Fact]
+    public void Too_many_attributes_are_refused()
+    {
+        var xml = "<a " + string.Join(' ', Enumerable.Range(0, 40).Select(i => $"x{i}=\"1\"")) + "/>";
+
+        Alert.Core.Xml.SafeXml.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(xml))).Refusal.ShouldNotBeNull().Code.ShouldBe("xml.too-many-attributes");
+    }
+
+    [Fact]
+    public void Entity_expansion_is_refused_with_the_DTD()
+    {
+        const string laughs = """
+            <?xml version="1.0"?>
+            <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+            <lolz>&lol2;</lolz>
+            """;
+
+        Alert.Core.Xml.SafeXml.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(laughs))).Refusal.ShouldNotBeNull().Code.ShouldBe("xml.dtd");
     }
 }

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
-using System.Xml;
 using System.Xml.Linq;
 using System.Xml.Schema;
 using Alert.Core.Codes;
+using Alert.Core.Xml;
+using static Alert.Core.Xml.SafeXml;
 
 namespace Alert.Core.Cap;
 
@@ -18,80 +18,20 @@ public sealed record CapReadResult(CapAlert? Alert, IReadOnlyList<Problem> Probl
 /// Reads CAP 1.2 safely (no DTD, no external resources, bounded size), validates it against the official
 /// XSD and this hub's Japanese profile, and reports every problem with its path and line.
 /// </summary>
-public static partial class CapReader
+public static class CapReader
 {
     public const string Namespace = "urn:oasis:names:tc:emergency:cap:1.2";
-    public const int MaxDocumentChars = 1_000_000;
-
-    /// <summary>CAP nests five levels deep; anything far deeper is an attack on the parser, not a notice.</summary>
-    public const int MaxDepth = 32;
-
     public const int MaxReferences = 100;
     private static readonly XNamespace Cap = Namespace;
 
-    static CapReader() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance); // Shift_JIS documents
-
-    private static readonly XmlSchemaSet Schema = LoadSchema();
-
-    private static XmlSchemaSet LoadSchema()
-    {
-        using var stream = typeof(CapReader).Assembly.GetManifestResourceStream("Alert.Core.schemas.cap.CAP-v1.2.xsd")
-            ?? throw new InvalidOperationException("CAP 1.2 XSD is not embedded");
-        var set = new XmlSchemaSet { XmlResolver = null };
-        using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-        set.Add(XmlSchema.Read(reader, null)!);
-        set.Compile();
-        return set;
-    }
+    private static readonly XmlSchemaSet Schema = SafeXml.LoadSchema("Alert.Core.schemas.cap.CAP-v1.2.xsd");
 
     public static CapReadResult Read(string xml) => Read(new MemoryStream(Encoding.UTF8.GetBytes(xml)));
 
     public static CapReadResult Read(Stream body)
     {
-        var settings = new XmlReaderSettings
-        {
-            DtdProcessing = DtdProcessing.Prohibit,
-            XmlResolver = null,
-            MaxCharactersInDocument = MaxDocumentChars,
-            MaxCharactersFromEntities = 0,
-            IgnoreComments = true,
-            IgnoreProcessingInstructions = true,
-        };
-
-        if (!body.CanSeek)
-        {
-            var copy = new MemoryStream();
-            body.CopyTo(copy);
-            body = copy;
-        }
-
-        XDocument doc;
-        try
-        {
-            // A first pass bounds the nesting: schema validation recurses per level and would exhaust the stack.
-            using (var scan = XmlReader.Create(body, settings))
-            {
-                while (scan.Read())
-                {
-                    if (scan.Depth > MaxDepth)
-                    {
-                        var position = (IXmlLineInfo)scan;
-                        return new CapReadResult(null, [Problem.At("xml.too-deep", new SourceLocation("/", position.LineNumber, position.LinePosition),
-                            $"XML の入れ子が深すぎます（{MaxDepth} 段まで）。CAP の文書ではありません。",
-                            $"XML is nested too deeply (at most {MaxDepth} levels); this is not a CAP document.")], WellFormed: false);
-                    }
-                }
-            }
-            body.Position = 0;
-            using var reader = XmlReader.Create(body, settings);
-            doc = XDocument.Load(reader, LoadOptions.SetLineInfo);
-        }
-        catch (XmlException ex)
-        {
-            // The refusal of a DTD carries no position: find the DOCTYPE in the text so the desk is told where it is.
-            var at = ex.LineNumber > 0 ? new SourceLocation("/", ex.LineNumber, ex.LinePosition) : Find(body, "<!DOCTYPE");
-            return new CapReadResult(null, [NotWellFormed(ex, at)], WellFormed: false);
-        }
+        var (doc, refusal) = SafeXml.Load(body);
+        if (doc is null) return new CapReadResult(null, [refusal!], WellFormed: false);
 
         var problems = new List<Problem>();
         var root = doc.Root!;
@@ -103,89 +43,12 @@ public static partial class CapReader
             return new CapReadResult(null, problems, WellFormed: true);
         }
 
-        doc.Validate(Schema, (sender, e) => problems.Add(SchemaProblem(sender as XObject, e)), addSchemaInfo: false);
+        SafeXml.Validate(doc, Schema, "cap", "CAP 1.2", problems);
         var alert = ReadAlert(root, problems);
         return problems.Count == 0
             ? new CapReadResult(alert, [], true)
             : new CapReadResult(null, problems, true);
     }
-
-    private static SourceLocation Find(Stream body, string marker)
-    {
-        if (!body.CanSeek) return new SourceLocation("/", null, null);
-        body.Position = 0;
-        using var text = new StreamReader(body, leaveOpen: true);
-        var number = 0;
-        while (text.ReadLine() is { } line)
-        {
-            number++;
-            var column = line.IndexOf(marker, StringComparison.Ordinal);
-            if (column >= 0) return new SourceLocation("/", number, column + 1);
-        }
-        return new SourceLocation("/", null, null);
-    }
-
-    private static Problem NotWellFormed(XmlException ex, SourceLocation at)
-    {
-        // The reader stops at the DOCTYPE itself when DTDs are prohibited; say so plainly rather than echo the parser.
-        return ex.Message.Contains("DTD", StringComparison.Ordinal)
-            ? Problem.At("xml.dtd", at,
-                "DTD（<!DOCTYPE>）を含む XML は受け付けません。DOCTYPE 宣言を削除してください。",
-                "XML with a DTD (<!DOCTYPE>) is not accepted; remove the DOCTYPE declaration.")
-            : Problem.At("xml.malformed", at,
-                $"XML として読めません（{at.Line} 行 {at.Column} 桁）: {ex.Message}",
-                $"Not well-formed XML at line {at.Line}, column {at.Column}: {ex.Message}");
-    }
-
-    // .NET reports schema errors in English only; the common cases are recognised to give the desk Japanese that says what to fix.
-    private static Problem SchemaProblem(XObject? node, ValidationEventArgs e)
-    {
-        var at = node is null ? null : Locate(node);
-        var message = e.Message;
-        var expected = ExpectedRegex().Match(message) is { Success: true } m ? Names(m.Groups[1].Value) : null;
-        var element = node is XElement el ? el.Name.LocalName : (node as XAttribute)?.Name.LocalName ?? "?";
-
-        if (message.Contains("has invalid child element", StringComparison.Ordinal))
-        {
-            var child = InvalidChildRegex().Match(message) is { Success: true } c ? c.Groups[1].Value : "?";
-            return Problem.At("cap.schema.unexpected-element", at,
-                expected is null
-                    ? $"要素 <{child}> はここには置けません（CAP 1.2 にない要素か、順序が違います）。"
-                    : $"要素 <{child}> はここには置けません。必須要素が欠けているか順序が違います。ここに来るべき要素: {expected}",
-                expected is null
-                    ? $"Element <{child}> is not allowed here (not in CAP 1.2, or out of order)."
-                    : $"Element <{child}> is not allowed here: a required element is missing or the order is wrong. Expected here: {expected}.");
-        }
-
-        if (message.Contains("has incomplete content", StringComparison.Ordinal))
-        {
-            return Problem.At("cap.schema.missing-element", at,
-                $"<{element}> に必須の要素がありません。不足している要素: {expected ?? "?"}",
-                $"<{element}> is missing a required element. Expected: {expected ?? "?"}.");
-        }
-
-        if (message.Contains("Enumeration constraint failed", StringComparison.Ordinal)
-            || message.Contains("Pattern constraint failed", StringComparison.Ordinal)
-            || message.Contains("invalid according to its datatype", StringComparison.Ordinal))
-        {
-            var value = node is XElement v ? v.Value : (node as XAttribute)?.Value;
-            return Problem.At("cap.schema.invalid-value", at,
-                $"<{element}> の値「{value}」は CAP 1.2 で許されていません（列挙値・日時形式などを確認してください）。",
-                $"Value '{value}' of <{element}> is not allowed by CAP 1.2 (check the allowed values or the date-time format). {message}");
-        }
-
-        return Problem.At("cap.schema", at, $"CAP 1.2 スキーマに適合しません: {message}", $"Not valid CAP 1.2: {message}");
-    }
-
-    private static string Names(string list) =>
-        string.Join(", ", list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct());
-
-    // "List of possible elements expected: 'source, scope' in namespace 'urn:…'."
-    [GeneratedRegex(@"List of possible elements expected: '([^']*)'")]
-    private static partial Regex ExpectedRegex();
-
-    [GeneratedRegex(@"invalid child element '([^']+)'")]
-    private static partial Regex InvalidChildRegex();
 
     // The profile: what this hub needs beyond the XSD to route a notice. Runs on invalid documents too, so every problem is reported at once.
     private static CapAlert? ReadAlert(XElement root, List<Problem> problems)
@@ -288,21 +151,5 @@ public static partial class CapReader
                     $"'{token}' in <references> is not sender,identifier,sent (separate several with spaces)."));
         }
         return references;
-    }
-
-    /// <summary>/alert/info[2]/area/geocode[1]/value: an index only where an element has same-named siblings.</summary>
-    private static SourceLocation Locate(XObject node)
-    {
-        var element = node as XElement ?? node.Parent;
-        var steps = new Stack<string>();
-        if (node is XAttribute attribute) steps.Push("@" + attribute.Name.LocalName);
-        for (var e = element; e is not null; e = e.Parent)
-        {
-            var same = e.Parent?.Elements(e.Name).ToList();
-            steps.Push(same is { Count: > 1 } ? $"{e.Name.LocalName}[{same.IndexOf(e) + 1}]" : e.Name.LocalName);
-        }
-        var info = (IXmlLineInfo)node;
-        return new SourceLocation("/" + string.Join('/', steps), info.HasLineInfo() ? info.LineNumber : null,
-            info.HasLineInfo() ? info.LinePosition : null);
     }
 }
