@@ -1,7 +1,10 @@
 using System.CommandLine;
 using Alert.Cli.Bench;
 using Alert.Cli.Sink;
+using Alert.Core;
 using Alert.Core.Cap;
+using Alert.Core.Notices;
+using Alert.Core.Xml;
 
 namespace Alert.Cli;
 
@@ -17,34 +20,45 @@ public static class AlertCommand
 
     private static Command Validate()
     {
-        var files = new Argument<FileInfo[]>("files") { Description = "CAP 1.2 files to check", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("validate", "Check CAP files as the hub would (XSD and the Japanese profile), listing every problem with its line.") { files };
+        var files = new Argument<FileInfo[]>("files") { Description = "CAP 1.2 or native notice XML files to check", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("validate",
+            "Check files as the hub would (CAP 1.2 with the Japanese profile, or native notice XML), listing every problem with its line, then a summary.") { files };
         command.SetAction(result =>
         {
-            var failed = 0;
+            var problemCounts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            var (valid, invalid) = (0, 0);
             foreach (var file in result.GetValue(files)!)
             {
-                if (!file.Exists)
+                var (format, problems) = file.Exists ? Check(File.ReadAllBytes(file.FullName)) : ("-", [new Problem("file.missing", null, null, null, "ファイルがありません。", "No such file.")]);
+                if (problems.Count == 0)
                 {
-                    failed++;
-                    Console.WriteLine($"ERROR {file.FullName}: no such file");
+                    valid++;
+                    Console.WriteLine($"OK    {format,-6} {file.Name}");
                     continue;
                 }
-                using var stream = file.OpenRead();
-                var read = CapReader.Read(stream);
-                if (read.IsValid)
+                invalid++;
+                Console.WriteLine($"ERROR {format,-6} {file.Name}");
+                foreach (var p in problems)
                 {
-                    Console.WriteLine($"OK    {file.Name}");
-                    continue;
-                }
-                failed++;
-                Console.WriteLine($"ERROR {file.Name}");
-                foreach (var p in read.Problems)
+                    problemCounts[p.Code] = problemCounts.GetValueOrDefault(p.Code) + 1;
                     Console.WriteLine($"  {file.Name}:{p.Line}:{p.Column} {p.Code} {p.Path}\n    {p.Ja}\n    {p.En}");
+                }
             }
-            return failed == 0 ? 0 : 1;
+            Console.WriteLine($"\n{valid + invalid} files: {valid} valid, {invalid} with problems");
+            foreach (var (code, count) in problemCounts) Console.WriteLine($"  {count,5}  {code}");
+            return invalid == 0 ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>Native notice XML is recognised by its namespace; anything else is read as CAP.</summary>
+    private static (string Format, IReadOnlyList<Problem> Problems) Check(byte[] bytes)
+    {
+        var (document, refusal) = SafeXml.Load(new MemoryStream(bytes));
+        if (document is null) return ("xml", [refusal!]);
+        return document.Root!.Name.NamespaceName == NoticeXmlReader.Namespace
+            ? ("notice", NoticeXmlReader.Read(new MemoryStream(bytes)).Problems)
+            : ("cap", CapReader.Read(new MemoryStream(bytes)).Problems);
     }
 
     private static Command SinkCommand()

@@ -130,7 +130,8 @@ public static partial class SafeXml
         if (message.Contains("Enumeration constraint failed", StringComparison.Ordinal)
             || message.Contains("Pattern constraint failed", StringComparison.Ordinal)
             || message.Contains("invalid according to its datatype", StringComparison.Ordinal)
-            || message.Contains("constraint failed", StringComparison.Ordinal))
+            || message.Contains("constraint failed", StringComparison.Ordinal)
+            || message.Contains("does not equal its fixed value", StringComparison.Ordinal))
         {
             var value = node is XElement v ? v.Value : (node as XAttribute)?.Value;
             return Problem.At($"{prefix}.schema.invalid-value", at,

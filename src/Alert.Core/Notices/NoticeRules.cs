@@ -1,0 +1,152 @@
+using Alert.Core.Codes;
+using FluentValidation;
+using FluentValidation.Results;
+
+namespace Alert.Core.Notices;
+
+/// <summary>
+/// The rules of a notice that no schema can say, whatever format it came in. Each has a stable code, English as
+/// the message and Japanese as the state; <see cref="Check"/> turns failures into problems at the place they refer to.
+/// Rules that need the gazetteer or the store (areas inside the issuer's, revisions that grow) run in the hub.
+/// </summary>
+public static class NoticeRules
+{
+    /// <summary>Japan's extent, generously: Okinotorishima to Etorofu, Yonaguni to Minamitorishima.</summary>
+    public const decimal MinLat = 20m, MaxLat = 46m, MinLng = 122m, MaxLng = 154m;
+
+    private static readonly NoticeValidator Validator = new();
+
+    public static IEnumerable<Problem> Check(Notice notice, Func<string, SourceLocation?> locate) =>
+        Validator.Validate(notice).Errors.Select(f => ToProblem(f, locate));
+
+    private static Problem ToProblem(ValidationFailure failure, Func<string, SourceLocation?> locate)
+    {
+        // The failing value's own place, else its parent's (a district, a shelter), else the body.
+        var path = failure.PropertyName;
+        var at = locate(path);
+        for (var parent = path; at is null && parent.Contains('.', StringComparison.Ordinal);)
+        {
+            parent = parent[..parent.LastIndexOf('.')];
+            at = locate(parent);
+        }
+        return new Problem(failure.ErrorCode, at?.Path ?? path, at?.Line, at?.Column, failure.CustomState as string ?? failure.ErrorMessage, failure.ErrorMessage);
+    }
+
+    private static IRuleBuilderOptions<T, TProperty> Says<T, TProperty>(this IRuleBuilderOptions<T, TProperty> rule, string code,
+        Func<T, TProperty, string> ja, Func<T, TProperty, string> en) =>
+        rule.WithErrorCode(code).WithState((x, v) => ja(x, v)).WithMessage((x, v) => en(x, v));
+
+    /// <summary>A local government code whose check digit and prefecture hold, reported with the code's own problem.</summary>
+    private static void IsCode<T>(this IRuleBuilder<T, string?> rule) => rule.Custom((code, context) =>
+    {
+        if (code is null || LocalGovernmentCode.TryParse(code, out _, out var error)) return;
+        context.AddFailure(new ValidationFailure(context.PropertyPath, error.En, code) { ErrorCode = error.Code, CustomState = error.Ja });
+    });
+
+    private static bool InJapan(Location? l) => l is null || (l.Lat is >= MinLat and <= MaxLat && l.Lng is >= MinLng and <= MaxLng);
+
+    private sealed class NoticeValidator : AbstractValidator<Notice>
+    {
+        public NoticeValidator()
+        {
+            RuleFor(n => n.Envelope.IssuerCode).IsCode();
+            RuleForEach(n => n.Envelope.Areas).ChildRules(a => a.RuleFor(x => x.Code).IsCode());
+
+            RuleFor(n => n.Envelope.Revision).Equal(1).When(n => n.Envelope.Kind == NoticeKind.Issue)
+                .Says("notice.revision.first", (n, r) => $"発表（Issue）は第1版です（第{r}版になっています）。更新・訂正・取消は kind を Update / Correction / Cancel にしてください。",
+                    (n, r) => $"An Issue is revision 1 (this says {r}); later revisions are Update, Correction or Cancel.");
+            RuleFor(n => n.Envelope.Revision).GreaterThan(1).When(n => n.Envelope.Kind != NoticeKind.Issue)
+                .Says("notice.revision.not-first", (n, r) => $"{n.Envelope.Kind} は第2版以降です。第1版は発表（Issue）で送ってください。",
+                    (n, r) => $"A {n.Envelope.Kind} is revision 2 or later; revision 1 is an Issue.");
+            RuleFor(n => n.Envelope.Reason).NotEmpty().When(n => n.Envelope.Kind is NoticeKind.Correction or NoticeKind.Cancel)
+                .Says("notice.reason.missing", (n, _) => $"{(n.Envelope.Kind == NoticeKind.Cancel ? "取消" : "訂正")}には理由（reason）が必要です。受け取った人に何が誤りだったかを伝えます。",
+                    (n, _) => $"A {n.Envelope.Kind} needs a reason: receivers are told what was wrong.");
+            RuleFor(n => n.Envelope.ValidUntil).GreaterThan(n => n.Envelope.ValidFrom ?? n.Envelope.Sent).When(n => n.Envelope.ValidUntil is not null)
+                .Says("notice.times.order", (_, _) => "validUntil は sent（と validFrom）より後の日時にしてください。",
+                    (_, _) => "validUntil must come after sent (and validFrom).");
+            RuleFor(n => n.Body).NotNull().When(n => n.Envelope.Kind != NoticeKind.Cancel)
+                .Says("notice.body.missing", (n, _) => $"{n.Envelope.Kind} には本文（evacuation, shelters など）が必要です。", (n, _) => $"A {n.Envelope.Kind} needs a body (evacuation, shelters, ...).");
+            RuleFor(n => n.Body).Null().When(n => n.Envelope.Kind == NoticeKind.Cancel)
+                .Says("notice.body.on-cancel", (_, _) => "取消（Cancel）には本文を付けません。理由は reason に書いてください。", (_, _) => "A Cancel carries no body; give the reason in reason.");
+
+            RuleFor(n => n.Body).SetInheritanceValidator(v =>
+            {
+                v.Add(new EvacuationValidator());
+                v.Add(new SheltersValidator());
+                v.Add(new PlacesValidator());
+                v.Add(new DamageValidator());
+                v.Add(new LifelineValidator());
+            });
+        }
+    }
+
+    private sealed class EvacuationValidator : AbstractValidator<EvacuationBody>
+    {
+        public EvacuationValidator() => RuleForEach(b => b.Districts).ChildRules(d =>
+        {
+            d.RuleFor(x => x.Name).Must((x, _) => x.Name is not null || x.AreaCode is not null || x.Polygon is not null)
+                .Says("evacuation.district.no-place", (_, _) => "地区には名前（name）、地域コード（areaCode）、多角形（polygon）のいずれかが必要です。",
+                    (_, _) => "A district needs a name, an areaCode or a polygon.");
+            d.RuleFor(x => x.AreaCode).IsCode();
+            d.RuleFor(x => x.Level).Must(l => !Evacuation.IsAbolished(l))
+                .Says(Evacuation.AbolishedProblem.Code, (_, _) => Evacuation.AbolishedProblem.Ja, (_, _) => Evacuation.AbolishedProblem.En);
+            d.RuleFor(x => x.Level).Must(l => Evacuation.IsAbolished(l) || Evacuation.ParseLevel(l) is not null)
+                .Says("evacuation.level.unknown", (_, l) => $"警戒レベル「{l}」は使えません。3（高齢者等避難）、4（避難指示）、5（緊急安全確保）のいずれかです。",
+                    (_, l) => $"Level '{l}' is not one of 3 (高齢者等避難), 4 (避難指示), 5 (緊急安全確保).");
+            d.RuleFor(x => x.Level).Must((x, l) => Evacuation.ParseLevel(l) is not { } level || Evacuation.LevelsFor(x.DisasterType).Contains(level))
+                .Says("evacuation.level.not-for-hazard",
+                    (x, l) => $"{x.DisasterType.Japanese()}には{Evacuation.ParseLevel(l)!.Value.Japanese()}（レベル{(int)Evacuation.ParseLevel(l)!.Value}）は発令しません。使えるのは: {string.Join("、", Evacuation.LevelsFor(x.DisasterType).Select(v => $"{(int)v} {v.Japanese()}"))}",
+                    (x, l) => $"Level {l} is not issued for {x.DisasterType}; allowed: {string.Join(", ", Evacuation.LevelsFor(x.DisasterType).Select(v => (int)v))}.");
+            d.RuleFor(x => x.Lifted).GreaterThanOrEqualTo(x => x.Issued).When(x => x.Issued is not null && x.Lifted is not null)
+                .Says("evacuation.times.order", (_, _) => "解除（lifted）の日時が発令（issued）より前です。", (_, _) => "lifted is before issued.");
+            d.RuleFor(x => x.Polygon).Must(p => p is null || PolygonProblem(p) is null)
+                .WithErrorCode("geo.polygon.invalid").WithState((_, p) => PolygonProblem(p!)!.Value.Ja).WithMessage((_, p) => PolygonProblem(p!)!.Value.En);
+        });
+    }
+
+    private sealed class SheltersValidator : AbstractValidator<SheltersBody>
+    {
+        public SheltersValidator() => RuleForEach(b => b.Shelters).ChildRules(s =>
+        {
+            s.RuleFor(x => x.Location).Must(InJapan)
+                .Says("geo.location.out-of-bounds", (_, l) => $"位置（緯度 {l!.Lat}、経度 {l.Lng}）が日本の範囲外です。緯度と経度を取り違えていないか確認してください。",
+                    (_, l) => $"Location (lat {l!.Lat}, lng {l.Lng}) is outside Japan; check that latitude and longitude are not swapped.");
+            s.RuleFor(x => x.Closed).GreaterThanOrEqualTo(x => x.Opened).When(x => x.Opened is not null && x.Closed is not null)
+                .Says("shelter.times.order", (_, _) => "閉鎖（closed）の日時が開設（opened）より前です。", (_, _) => "closed is before opened.");
+        });
+    }
+
+    private sealed class PlacesValidator : AbstractValidator<GeneralBody>
+    {
+        public PlacesValidator() => RuleForEach(b => b.Places).ChildRules(p => p.RuleFor(x => x.Location).Must(InJapan)
+            .Says("geo.location.out-of-bounds", (_, l) => $"位置（緯度 {l!.Lat}、経度 {l.Lng}）が日本の範囲外です。",
+                (_, l) => $"Location (lat {l!.Lat}, lng {l.Lng}) is outside Japan."));
+    }
+
+    private sealed class DamageValidator : AbstractValidator<DamageBody>
+    {
+        public DamageValidator() => RuleForEach(b => b.Reports).ChildRules(r => r.RuleFor(x => x.Area.Code).IsCode());
+    }
+
+    private sealed class LifelineValidator : AbstractValidator<LifelineBody>
+    {
+        public LifelineValidator() => RuleForEach(b => b.Statuses).ChildRules(r => r.RuleFor(x => x.Area.Code).IsCode());
+    }
+
+    /// <summary>CAP-style "lat,lon lat,lon …": at least 4 points, first equal to last, every point in Japan.</summary>
+    public static (string Ja, string En)? PolygonProblem(string polygon)
+    {
+        var points = polygon.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split(',')).Select(p => (Lat: decimal.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture),
+                Lng: decimal.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        if (points.Count < 4)
+            return ($"多角形の点が {points.Count} 個しかありません。閉じた多角形には最初と同じ点で終わる 4 点以上が必要です。",
+                $"The polygon has {points.Count} points; a closed polygon needs at least 4, ending where it starts.");
+        if (points[0] != points[^1])
+            return ("多角形が閉じていません。最後の点を最初の点と同じにしてください。", "The polygon is not closed: make the last point equal to the first.");
+        if (points.FirstOrDefault(p => !InJapan(new Location(p.Lat, p.Lng))) is { Lat: not 0 } outside)
+            return ($"多角形の点（{outside.Lat},{outside.Lng}）が日本の範囲外です。「緯度,経度」の順か確認してください。",
+                $"Polygon point ({outside.Lat},{outside.Lng}) is outside Japan; check the order is lat,lon.");
+        return null;
+    }
+}
