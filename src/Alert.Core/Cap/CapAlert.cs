@@ -9,7 +9,8 @@ public sealed record CapAlert(
     string MsgType,
     string Scope,
     IReadOnlyList<CapReference> References,
-    IReadOnlyList<CapInfo> Infos)
+    IReadOnlyList<CapInfo> Infos,
+    string? Note = null)
 {
     public IEnumerable<CapGeocode> Geocodes => Infos.SelectMany(i => i.Areas).SelectMany(a => a.Geocodes);
 
@@ -44,7 +45,15 @@ public sealed record CapInfo(
     string? Headline,
     string? Description,
     string? Instruction,
-    IReadOnlyList<CapArea> Areas);
+    IReadOnlyList<CapArea> Areas,
+    IReadOnlyList<CapValue>? EventCodes = null,
+    IReadOnlyList<CapValue>? Parameters = null)
+{
+    public string? Parameter(string name) => Parameters?.FirstOrDefault(p => p.Name == name)?.Value;
+}
+
+/// <summary>A CAP valueName/value pair (eventCode, parameter).</summary>
+public sealed record CapValue(string Name, string Value);
 
 public sealed record CapArea(string AreaDesc, IReadOnlyList<string> Polygons, IReadOnlyList<string> Circles, IReadOnlyList<CapGeocode> Geocodes);
 

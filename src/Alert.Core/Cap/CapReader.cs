@@ -88,6 +88,8 @@ public static class CapReader
             Headline: info.Element(Cap + "headline")?.Value.Trim(),
             Description: info.Element(Cap + "description")?.Value.Trim(),
             Instruction: info.Element(Cap + "instruction")?.Value.Trim(),
+            EventCodes: Values(info, "eventCode"),
+            Parameters: Values(info, "parameter"),
             Areas: info.Elements(Cap + "area").Select(area => new CapArea(
                 Text(area, "areaDesc"),
                 area.Elements(Cap + "polygon").Select(p => p.Value.Trim()).ToList(),
@@ -113,8 +115,12 @@ public static class CapReader
 
         var sent = root.Element(Cap + "sent") is { } sentElement ? Time(sentElement, problems) : null;
         if (problems.Count > 0) return null;
-        return new CapAlert(Text(root, "identifier"), Text(root, "sender"), sent!.Value, status, msgType, scope, references, infos);
+        return new CapAlert(Text(root, "identifier"), Text(root, "sender"), sent!.Value, status, msgType, scope, references, infos,
+            root.Element(Cap + "note")?.Value);
     }
+
+    private static List<CapValue> Values(XElement info, string name) =>
+        info.Elements(Cap + name).Select(v => new CapValue(v.Element(Cap + "valueName")?.Value ?? "", v.Element(Cap + "value")?.Value ?? "")).ToList();
 
     // The XSD's pattern admits offsets up to ±23:59 and year 0001; .NET (and reality) stop at ±14:00.
     private static DateTimeOffset? Time(XElement element, List<Problem> problems)

@@ -11,6 +11,7 @@ public static class CapWriter
     public static string Write(CapAlert alert)
     {
         static XElement? Optional(string name, string? value) => string.IsNullOrEmpty(value) ? null : new XElement(Cap + name, value);
+        static XElement Value(string name, CapValue v) => new(Cap + name, new XElement(Cap + "valueName", v.Name), new XElement(Cap + "value", v.Value));
 
         var root = new XElement(Cap + "alert",
             new XElement(Cap + "identifier", alert.Identifier),
@@ -19,6 +20,7 @@ public static class CapWriter
             new XElement(Cap + "status", alert.Status),
             new XElement(Cap + "msgType", alert.MsgType),
             new XElement(Cap + "scope", alert.Scope),
+            Optional("note", alert.Note),
             alert.References.Count == 0 ? null
                 : new XElement(Cap + "references", string.Join(' ', alert.References.Select(r => $"{r.Sender},{r.Identifier},{r.Sent}"))),
             alert.Infos.Select(info => new XElement(Cap + "info",
@@ -28,10 +30,12 @@ public static class CapWriter
                 new XElement(Cap + "urgency", info.Urgency),
                 new XElement(Cap + "severity", info.Severity),
                 new XElement(Cap + "certainty", info.Certainty),
+                (info.EventCodes ?? []).Select(v => Value("eventCode", v)),
                 info.Expires is { } expires ? new XElement(Cap + "expires", Time(expires)) : null,
                 Optional("headline", info.Headline),
                 Optional("description", info.Description),
                 Optional("instruction", info.Instruction),
+                (info.Parameters ?? []).Select(v => Value("parameter", v)),
                 info.Areas.Select(area => new XElement(Cap + "area",
                     new XElement(Cap + "areaDesc", area.AreaDesc),
                     area.Polygons.Select(p => new XElement(Cap + "polygon", p)),

@@ -12,6 +12,7 @@ public enum NoticeCategory { Evacuation, Shelters, DisasterHq, Damage, Lifeline,
 /// </summary>
 public sealed record Notice(Envelope Envelope, NoticeBody? Body)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public NoticeCategory? Category => Body switch
     {
         EvacuationBody => NoticeCategory.Evacuation,
@@ -43,6 +44,13 @@ public sealed record AreaRef(string Code, string Name);
 /// <summary>WGS 84 degrees exactly as given: decimals keep every digit.</summary>
 public sealed record Location(decimal Lat, decimal Lng);
 
+[System.Text.Json.Serialization.JsonPolymorphic(TypeDiscriminatorPropertyName = "category")]
+[System.Text.Json.Serialization.JsonDerivedType(typeof(EvacuationBody), "evacuation")]
+[System.Text.Json.Serialization.JsonDerivedType(typeof(SheltersBody), "shelters")]
+[System.Text.Json.Serialization.JsonDerivedType(typeof(DisasterHqBody), "disaster-hq")]
+[System.Text.Json.Serialization.JsonDerivedType(typeof(DamageBody), "damage")]
+[System.Text.Json.Serialization.JsonDerivedType(typeof(LifelineBody), "lifeline")]
+[System.Text.Json.Serialization.JsonDerivedType(typeof(GeneralBody), "general")]
 public abstract record NoticeBody;
 
 public sealed record EvacuationBody(IReadOnlyList<District> Districts) : NoticeBody;

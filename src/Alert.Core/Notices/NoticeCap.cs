@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Text.Json;
+using Alert.Core.Cap;
+using Alert.Core.Codes;
+
+namespace Alert.Core.Notices;
+
+/// <summary>
+/// Writes any notice as CAP 1.2 in the hub's Japanese profile (schemas/cap/README.md): readable fields for every
+/// CAP consumer (event, urgency, severity, headline, description, instruction, JISX0402 areas, polygons, the
+/// evacuation level as a parameter), and the whole notice as JSON in one parameter, so the hub and other hubs can
+/// read back every field.
+/// </summary>
+public static class NoticeCap
+{
+    public const string NoticeParameter = "AlertHub.Notice";
+    public const string CategoryCode = "AlertHub.Category";
+
+    /// <summary>The CAP sender of an issuer: its six-digit local government code.</summary>
+    public static string Sender(string issuerCode) =>
+        "jisx0402:" + (LocalGovernmentCode.TryParse(issuerCode, out var code, out _) ? code.WithCheckDigit : issuerCode);
+
+    /// <summary>Unique per sender, and the same for the same revision whoever writes it.</summary>
+    public static string Identifier(Envelope envelope) => $"{envelope.DocumentId}.r{envelope.Revision}";
+
+    public static CapAlert ToCap(Notice notice, CapReference? previous = null)
+    {
+        var e = notice.Envelope;
+        // A Cancel has an info too: it names the areas and carries the notice, so receivers know what to take down.
+        var infos = new[] { Info(notice, notice.Body) };
+        return new CapAlert(Identifier(e), Sender(e.IssuerCode), e.Sent, e.Mode.ToString(),
+            e.Kind switch { NoticeKind.Issue => "Alert", NoticeKind.Cancel => "Cancel", _ => "Update" },
+            "Public", previous is null ? [] : [previous], infos,
+            e.Kind switch
+            {
+                NoticeKind.Correction => $"訂正 Correction: {e.Reason}",
+                NoticeKind.Cancel => $"取消 Cancel: {e.Reason}",
+                _ => e.Reason,
+            });
+    }
+
+    /// <summary>The notice a hub wrote into this alert, or null for CAP from elsewhere.</summary>
+    public static Notice? FromCap(CapAlert alert)
+    {
+        var json = alert.Infos.Select(i => i.Parameter(NoticeParameter)).FirstOrDefault(p => p is not null);
+        if (json is not null) return JsonSerializer.Deserialize<Notice>(json, NoticeJson.Options);
+        return null;
+    }
+
+    private static CapInfo Info(Notice notice, NoticeBody? body)
+    {
+        var e = notice.Envelope;
+        var (category, eventName, urgency, severity, certainty, headline, description, instruction, parameters) = body switch
+        {
+            EvacuationBody b => Evacuation(e, b),
+            SheltersBody b => ("Safety", "避難所情報", "Expected", "Minor", "Observed",
+                $"{e.IssuerName} 避難所情報（開設 {b.Shelters.Count(s => s.Status != ShelterStatus.Closed)} か所）",
+                Lines(b.Shelters.Select(s => $"{s.Name}: {Status(s.Status)}{(s.Present is { } p ? $" {p}人" : "")}{(s.Capacity is { } c ? $"／定員{c}人" : "")}")),
+                null, new List<CapValue>()),
+            DisasterHqBody b => ("Other", "災害対策本部設置状況", "Unknown", "Minor", "Observed",
+                $"{b.Name}を{(b.State == HqState.Established ? "設置" : "廃止")}しました", $"{b.Name}: {(b.State == HqState.Established ? "設置" : "廃止")} {Time(b.At)}", null, []),
+            DamageBody b => ("Other", "被害情報", "Past", "Moderate", "Observed", $"{e.IssuerName} 被害情報",
+                Lines(b.Reports.Select(r => $"{(r.Area.Name.Length > 0 ? r.Area.Name : r.Area.Code)}: 死者{r.Dead ?? 0} 行方不明{r.Missing ?? 0} 床上浸水{r.FloodedAboveFloor ?? 0} 床下浸水{r.FloodedBelowFloor ?? 0}")),
+                null, []),
+            LifelineBody b => ("Infra", "ライフライン情報", "Expected", "Moderate", "Observed", $"{e.IssuerName} ライフライン情報",
+                Lines(b.Statuses.Select(s => $"{(s.Area.Name.Length > 0 ? s.Area.Name : s.Area.Code)}: {s.Kind} {s.State}{(s.Households is { } h ? $" {h}世帯" : "")}")),
+                null, []),
+            GeneralBody b => ("Other", "お知らせ", "Unknown", "Minor", "Observed", b.Title, b.Text, null, []),
+            null => ("Other", "取消", "Past", "Minor", "Observed", $"【取消】{e.IssuerName}の情報（{e.DocumentId}）を取り消しました", e.Reason ?? "", null, new List<CapValue>()),
+            _ => throw new ArgumentOutOfRangeException(nameof(body)),
+        };
+        parameters.Add(new CapValue(NoticeParameter, NoticeJson.Write(notice)));
+
+        var areas = e.Areas.Select(a => new CapArea(a.Name.Length > 0 ? a.Name : a.Code, [], [],
+            [new CapGeocode(CapGeocode.LocalGovernmentCode, LocalGovernmentCode.TryParse(a.Code, out var c, out _) ? c.WithCheckDigit : a.Code, new SourceLocation("", null, null))])).ToList();
+        if (body is EvacuationBody evacuation)
+            areas.AddRange(evacuation.Districts.Where(d => d.Polygon is not null).Select(d => new CapArea(d.Name ?? "範囲指定 polygon", [d.Polygon!], [], [])));
+
+        return new CapInfo("ja-JP", [category], eventName, urgency, severity, certainty, e.ValidUntil, headline, description, instruction, areas,
+            [new CapValue(CategoryCode, notice.Category?.ToString().ToLowerInvariant() ?? "cancel")], parameters);
+    }
+
+    private static (string, string, string, string, string, string, string, string?, List<CapValue>) Evacuation(Envelope e, EvacuationBody b)
+    {
+        var inForce = b.Districts.Where(d => d.Lifted is null).Select(d => Notices.Evacuation.ParseLevel(d.Level)).OfType<EvacuationLevel>().ToList();
+        var hazards = string.Join("・", b.Districts.Select(d => d.DisasterType.Japanese()).Distinct());
+        var description = Lines(b.Districts.Select(d =>
+            $"{d.Name ?? d.AreaCode ?? "範囲指定"}: {(d.Lifted is null ? "" : "解除 ")}警戒レベル{d.Level}（{d.DisasterType.Japanese()}）" +
+            $"{(d.Households is { } h ? $" {h}世帯" : "")}{(d.Persons is { } p ? $" {p}人" : "")}"));
+        if (inForce.Count == 0)
+            return ("Safety", "避難情報の解除", "Past", "Minor", "Observed", $"{e.IssuerName} 避難情報の解除（{hazards}）", description, null, []);
+
+        var level = inForce.Max();
+        var (urgency, severity, certainty, instruction) = level switch
+        {
+            EvacuationLevel.EmergencySafety => ("Immediate", "Extreme", "Observed", "命の危険 直ちに安全確保！"),
+            EvacuationLevel.EvacuationOrder => ("Immediate", "Severe", "Likely", "危険な場所から全員避難"),
+            _ => ("Expected", "Moderate", "Likely", "危険な場所から高齢者等は避難"),
+        };
+        return ("Safety", level.Japanese(), urgency, severity, certainty, $"【警戒レベル{(int)level}】{e.IssuerName} {level.Japanese()}（{hazards}）",
+            description, instruction, [new CapValue("EvacuationLevel", ((int)level).ToString(CultureInfo.InvariantCulture))]);
+    }
+
+    private static string Status(ShelterStatus status) => status switch
+    {
+        ShelterStatus.Open => "開設",
+        ShelterStatus.Full => "満員",
+        _ => "閉鎖",
+    };
+
+    private static string Time(DateTimeOffset time) => time.ToString("M月d日 H:mm", CultureInfo.InvariantCulture);
+
+    private static string Lines(IEnumerable<string> lines) => string.Join("\n", lines);
+}

@@ -1,0 +1,93 @@
+using Alert.Core.Cap;
+using Alert.Core.Notices;
+
+namespace Alert.Core.Tests;
+
+/// <summary>The same notice in every format: nothing is lost on the way.</summary>
+public class NoticeFormatsTests
+{
+    private static Notice Read(string name) =>
+        NoticeXmlReader.Read(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", name))).Notice!;
+
+    public static TheoryData<string> Examples => NoticeXmlReaderTests.Examples;
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void Native_xml_to_CAP_and_back_keeps_every_field(string name)
+    {
+        var notice = Read(name);
+
+        var previous = notice.Envelope.Kind == NoticeKind.Issue ? null
+            : new CapReference(NoticeCap.Sender(notice.Envelope.IssuerCode), $"{notice.Envelope.DocumentId}.r1", "2026-07-01T03:00:00+09:00");
+
+        var cap = CapReader.Read(CapWriter.Write(NoticeCap.ToCap(notice, previous)));
+
+        cap.Problems.ShouldBeEmpty(); // valid CAP 1.2 and valid in the hub's profile
+        NoticeJson.Write(NoticeCap.FromCap(cap.Alert!).ShouldNotBeNull()).ShouldBe(NoticeJson.Write(notice));
+    }
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void Json_reads_back_every_field(string name)
+    {
+        var notice = Read(name);
+        var json = NoticeJson.Write(notice);
+
+        var read = NoticeJson.Read(json);
+
+        read.Problems.ShouldBeEmpty();
+        NoticeJson.Write(read.Notice!).ShouldBe(json);
+    }
+
+    [Fact]
+    public void The_CAP_of_an_evacuation_order_speaks_to_every_receiver()
+    {
+        var info = NoticeCap.ToCap(Read("evacuation.xml")).Infos.Single();
+
+        info.Event.ShouldBe("緊急安全確保"); // the highest level in force
+        info.Headline.ShouldBe("【警戒レベル5】熊本市 緊急安全確保（洪水・土砂災害）");
+        info.Urgency.ShouldBe("Immediate");
+        info.Severity.ShouldBe("Extreme");
+        info.Parameter("EvacuationLevel").ShouldBe("5");
+        info.Description!.ShouldContain("出水一丁目: 警戒レベル4（洪水） 412世帯 903人");
+        info.Areas.SelectMany(a => a.Geocodes).Single().Value.ShouldBe("431010");
+        info.Areas.SelectMany(a => a.Polygons).ShouldHaveSingleItem().ShouldStartWith("32.7901,130.7202");
+    }
+
+    [Fact]
+    public void A_cancel_becomes_a_CAP_cancel_with_its_reason()
+    {
+        var cap = NoticeCap.ToCap(Read("cancel.xml"), new CapReference("jisx0402:431001", "431001-2026-0042.r1", "2026-07-01T03:00:00+09:00"));
+
+        cap.MsgType.ShouldBe("Cancel");
+        cap.Identifier.ShouldBe("431001-2026-0042.r2");
+        cap.Sender.ShouldBe("jisx0402:431001");
+        cap.Note.ShouldBe("取消 Cancel: 対象地区を誤って発表したため取り消します。");
+        cap.References.ShouldHaveSingleItem().Identifier.ShouldBe("431001-2026-0042.r1");
+        CapReader.Read(CapWriter.Write(cap)).Problems.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("""{"envelope": 1}""", "notice.json")]
+    [InlineData("""{"envelope": {"documentId": "x"}, "extra": true}""", "notice.json")]
+    [InlineData("not json", "notice.json")]
+    public void Json_that_is_not_a_notice_is_refused_with_where(string json, string code)
+    {
+        var problem = NoticeJson.Read(json).Problems.ShouldHaveSingleItem();
+
+        problem.Code.ShouldBe(code);
+        problem.Path.ShouldNotBeNullOrEmpty();
+        problem.Line.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void Json_rules_point_at_json_paths()
+    {
+        var json = NoticeJson.Write(Read("evacuation.xml")).Replace("\"level\":\"4\"", "\"level\":\"避難勧告\"", StringComparison.Ordinal);
+
+        var problem = NoticeJson.Read(json).Problems.ShouldHaveSingleItem();
+
+        problem.Code.ShouldBe("evacuation.abolished-level");
+        problem.Path.ShouldBe("$.body.districts[0].level");
+    }
+}
