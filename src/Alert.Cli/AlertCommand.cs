@@ -15,7 +15,7 @@ public static class AlertCommand
 
     public static RootCommand Build() => new("Alert hub command line: validate notices, receive webhooks, benchmark a hub.")
     {
-        Validate(), SinkCommand(), BenchCommand(),
+        Validate(), SinkCommand(), BenchCommand(), SchemaCommand(),
     };
 
     private static Command Validate()
@@ -59,6 +59,13 @@ public static class AlertCommand
         return document.Root!.Name.NamespaceName == NoticeXmlReader.Namespace
             ? ("notice", NoticeXmlReader.Read(new MemoryStream(bytes)).Problems)
             : ("cap", CapReader.Read(new MemoryStream(bytes)).Problems);
+    }
+
+    private static Command SchemaCommand()
+    {
+        var command = new Command("json-schema", "Print the JSON Schema of the native notice JSON (schemas/notice/notice-1.schema.json).");
+        command.SetAction(_ => Console.Write(NoticeJson.Schema()));
+        return command;
     }
 
     private static Command SinkCommand()

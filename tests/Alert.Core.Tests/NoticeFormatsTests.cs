@@ -91,3 +91,38 @@ public class NoticeFormatsTests
         problem.Path.ShouldBe("$.body.districts[0].level");
     }
 }
+
+public class NoticeXmlWriterTests
+{
+    public static TheoryData<string> Examples => NoticeXmlReaderTests.Examples;
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void Json_to_native_xml_keeps_every_field(string name)
+    {
+        var json = NoticeJson.Write(NoticeXmlReader.Read(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", name))).Notice!);
+
+        var xml = NoticeXmlWriter.Write(NoticeJson.Read(json).Notice!);
+        var read = NoticeXmlReader.Read(xml);
+
+        read.Problems.ShouldBeEmpty(); // what the hub writes passes its own schema and rules
+        NoticeJson.Write(read.Notice!).ShouldBe(json);
+    }
+}
+
+public class NoticeJsonSchemaTests
+{
+    [Fact]
+    public void The_published_json_schema_is_the_one_the_reader_follows() =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-1.schema.json")).ShouldBe(NoticeJson.Schema(),
+            "regenerate it: dotnet run --project src/Alert.Cli -- json-schema > schemas/notice/notice-1.schema.json");
+
+    [Fact]
+    public void A_missing_required_field_is_named()
+    {
+        var problem = NoticeJson.Read("""{"envelope": {"revision": 1}}""").Problems.ShouldHaveSingleItem();
+
+        problem.Code.ShouldBe("notice.json");
+        problem.En.ShouldContain("documentId");
+    }
+}

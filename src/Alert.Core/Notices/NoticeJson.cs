@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Schema;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.Unicode;
@@ -21,6 +23,7 @@ public static class NoticeJson
         Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectNullableAnnotations = true,
+        NumberHandling = JsonNumberHandling.Strict, // a count is a number, not "412"
         MaxDepth = 16,
         // What the model does not mark nullable must be present: a notice without a documentId is refused, not defaulted.
         TypeInfoResolver = new DefaultJsonTypeInfoResolver
@@ -38,6 +41,42 @@ public static class NoticeJson
     };
 
     public static string Write(Notice notice) => JsonSerializer.Serialize(notice, Options);
+
+    /// <summary>
+    /// The JSON Schema of this format, derived from the model and these options, so it cannot drift from what is
+    /// read. schemas/notice/notice-1.schema.json is this text (a test keeps them equal). The rules of
+    /// <see cref="NoticeRules"/> apply on top, as for XML.
+    /// </summary>
+    public static string Schema()
+    {
+        var schema = JsonSchemaExporter.GetJsonSchemaAsNode(Options, typeof(Notice), new JsonSchemaExporterOptions
+        {
+            TreatNullObliviousAsNonNullable = true,
+            // "required" exactly as the reader enforces it (the modifier above), not every constructor parameter.
+            TransformSchemaNode = (context, node) =>
+            {
+                if (context.TypeInfo.Kind == JsonTypeInfoKind.Object && node is JsonObject { } obj && obj.ContainsKey("properties"))
+                {
+                    var required = context.TypeInfo.Properties.Where(p => p.IsRequired).Select(p => (JsonNode?)p.Name).ToArray();
+                    obj.Remove("required");
+                    if (required.Length > 0) obj["required"] = new JsonArray(required);
+                }
+                return node;
+            },
+        });
+        var root = new JsonObject
+        {
+            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+            ["$id"] = "urn:alert-hub:notice:1:json",
+            ["title"] = "Alert hub notice, version 1 (JSON)",
+        };
+        foreach (var (key, value) in schema.AsObject().ToList())
+        {
+            schema.AsObject().Remove(key);
+            root[key] = value;
+        }
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = Options.Encoder }) + "\n";
+    }
 
     public static NoticeReadResult Read(string json) => Read(new MemoryStream(Encoding.UTF8.GetBytes(json)));
 
