@@ -20,9 +20,18 @@ public static class HubProblems
             {
                 ["code"] = code,
                 ["titleJa"] = titleJa,
-                ["errors"] = problems.Select(p => new { p.Code, p.Path, p.Line, p.Column, p.Ja, p.En }).ToList(),
+                ["errors"] = problems.Select(Describe).ToList(),
             },
         });
+
+    /// <summary>One problem as answered, with its kind: "schema" (the document's form: XML, XSD, JSON shape) or "profile" (the hub's rules).</summary>
+    public sealed record ProblemEntry(string Code, string Kind, string? Path, int? Line, int? Column, string Ja, string En);
+
+    public static ProblemEntry Describe(Problem p) => new(p.Code, IsSchema(p.Code) ? "schema" : "profile", p.Path, p.Line, p.Column, p.Ja, p.En);
+
+    private static bool IsSchema(string code) =>
+        code.StartsWith("xml.", StringComparison.Ordinal) || code.Contains(".schema", StringComparison.Ordinal)
+        || code is "cap.root" or "notice.root" or "notice.json";
 
     public static ProblemHttpResult One(int status, string code, string ja, string en, string? path = null) =>
         Result(status, code, ja, en, [new Problem(code, path, null, null, ja, en)]);

@@ -132,6 +132,35 @@ public abstract class HubFlowTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task A_native_notice_is_issued_updated_and_cancelled_and_receivers_get_CAP_that_chains()
+    {
+        var (subscriberId, hook) = await hub.SubscribeAsync(["43"]);
+        var documentId = $"native-{Guid.NewGuid():N}";
+        string Native(string name, string kind, int revision) =>
+            File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", name))
+                .Replace("431001-2026-0042", documentId, StringComparison.Ordinal)
+                .Replace("<kind>Issue</kind>", $"<kind>{kind}</kind>", StringComparison.Ordinal)
+                .Replace("<revision>1</revision>", $"<revision>{revision}</revision>", StringComparison.Ordinal)
+                .Replace("<revision>2</revision>", $"<revision>{revision}</revision>", StringComparison.Ordinal);
+
+        using var issued = await hub.PostCapAsync(Native("evacuation.xml", "Issue", 1), contentType: "application/vnd.alert-hub.notice+xml");
+        issued.StatusCode.ShouldBe(HttpStatusCode.Accepted, await issued.Content.ReadAsStringAsync());
+        var id = (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var updated = await hub.PostCapAsync(Native("evacuation.xml", "Update", 2).Replace("<level>5</level>", "<level>4</level>", StringComparison.Ordinal),
+            contentType: "application/vnd.alert-hub.notice+xml");
+        updated.StatusCode.ShouldBe(HttpStatusCode.Accepted, await updated.Content.ReadAsStringAsync());
+        using var cancelled = await hub.PostCapAsync(Native("cancel.xml", "Cancel", 3), contentType: "application/vnd.alert-hub.notice+xml");
+        cancelled.StatusCode.ShouldBe(HttpStatusCode.Accepted, await cancelled.Content.ReadAsStringAsync());
+
+        var received = await hub.Sink.WaitForAsync(hook, r => r.Any(x => x.IdempotencyKey == $"{id}.3.{subscriberId}"));
+        var cancel = CapReader.Read(received.Single(r => r.IdempotencyKey == $"{id}.3.{subscriberId}").Body).Alert.ShouldNotBeNull();
+        cancel.MsgType.ShouldBe("Cancel");
+        cancel.Identifier.ShouldBe($"{documentId}.r3");
+        cancel.References.ShouldHaveSingleItem().Identifier.ShouldBe($"{documentId}.r2");
+        (await hub.GetStatusAsync(id)).GetProperty("state").GetString().ShouldBe("cancelled");
+    }
+
+    [Fact]
     public async Task A_failing_receiver_is_retried_until_it_takes_the_notice()
     {
         var (subscriberId, hook) = await hub.SubscribeAsync(["43"]);

@@ -212,10 +212,101 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     [Fact]
     public async Task Other_content_types_are_refused()
     {
-        using var response = await hub.PostCapAsync(Example("json"), contentType: "application/json");
+        using var response = await hub.PostCapAsync(Example("plain"), contentType: "text/plain");
 
         response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
         (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("request.content-type");
+    }
+
+    private static string Native(string name, string documentId) =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", name))
+            .Replace("431001-2026-0042", documentId, StringComparison.Ordinal);
+
+    [Fact]
+    public async Task A_native_notice_in_json_is_accepted_and_goes_out_as_CAP()
+    {
+        var (_, hook) = await hub.SubscribeAsync(["43"]);
+        var notice = Alert.Core.Notices.NoticeXmlReader.Read(Native("evacuation.xml", $"json-{Guid.NewGuid():N}")).Notice!;
+
+        using var response = await hub.PostCapAsync(Alert.Core.Notices.NoticeJson.Write(notice), contentType: "application/json");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var cap = CapReader.Read((await hub.Sink.WaitForAsync(hook, r => r.Count >= 1))[0].Body).Alert.ShouldNotBeNull();
+        cap.Infos[0].Headline.ShouldBe("【警戒レベル5】熊本市 緊急安全確保（洪水・土砂災害）");
+        Alert.Core.Notices.NoticeJson.Write(Alert.Core.Notices.NoticeCap.FromCap(cap)!).ShouldBe(Alert.Core.Notices.NoticeJson.Write(notice));
+    }
+
+    [Fact]
+    public async Task A_native_notice_names_its_own_issuer()
+    {
+        using var response = await hub.PostCapAsync(Native("evacuation.xml", $"other-{Guid.NewGuid():N}").Replace("code=\"431001\">熊本市", "code=\"434434\">益城町", StringComparison.Ordinal),
+            contentType: "application/vnd.alert-hub.notice+xml");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("notice.issuer.mismatch");
+    }
+
+    [Fact]
+    public async Task Native_revisions_only_grow()
+    {
+        var documentId = $"grow-{Guid.NewGuid():N}";
+        (await hub.PostCapAsync(Native("evacuation.xml", documentId), contentType: "application/xml")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var update = Native("evacuation.xml", documentId).Replace("<kind>Issue</kind>", "<kind>Update</kind>", StringComparison.Ordinal);
+        (await hub.PostCapAsync(update.Replace("<revision>1</revision>", "<revision>3</revision>", StringComparison.Ordinal), contentType: "application/xml"))
+            .StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        using var older = await hub.PostCapAsync(update.Replace("<revision>1</revision>", "<revision>2</revision>", StringComparison.Ordinal), contentType: "application/xml");
+        using var again = await hub.PostCapAsync(Native("evacuation.xml", documentId).Replace("<sent>2026-07-01T03:00:00", "<sent>2026-07-01T03:01:00", StringComparison.Ordinal), contentType: "application/xml");
+
+        older.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await older.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("notice.revision.not-newer");
+        again.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("notice.duplicate-identifier");
+    }
+
+    [Fact]
+    public async Task An_update_of_a_document_never_issued_is_refused()
+    {
+        var update = Native("evacuation.xml", $"never-{Guid.NewGuid():N}").Replace("<kind>Issue</kind>", "<kind>Update</kind>", StringComparison.Ordinal)
+            .Replace("<revision>1</revision>", "<revision>2</revision>", StringComparison.Ordinal);
+
+        using var response = await hub.PostCapAsync(update, contentType: "application/xml");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("notice.document-unknown");
+    }
+
+    [Fact]
+    public async Task The_dry_run_checks_everything_and_stores_nothing()
+    {
+        var documentId = $"dry-{Guid.NewGuid():N}";
+        using var good = await hub.PostCapAsync(Native("evacuation.xml", documentId), contentType: "application/xml", path: "/api/v1/notices/validate");
+        var report = await good.Content.ReadFromJsonAsync<JsonElement>();
+        report.GetProperty("valid").GetBoolean().ShouldBeTrue();
+        report.GetProperty("format").GetString().ShouldBe("notice-xml");
+
+        using var bad = await hub.PostCapAsync(Native("evacuation.xml", documentId).Replace("<level>4</level>", "<level>避難勧告</level>", StringComparison.Ordinal),
+            contentType: "application/xml", path: "/api/v1/notices/validate");
+        var error = (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray().ShouldHaveSingleItem();
+        error.GetProperty("code").GetString().ShouldBe("evacuation.abolished-level");
+        error.GetProperty("kind").GetString().ShouldBe("profile");
+
+        // Nothing was stored: the same document can still be issued.
+        (await hub.PostCapAsync(Native("evacuation.xml", documentId), contentType: "application/xml")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+    }
+
+    [Fact]
+    public async Task Plain_CAP_conformance_leaves_the_Japanese_profile_out()
+    {
+        var foreign = Example($"f-{Guid.NewGuid():N}").Replace("<valueName>JISX0402</valueName>", "<valueName>SAME</valueName>", StringComparison.Ordinal);
+
+        using var plain = await hub.PostCapAsync(foreign, path: "/api/v1/notices/validate?profile=cap");
+        using var profiled = await hub.PostCapAsync(foreign, path: "/api/v1/notices/validate");
+
+        (await plain.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("valid").GetBoolean().ShouldBeTrue();
+        var error = (await profiled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0];
+        error.GetProperty("code").GetString().ShouldBe("cap.area.no-code");
+        error.GetProperty("kind").GetString().ShouldBe("profile");
     }
 
     [Fact]

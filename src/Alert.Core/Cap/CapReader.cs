@@ -28,6 +28,24 @@ public static class CapReader
 
     public static CapReadResult Read(string xml) => Read(new MemoryStream(Encoding.UTF8.GetBytes(xml)));
 
+    /// <summary>
+    /// Plain CAP 1.2 conformance, without the Japanese profile: well-formed, safe, valid against the official XSD.
+    /// For vendors testing generic CAP tools and for foreign feeds.
+    /// </summary>
+    public static IReadOnlyList<Problem> Conformance(Stream body)
+    {
+        var (doc, refusal) = SafeXml.Load(body);
+        if (doc is null) return [refusal!];
+        var problems = new List<Problem>();
+        if (doc.Root!.Name != Cap + "alert") return [RootProblem(doc.Root)];
+        SafeXml.Validate(doc, Schema, "cap", "CAP 1.2", problems);
+        return problems;
+    }
+
+    private static Problem RootProblem(XElement root) => Problem.At("cap.root", Locate(root),
+        $"ルート要素が {root.Name.LocalName}（名前空間 {root.Name.NamespaceName}）です。CAP 1.2 の <alert xmlns=\"{Namespace}\"> を送ってください。",
+        $"Root element is {root.Name.LocalName} in namespace '{root.Name.NamespaceName}'; send a CAP 1.2 <alert xmlns=\"{Namespace}\">.");
+
     public static CapReadResult Read(Stream body)
     {
         var (doc, refusal) = SafeXml.Load(body);
@@ -35,13 +53,7 @@ public static class CapReader
 
         var problems = new List<Problem>();
         var root = doc.Root!;
-        if (root.Name != Cap + "alert")
-        {
-            problems.Add(Problem.At("cap.root", Locate(root),
-                $"ルート要素が {root.Name.LocalName}（名前空間 {root.Name.NamespaceName}）です。CAP 1.2 の <alert xmlns=\"{Namespace}\"> を送ってください。",
-                $"Root element is {root.Name.LocalName} in namespace '{root.Name.NamespaceName}'; send a CAP 1.2 <alert xmlns=\"{Namespace}\">."));
-            return new CapReadResult(null, problems, WellFormed: true);
-        }
+        if (root.Name != Cap + "alert") return new CapReadResult(null, [RootProblem(root)], WellFormed: true);
 
         SafeXml.Validate(doc, Schema, "cap", "CAP 1.2", problems);
         var alert = ReadAlert(root, problems);

@@ -16,29 +16,39 @@ public sealed record Coverage(IReadOnlyList<string> AreaCodes, IReadOnlyList<str
 public sealed record StoredRevision(string DocumentId, int Revision, string MsgType, string Status, IReadOnlyList<string> AreaCodes);
 
 /// <summary>
+/// One revision as the store takes it. <see cref="Cap"/> gives what CAP says of it (sender, identifier, type, mode);
+/// a native notice also names its document and revision, and writes its CAP once the previous revision is known,
+/// so that the CAP references it.
+/// </summary>
+public sealed record Submission(CapAlert Cap, string SourceType, byte[] SourceBody, string? DocumentKey = null, int? Revision = null,
+    Func<CapReference?, byte[]>? WriteCap = null);
+
+/// <summary>
 /// Stores a revision, its document's new state and its outbox message in one transaction. Update and Cancel
-/// find their document through CAP references; resubmitting the same message is answered as before.
+/// find their document through CAP references or, for native notices, by the issuer's document id; resubmitting
+/// the same message is answered as before.
 /// </summary>
 public sealed class NoticeStore(Db db)
 {
     public async Task<(StoredRevision? Stored, ProblemHttpResult? Problem)> SaveAsync(
-        CapAlert alert, Identity issuer, Coverage coverage, byte[] body, CancellationToken ct)
+        Submission submission, Identity issuer, Coverage coverage, CancellationToken ct)
     {
-        var bodySha256 = Convert.ToHexStringLower(SHA256.HashData(body));
+        var bodySha256 = Convert.ToHexStringLower(SHA256.HashData(submission.SourceBody));
         try
         {
-            return await TrySaveAsync(alert, issuer, coverage, body, bodySha256, ct);
+            return await TrySaveAsync(submission, issuer, coverage, bodySha256, ct);
         }
         catch (DbException ex) when (Db.IsUniqueViolation(ex))
         {
             // The same message arrived twice at the same moment and the other copy won: now it is found and answered.
-            return await TrySaveAsync(alert, issuer, coverage, body, bodySha256, ct);
+            return await TrySaveAsync(submission, issuer, coverage, bodySha256, ct);
         }
     }
 
     private async Task<(StoredRevision? Stored, ProblemHttpResult? Problem)> TrySaveAsync(
-        CapAlert alert, Identity issuer, Coverage coverage, byte[] body, string bodySha256, CancellationToken ct)
+        Submission submission, Identity issuer, Coverage coverage, string bodySha256, CancellationToken ct)
     {
+        var alert = submission.Cap;
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
@@ -61,28 +71,40 @@ public sealed class NoticeStore(Db db)
         var now = DateTimeOffset.UtcNow;
         string documentId;
         int revision;
+        CapReference? previous = null;
         if (alert.MsgType == "Alert")
         {
             documentId = Guid.CreateVersion7().ToString("N");
             revision = 1;
+            // CAP-born documents are keyed sender/identifier, which no native documentId can spell.
+            var key = submission.DocumentKey ?? $"{alert.Sender}/{alert.Identifier}";
+            var exists = await connection.ExecuteScalarAsync<int>(
+                "SELECT COUNT(*) FROM documents WHERE issuer_id = @issuer AND document_key = @key", new { issuer = issuer.Id, key }, tx);
+            if (exists > 0)
+                return (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.document-exists",
+                    $"documentId「{key}」の情報はすでにあります。更新するときは kind を Update にして第2版以降として送ってください。",
+                    $"Document '{key}' already exists; send later revisions as Update with a higher revision.", "/notice/envelope/documentId"));
             await connection.ExecuteAsync("""
-                INSERT INTO documents (id, issuer_id, status, current_revision, state, updated_at)
-                VALUES (@documentId, @issuer, @Status, 1, 'active', @now)
-                """, new { documentId, issuer = issuer.Id, alert.Status, now }, tx);
+                INSERT INTO documents (id, issuer_id, document_key, status, current_revision, state, updated_at)
+                VALUES (@documentId, @issuer, @key, @Status, 1, 'active', @now)
+                """, new { documentId, issuer = issuer.Id, key, alert.Status, now }, tx);
         }
         else
         {
-            var (current, problem) = await FindReferencedAsync(connection, tx, alert, issuer);
+            var (current, problem) = submission.DocumentKey is { } key
+                ? await FindByKeyAsync(connection, tx, key, submission.Revision!.Value, alert, issuer)
+                : await FindReferencedAsync(connection, tx, alert, issuer);
             if (problem is not null) return (null, problem);
             documentId = current.Id;
-            revision = current.Revision + 1;
+            revision = submission.Revision ?? current.Revision + 1;
+            previous = new CapReference(current.CurrentSender, current.CurrentIdentifier, CapWriter.Time(current.CurrentSent));
             if (alert.MsgType == "Cancel")
             {
                 // A cancel withdraws the document everywhere it went: it covers what the revision before it covered.
-                var previous = await connection.QuerySingleAsync<(string AreaCodes, string PartCodes, byte[]? AreaWkb)>(
+                var before = await connection.QuerySingleAsync<(string AreaCodes, string PartCodes, byte[]? AreaWkb)>(
                     "SELECT area_codes, part_codes, area_wkb FROM notices WHERE document_id = @documentId AND revision = @revision",
                     new { documentId, revision = current.Revision }, tx);
-                coverage = new Coverage(Split(previous.AreaCodes), Split(previous.PartCodes), previous.AreaWkb);
+                coverage = new Coverage(Split(before.AreaCodes), Split(before.PartCodes), before.AreaWkb);
             }
 
             var updated = await connection.ExecuteAsync("""
@@ -97,14 +119,15 @@ public sealed class NoticeStore(Db db)
 
         await connection.ExecuteAsync("""
             INSERT INTO notices (document_id, revision, sender, identifier, sent, msg_type, title, area_codes, part_codes,
-                                 area_wkb, expires, body_sha256, cap_body, received_at)
+                                 area_wkb, expires, body_sha256, cap_body, source_type, source_body, received_at)
             VALUES (@documentId, @revision, @Sender, @Identifier, @Sent, @MsgType, @Title, @areaCodes, @partCodes,
-                    @AreaWkb, @Expires, @bodySha256, @body, @now)
+                    @AreaWkb, @Expires, @bodySha256, @capBody, @SourceType, @SourceBody, @now)
             """, new
         {
             documentId, revision, alert.Sender, alert.Identifier, alert.Sent, alert.MsgType, alert.Title,
             areaCodes = string.Join(' ', coverage.AreaCodes), partCodes = string.Join(' ', coverage.PartCodes),
-            coverage.AreaWkb, alert.Expires, bodySha256, body, now,
+            coverage.AreaWkb, alert.Expires, bodySha256, capBody = submission.WriteCap?.Invoke(previous) ?? submission.SourceBody,
+            submission.SourceType, submission.SourceBody, now,
         }, tx);
         await Outbox.AddAsync(connection, tx, new NoticeAccepted(documentId, revision, alert.Status, alert.MsgType, coverage.PartCodes));
         await tx.CommitAsync(ct);
@@ -115,6 +138,7 @@ public sealed class NoticeStore(Db db)
     {
         public required string CurrentSender { get; init; }
         public required string CurrentIdentifier { get; init; }
+        public required DateTimeOffset CurrentSent { get; init; }
         public required string Id { get; init; }
         public required int Revision { get; init; }
         public required string IssuerId { get; init; }
@@ -130,7 +154,7 @@ public sealed class NoticeStore(Db db)
         {
             found.AddRange(await connection.QueryAsync<CurrentDocument>("""
                 SELECT d.id, d.current_revision AS revision, d.issuer_id AS issuerid, d.state, d.status,
-                       c.sender AS currentsender, c.identifier AS currentidentifier
+                       c.sender AS currentsender, c.identifier AS currentidentifier, c.sent AS currentsent
                 FROM notices n
                 JOIN documents d ON d.id = n.document_id
                 JOIN notices c ON c.document_id = d.id AND c.revision = d.current_revision
@@ -164,6 +188,34 @@ public sealed class NoticeStore(Db db)
             _ => null,
         };
         return (documents.FirstOrDefault()!, problem);
+    }
+
+    private static async Task<(CurrentDocument Document, ProblemHttpResult? Problem)> FindByKeyAsync(
+        DbConnection connection, DbTransaction tx, string key, int revision, CapAlert alert, Identity issuer)
+    {
+        var document = await connection.QuerySingleOrDefaultAsync<CurrentDocument>("""
+            SELECT d.id, d.current_revision AS revision, d.issuer_id AS issuerid, d.state, d.status,
+                   c.sender AS currentsender, c.identifier AS currentidentifier, c.sent AS currentsent
+            FROM documents d JOIN notices c ON c.document_id = d.id AND c.revision = d.current_revision
+            WHERE d.issuer_id = @issuer AND d.document_key = @key
+            """, new { issuer = issuer.Id, key }, tx);
+        ProblemHttpResult? problem = document switch
+        {
+            null => HubProblems.One(StatusCodes.Status422UnprocessableEntity, "notice.document-unknown",
+                $"documentId「{key}」の情報が見つかりません。第1版は kind を Issue にして送ってください。",
+                $"No document '{key}' was issued; revision 1 is sent as an Issue.", "/notice/envelope/documentId"),
+            { State: "cancelled" } => HubProblems.One(StatusCodes.Status409Conflict, "notice.cancelled",
+                "この情報は取り消し済みです。改めて発表する場合は新しい documentId で Issue として送ってください。",
+                "This notice was cancelled; to issue it again, send an Issue with a new documentId.", "/notice/envelope/documentId"),
+            _ when revision <= document.Revision => HubProblems.One(StatusCodes.Status409Conflict, "notice.revision.not-newer",
+                $"第{revision}版は受け付けられません。この情報はすでに第{document.Revision}版です。版番号は増やしてください。",
+                $"Revision {revision} is not newer than the current revision {document.Revision}; revision numbers only grow.", "/notice/envelope/revision"),
+            _ when document.Status != alert.Status => HubProblems.One(StatusCodes.Status422UnprocessableEntity, "notice.mode.mismatch",
+                $"元の情報は {document.Status} です。訓練・試験と本番を同じ情報の版の中で切り替えることはできません。",
+                $"The notice is {document.Status}; a revision cannot switch between actual, exercise and test.", "/notice/envelope/mode"),
+            _ => null,
+        };
+        return (document!, problem);
     }
 
     internal static string[] Split(string codes) => codes.Split(' ', StringSplitOptions.RemoveEmptyEntries);

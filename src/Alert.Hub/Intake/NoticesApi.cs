@@ -2,6 +2,9 @@ using System.Security.Claims;
 using Alert.Core;
 using Alert.Core.Cap;
 using Alert.Core.Codes;
+using Alert.Core.Notices;
+using Alert.Core.Xml;
+using System.Text;
 using Alert.Geo;
 using Alert.Hub.Auth;
 using Alert.Hub.Messaging;
@@ -46,17 +49,17 @@ public sealed record NoticeStatus(string Id, string Status, string State, int Cu
     IReadOnlyList<RevisionSummary> Revisions, IReadOnlyList<DeliveryStatus> Deliveries, NoticeLinks Links);
 
 /// <summary>
-/// Intake: validate (XSD + profile), geocode, check the issuer's area, then store with the outbox row and answer
-/// 202. Everything that can be wrong with a notice is found before the answer, so nothing invalid is ever sent.
+/// Intake of CAP 1.2 and of native notices (XML or JSON): validate (XSD + rules), geocode, check the issuer's area,
+/// then store with the outbox row and answer 202. Everything that can be wrong with a notice is found before the
+/// answer, so nothing invalid is ever sent. Native notices go out as CAP written by the hub.
 /// </summary>
 public static class NoticesApi
 {
-    private static readonly string[] XmlTypes = ["application/cap+xml", "application/xml", "text/xml"];
-
     public static RouteGroupBuilder MapNotices(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/notices").WithTags("Notices");
         group.MapPost("/", Submit).RequireAuthorization(Roles.Issuer);
+        group.MapPost("/validate", Validate).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
         group.MapGet("/{id}", GetStatus).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
         // CAP documents are public: feeds link them for broadcasters to pull.
         group.MapGet("/{id}/cap", GetCap);
@@ -68,43 +71,114 @@ public static class NoticesApi
         HttpRequest request, ClaimsPrincipal user, NoticeStore store, Gazetteer gazetteer, Outbox outbox,
         IOptions<HubOptions> options, CancellationToken ct)
     {
-        if (!XmlTypes.Contains(request.ContentType?.Split(';')[0].Trim().ToLowerInvariant()))
-            return HubProblems.One(StatusCodes.Status415UnsupportedMediaType, "request.content-type",
-                $"Content-Type「{request.ContentType}」は受け付けません。CAP 1.2 は application/cap+xml（または application/xml）で送ってください。",
-                $"Content-Type '{request.ContentType}' is not accepted; send CAP 1.2 as application/cap+xml (or application/xml).");
-
-        var body = await ReadBoundedAsync(request.Body, options.Value.MaxNoticeBytes, ct);
-        if (body is null)
-            return HubProblems.One(StatusCodes.Status413PayloadTooLarge, "request.too-large",
-                $"本文が大きすぎます（上限 {options.Value.MaxNoticeBytes:N0} バイト）。",
-                $"The body is too large (limit {options.Value.MaxNoticeBytes:N0} bytes).");
-
-        var read = CapReader.Read(new MemoryStream(body));
-        if (read.Alert is not { } alert)
-            return HubProblems.Result(read.WellFormed ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest,
-                "notice.invalid", "情報の内容に誤りがあります。各項目を確認してください。", "The notice is not valid; see each error.", read.Problems);
+        var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
+        if (refusal is not null) return refusal;
 
         var issuer = Identity.From(user);
-        var (areas, problems) = Geocode(alert, gazetteer);
-        if (problems.Count > 0)
-            return HubProblems.Result(StatusCodes.Status422UnprocessableEntity, "notice.invalid",
-                "情報の内容に誤りがあります。各項目を確認してください。", "The notice is not valid; see each error.", problems);
-
-        var outOfScope = OutOfScope(alert, areas, issuer, gazetteer);
-        if (outOfScope.Count > 0)
-            return HubProblems.Result(StatusCodes.Status403Forbidden, "notice.out-of-scope",
-                "発信者の担当区域外の地域が含まれています。", "The notice covers areas outside the issuer's own.", outOfScope);
-
-        var coverage = new Coverage(
-            areas.Select(a => a.Code).ToList(),
-            areas.SelectMany(a => a.PartCodes).Distinct().Order(StringComparer.Ordinal).ToList(),
-            areas.Count == 0 ? null : new WKBWriter().Write(UnaryUnionOp.Union(areas.Select(a => a.Geometry).ToList())));
-        var (stored, problem) = await store.SaveAsync(alert, issuer, coverage, body, ct);
+        var (accepted, problem) = Check(format!, body!, issuer, gazetteer);
         if (problem is not null) return problem;
+
+        var (stored, conflict) = await store.SaveAsync(accepted!.Submission, issuer, Coverage(accepted.Areas), ct);
+        if (conflict is not null) return conflict;
 
         outbox.Notify();
         var receipt = Receipt(stored!, gazetteer);
         return TypedResults.Accepted(receipt.Links.Self, receipt);
+    }
+
+    public sealed record ValidationReport(bool Valid, string Format, string Profile, IReadOnlyList<HubProblems.ProblemEntry> Errors);
+
+    /// <summary>
+    /// The dry run desks and vendors test with: every check of the intake, nothing stored or sent. With
+    /// <c>?profile=cap</c> a CAP document is checked against CAP 1.2 alone, without the Japanese profile.
+    /// </summary>
+    private static async Task<Results<Ok<ValidationReport>, ProblemHttpResult>> Validate(
+        HttpRequest request, ClaimsPrincipal user, Gazetteer gazetteer, IOptions<HubOptions> options, string? profile, CancellationToken ct)
+    {
+        var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
+        if (refusal is not null) return refusal;
+
+        var plainCap = profile == "cap" && format == "cap";
+        IReadOnlyList<HubProblems.ProblemEntry> errors = plainCap
+            ? CapReader.Conformance(new MemoryStream(body!)).Select(HubProblems.Describe).ToList()
+            : Check(format!, body!, Identity.From(user), gazetteer).Problem?.ProblemDetails.Extensions["errors"] as IReadOnlyList<HubProblems.ProblemEntry> ?? [];
+        return TypedResults.Ok(new ValidationReport(errors.Count == 0, format!, plainCap ? "cap" : "alert-hub", errors));
+    }
+
+    private sealed record Accepted(Submission Submission, List<Area> Areas);
+
+    /// <summary>
+    /// Reads a body in any accepted format and runs every check that needs no store: schema, rules, geocoding,
+    /// the issuer's own area. The answer is what to store, or the problem to return.
+    /// </summary>
+    private static (Accepted? Accepted, ProblemHttpResult? Problem) Check(string format, byte[] body, Identity issuer, Gazetteer gazetteer)
+    {
+        Submission submission;
+        if (format == "cap")
+        {
+            var read = CapReader.Read(new MemoryStream(body));
+            if (read.Alert is null) return (null, Invalid(read.WellFormed, read.Problems));
+            submission = new Submission(read.Alert, format, body);
+        }
+        else
+        {
+            var read = format == "notice-json" ? NoticeJson.Read(new MemoryStream(body)) : NoticeXmlReader.Read(new MemoryStream(body));
+            if (read.Notice is not { } notice) return (null, Invalid(read.WellFormed, read.Problems));
+            if (issuer.Role == Roles.Issuer && !SameCode(notice.Envelope.IssuerCode, issuer.AreaCode))
+                return (null, HubProblems.One(StatusCodes.Status403Forbidden, "notice.issuer.mismatch",
+                    $"発信者コード「{notice.Envelope.IssuerCode}」はこのキーの発信者（{issuer.Name}）のものではありません。",
+                    $"Issuer code '{notice.Envelope.IssuerCode}' is not that of this key's issuer ({issuer.Name}).", "/notice/envelope/issuer/@code"));
+            // The CAP that goes out references the revision before it, known only inside the store's transaction.
+            submission = new Submission(NoticeCap.ToCap(notice), format, body, notice.Envelope.DocumentId, notice.Envelope.Revision,
+                previous => Encoding.UTF8.GetBytes(CapWriter.Write(NoticeCap.ToCap(notice, previous))));
+        }
+
+        var (areas, problems) = Geocode(submission.Cap, gazetteer);
+        if (problems.Count > 0) return (null, Invalid(true, problems));
+
+        var outOfScope = issuer.Role == Roles.Issuer ? OutOfScope(submission.Cap, areas, issuer, gazetteer) : [];
+        if (outOfScope.Count > 0)
+            return (null, HubProblems.Result(StatusCodes.Status403Forbidden, "notice.out-of-scope",
+                "発信者の担当区域外の地域が含まれています。", "The notice covers areas outside the issuer's own.", outOfScope));
+        return (new Accepted(submission, areas), null);
+    }
+
+    private static ProblemHttpResult Invalid(bool wellFormed, IEnumerable<Problem> problems) =>
+        HubProblems.Result(wellFormed ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest,
+            "notice.invalid", "情報の内容に誤りがあります。各項目を確認してください。", "The notice is not valid; see each error.", problems);
+
+    private static bool SameCode(string code, string? other) =>
+        other is not null && LocalGovernmentCode.TryParse(code, out var a, out _) && LocalGovernmentCode.TryParse(other, out var b, out _) && a == b;
+
+    private static Coverage Coverage(List<Area> areas) => new(
+        areas.Select(a => a.Code).ToList(),
+        areas.SelectMany(a => a.PartCodes).Distinct().Order(StringComparer.Ordinal).ToList(),
+        areas.Count == 0 ? null : new WKBWriter().Write(UnaryUnionOp.Union(areas.Select(a => a.Geometry).ToList())));
+
+    /// <summary>The format by content type; plain application/xml is CAP unless its root is a native notice.</summary>
+    private static async Task<(string? Format, byte[]? Body, ProblemHttpResult? Refusal)> ReadAsync(HttpRequest request, HubOptions options, CancellationToken ct)
+    {
+        var media = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        if (media is not ("application/cap+xml" or "application/xml" or "text/xml" or "application/vnd.alert-hub.notice+xml"
+            or "application/json" or "application/vnd.alert-hub.notice+json"))
+            return (null, null, HubProblems.One(StatusCodes.Status415UnsupportedMediaType, "request.content-type",
+                $"Content-Type「{request.ContentType}」は受け付けません。CAP 1.2 は application/cap+xml、ハブの通知形式は application/vnd.alert-hub.notice+xml または application/json で送ってください。",
+                $"Content-Type '{request.ContentType}' is not accepted: send CAP 1.2 as application/cap+xml, native notices as application/vnd.alert-hub.notice+xml or application/json."));
+
+        var body = await ReadBoundedAsync(request.Body, options.MaxNoticeBytes, ct);
+        if (body is null)
+            return (null, null, HubProblems.One(StatusCodes.Status413PayloadTooLarge, "request.too-large",
+                $"本文が大きすぎます（上限 {options.MaxNoticeBytes:N0} バイト）。",
+                $"The body is too large (limit {options.MaxNoticeBytes:N0} bytes)."));
+
+        var format = media switch
+        {
+            "application/cap+xml" => "cap",
+            "application/vnd.alert-hub.notice+xml" => "notice-xml",
+            "application/json" or "application/vnd.alert-hub.notice+json" => "notice-json",
+            _ => SafeXml.Load(new MemoryStream(body)).Document?.Root?.Name.NamespaceName == NoticeXmlReader.Namespace ? "notice-xml" : "cap",
+        };
+        return (format, body, null);
     }
 
     private static (List<Area> Areas, List<Problem> Problems) Geocode(CapAlert alert, Gazetteer gazetteer)

@@ -69,8 +69,8 @@ public abstract class HubFixture : IAsyncLifetime
         if (Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
     }
 
-    public Task<HttpResponseMessage> PostCapAsync(string xml, string key = IssuerKey, string contentType = "application/cap+xml") =>
-        SendAsync(HttpMethod.Post, "/api/v1/notices", new StringContent(xml, Encoding.UTF8, contentType), key);
+    public Task<HttpResponseMessage> PostCapAsync(string body, string key = IssuerKey, string contentType = "application/cap+xml", string path = "/api/v1/notices") =>
+        SendAsync(HttpMethod.Post, path, new StringContent(body, Encoding.UTF8, contentType), key);
 
     public Task<HttpResponseMessage> PostCapAsync(CapAlert alert) => PostCapAsync(CapWriter.Write(alert));
 

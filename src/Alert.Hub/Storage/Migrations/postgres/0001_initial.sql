@@ -16,10 +16,12 @@ CREATE TABLE api_keys (
 CREATE TABLE documents (
     id               TEXT PRIMARY KEY,
     issuer_id        TEXT NOT NULL REFERENCES identities (id),
+    document_key     TEXT NOT NULL,     -- the issuer's id for it: a native documentId, or sender/identifier of the first CAP
     status           TEXT NOT NULL,     -- Actual | Exercise | Test
     current_revision INTEGER NOT NULL,
     state            TEXT NOT NULL,     -- active | cancelled
-    updated_at       timestamptz NOT NULL
+    updated_at       timestamptz NOT NULL,
+    UNIQUE (issuer_id, document_key)
 );
 
 -- Every revision as received (the body byte for byte, so signatures stay valid), with what geocoding made of it.
@@ -36,7 +38,9 @@ CREATE TABLE notices (
     area_wkb     bytea,
     expires      timestamptz,                -- when every info has expired; NULL: until updated or cancelled
     body_sha256  TEXT NOT NULL,
-    cap_body     bytea NOT NULL,
+    cap_body     bytea NOT NULL,        -- the CAP distributed: the body itself when it came as CAP
+    source_type  TEXT NOT NULL,         -- cap | notice-xml | notice-json
+    source_body  bytea NOT NULL,        -- the body exactly as received
     received_at  timestamptz NOT NULL,
     fanned_out_at timestamptz,               -- set once its deliveries are recorded
     PRIMARY KEY (document_id, revision),
