@@ -98,6 +98,9 @@ public static class AlertCommand
         var latency = new Command("latency", "POST → webhook receipt, one notice at a time, on a running hub.") { hub, adminKey, issuerKey, code, count, json };
         latency.SetAction((result, ct) => LatencyBench.RunAsync(new LatencyBench.Settings(new Uri(result.GetValue(hub)!), result.GetValue(adminKey)!,
             result.GetValue(issuerKey)!, result.GetValue(code)!, result.GetValue(count), result.GetValue(json)), ct));
-        return new Command("bench", "Measure a running hub with real local receivers.") { latency };
+        var seconds = new Option<int>("--seconds") { Description = "Seconds per measurement", DefaultValueFactory = _ => 5 };
+        var validate = new Command("validate", "Documents validated per second by the hub's readers (CAP, native XML, JSON); no hub needed.") { seconds };
+        validate.SetAction(result => ValidateBench.Run(TimeSpan.FromSeconds(result.GetValue(seconds))));
+        return new Command("bench", "Measure the hub: latency of a running hub with real local receivers, or validation speed.") { latency, validate };
     }
 }
