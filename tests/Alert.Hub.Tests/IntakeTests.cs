@@ -310,6 +310,48 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     }
 
     [Fact]
+    public async Task A_notice_is_served_in_the_format_asked_for()
+    {
+        var xml = Native("shelters.xml", "x").Replace("431001-shelters-20260701", $"fmt-{Guid.NewGuid():N}", StringComparison.Ordinal);
+        using var response = await hub.PostCapAsync(xml, contentType: "application/xml");
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        async Task<HttpResponseMessage> Get(string accept, string path = "")
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/notices/{id}{path}");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", HubFixture.IssuerKey);
+            request.Headers.Accept.ParseAdd(accept);
+            return await hub.Client.SendAsync(request);
+        }
+
+        using var native = await Get("application/vnd.alert-hub.notice+xml");
+        (await native.Content.ReadAsStringAsync()).ShouldBe(xml); // as received
+        using var json = await Get("application/vnd.alert-hub.notice+json");
+        var fromJson = Alert.Core.Notices.NoticeJson.Read(await json.Content.ReadAsStringAsync()).Notice.ShouldNotBeNull();
+        Alert.Core.Notices.NoticeJson.Write(fromJson).ShouldBe(Alert.Core.Notices.NoticeJson.Write(Alert.Core.Notices.NoticeXmlReader.Read(xml).Notice!));
+        using var cap = await Get("application/cap+xml");
+        CapReader.Read(await cap.Content.ReadAsStreamAsync()).Alert.ShouldNotBeNull().Infos[0].Event.ShouldBe("避難所情報");
+        using var status = await Get("application/json");
+        (await status.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString().ShouldBe("active");
+        using var revisions = await Get("application/json", "/revisions");
+        (await revisions.Content.ReadFromJsonAsync<JsonElement>()).GetArrayLength().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task CAP_from_outside_has_no_native_form()
+    {
+        using var response = await hub.PostCapAsync(Example($"outside-{Guid.NewGuid():N}"));
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/notices/{id}");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", HubFixture.IssuerKey);
+        request.Headers.Accept.ParseAdd("application/vnd.alert-hub.notice+json");
+
+        using var native = await hub.Client.SendAsync(request);
+
+        native.StatusCode.ShouldBe(HttpStatusCode.NotAcceptable);
+    }
+
+    [Fact]
     public async Task An_oversized_body_is_refused()
     {
         using var response = await hub.PostCapAsync(Example("big").Replace("<description>", "<description>" + new string('x', 1_100_000), StringComparison.Ordinal));

@@ -60,7 +60,8 @@ public static class NoticesApi
         var group = app.MapGroup("/api/v1/notices").WithTags("Notices");
         group.MapPost("/", Submit).RequireAuthorization(Roles.Issuer);
         group.MapPost("/validate", Validate).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
-        group.MapGet("/{id}", GetStatus).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
+        group.MapGet("/{id}", Get).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
+        group.MapGet("/{id}/revisions", GetRevisions).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
         // CAP documents are public: feeds link them for broadcasters to pull.
         group.MapGet("/{id}/cap", GetCap);
         group.MapGet("/{id}/revisions/{revision:int}/cap", GetCap);
@@ -216,7 +217,52 @@ public static class NoticesApi
             .ToList();
     }
 
-    private static async Task<Results<Ok<NoticeStatus>, ProblemHttpResult>> GetStatus(string id, ClaimsPrincipal user, Db db, Gazetteer gazetteer)
+    /// <summary>
+    /// The notice's current revision in the format asked for (Accept): CAP, native XML or native JSON; otherwise
+    /// its status (state, revisions, deliveries) as JSON.
+    /// </summary>
+    private static async Task<IResult> Get(string id, HttpRequest request, ClaimsPrincipal user, Db db, Gazetteer gazetteer)
+    {
+        var accept = request.Headers.Accept.ToString();
+        string? wanted = accept.Contains("application/cap+xml", StringComparison.OrdinalIgnoreCase) ? "cap"
+            : accept.Contains("application/vnd.alert-hub.notice+xml", StringComparison.OrdinalIgnoreCase) ? "notice-xml"
+            : accept.Contains("application/vnd.alert-hub.notice+json", StringComparison.OrdinalIgnoreCase) ? "notice-json"
+            : null;
+        if (wanted is null) return await GetStatus(id, user, db, gazetteer);
+
+        await using var connection = await db.OpenAsync();
+        var row = await connection.QuerySingleOrDefaultAsync<(string IssuerId, string SourceType, byte[] SourceBody, byte[] CapBody)>("""
+            SELECT d.issuer_id, n.source_type, n.source_body, n.cap_body
+            FROM documents d JOIN notices n ON n.document_id = d.id AND n.revision = d.current_revision
+            WHERE d.id = @id
+            """, new { id });
+        var caller = Identity.From(user);
+        if (row.IssuerId is null || (caller.Role != Roles.Admin && row.IssuerId != caller.Id)) return NotFound(id);
+        if (wanted == "cap") return TypedResults.Bytes(row.CapBody, "application/cap+xml");
+        if (wanted == row.SourceType) return TypedResults.Bytes(row.SourceBody, wanted == "notice-xml" ? "application/vnd.alert-hub.notice+xml" : "application/vnd.alert-hub.notice+json");
+
+        // The other native form is written from the model; CAP from elsewhere has no native form.
+        var notice = row.SourceType switch
+        {
+            "notice-xml" => NoticeXmlReader.Read(new MemoryStream(row.SourceBody)).Notice,
+            "notice-json" => NoticeJson.Read(new MemoryStream(row.SourceBody)).Notice,
+            _ => CapReader.Read(new MemoryStream(row.CapBody)).Alert is { } alert ? NoticeCap.FromCap(alert) : null,
+        };
+        return notice is null
+            ? HubProblems.One(StatusCodes.Status406NotAcceptable, "notice.format.unavailable",
+                "この情報は CAP で受け付けたもので、ハブの通知形式では表せません。Accept: application/cap+xml で取得してください。",
+                "This notice came as CAP from outside and has no native form; ask for Accept: application/cap+xml.")
+            : wanted == "notice-xml"
+                ? TypedResults.Text(NoticeXmlWriter.Write(notice), "application/vnd.alert-hub.notice+xml", Encoding.UTF8)
+                : TypedResults.Text(NoticeJson.Write(notice), "application/vnd.alert-hub.notice+json", Encoding.UTF8);
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<RevisionSummary>>, ProblemHttpResult>> GetRevisions(string id, ClaimsPrincipal user, Db db, Gazetteer gazetteer) =>
+        await GetStatus(id, user, db, gazetteer) is Ok<NoticeStatus> { Value: { } status }
+            ? TypedResults.Ok(status.Revisions)
+            : NotFound(id);
+
+    private static async Task<IResult> GetStatus(string id, ClaimsPrincipal user, Db db, Gazetteer gazetteer)
     {
         await using var connection = await db.OpenAsync();
         var document = await connection.QuerySingleOrDefaultAsync<(string Id, string IssuerId, string Status, string State, int CurrentRevision)>(
