@@ -15,7 +15,7 @@ public static class AlertCommand
 
     public static RootCommand Build() => new("Alert hub command line: validate notices, receive webhooks, benchmark a hub.")
     {
-        Validate(), SinkCommand(), BenchCommand(), SchemaCommand(),
+        Validate(), Convert(), SinkCommand(), BenchCommand(), SchemaCommand(),
     };
 
     private static Command Validate()
@@ -59,6 +59,38 @@ public static class AlertCommand
         return document.Root!.Name.NamespaceName == NoticeXmlReader.Namespace
             ? ("notice", NoticeXmlReader.Read(new MemoryStream(bytes)).Problems)
             : ("cap", CapReader.Read(new MemoryStream(bytes)).Problems);
+    }
+
+    private static Command Convert()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "A native notice (XML or JSON) or a CAP alert written by the hub" };
+        var to = new Option<string>("--to") { Description = "xml, json or cap", DefaultValueFactory = _ => "cap" };
+        to.AcceptOnlyFromAmong("xml", "json", "cap");
+        var command = new Command("convert", "Write a notice in another format, as the hub would (prints to standard output).") { file, to };
+        command.SetAction(result =>
+        {
+            var bytes = File.ReadAllBytes(result.GetValue(file)!.FullName);
+            var read = bytes.FirstOrDefault(b => !char.IsWhiteSpace((char)b)) == (byte)'{'
+                ? NoticeJson.Read(new MemoryStream(bytes))
+                : SafeXml.Load(new MemoryStream(bytes)).Document?.Root?.Name.NamespaceName == CapReader.Namespace
+                    ? CapReader.Read(new MemoryStream(bytes)).Alert is { } alert && NoticeCap.FromCap(alert) is { } fromCap
+                        ? new NoticeReadResult(fromCap, [], true)
+                        : new NoticeReadResult(null, [new Problem("convert.foreign-cap", null, null, null, "ハブが書いた CAP ではないため変換できません。", "This CAP was not written by a hub and holds no native notice.")], true)
+                    : NoticeXmlReader.Read(new MemoryStream(bytes));
+            if (read.Notice is not { } notice)
+            {
+                foreach (var p in read.Problems) Console.Error.WriteLine($"{p.Line}:{p.Column} {p.Code} {p.Path}\n  {p.Ja}\n  {p.En}");
+                return 1;
+            }
+            Console.WriteLine(result.GetValue(to) switch
+            {
+                "xml" => NoticeXmlWriter.Write(notice),
+                "json" => NoticeJson.Write(notice),
+                _ => CapWriter.Write(NoticeCap.ToCap(notice)),
+            });
+            return 0;
+        });
+        return command;
     }
 
     private static Command SchemaCommand()

@@ -18,7 +18,7 @@ public static class NoticeJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false), new TimeWithOffset() },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
@@ -55,6 +55,9 @@ public static class NoticeJson
             // "required" exactly as the reader enforces it (the modifier above), not every constructor parameter.
             TransformSchemaNode = (context, node) =>
             {
+                // Times go through TimeWithOffset, which the exporter cannot see into.
+                if (context.TypeInfo.Type == typeof(DateTimeOffset) || context.TypeInfo.Type == typeof(DateTimeOffset?))
+                    return new JsonObject { ["type"] = "string", ["format"] = "date-time", ["pattern"] = "(Z|[+-][0-9]{2}:[0-9]{2})$" };
                 if (context.TypeInfo.Kind == JsonTypeInfoKind.Object && node is JsonObject { } obj && obj.ContainsKey("properties"))
                 {
                     var required = context.TypeInfo.Properties.Where(p => p.IsRequired).Select(p => (JsonNode?)p.Name).ToArray();
@@ -75,7 +78,7 @@ public static class NoticeJson
             schema.AsObject().Remove(key);
             root[key] = value;
         }
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = Options.Encoder }) + "\n";
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n"; // a file for people: "+" stays "+"
     }
 
     public static NoticeReadResult Read(string json) => Read(new MemoryStream(Encoding.UTF8.GetBytes(json)));
@@ -99,6 +102,25 @@ public static class NoticeJson
             return new NoticeReadResult(null, [Problem.At("notice.json", new SourceLocation("$", 1, 1), "通知がありません（null）。", "No notice (null).")], false);
         var problems = NoticeRules.Check(notice, path => new SourceLocation(JsonPath(path), null, null)).ToList();
         return problems.Count == 0 ? new NoticeReadResult(notice, [], true) : new NoticeReadResult(null, problems, true);
+    }
+
+    /// <summary>
+    /// Times must say their offset ("+09:00", or "Z"): System.Text.Json would otherwise read "2026-07-01T03:00:00" in
+    /// the server's own zone, and a notice would silently move by nine hours.
+    /// </summary>
+    private sealed class TimeWithOffset : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var text = reader.GetString() ?? "";
+            var hasOffset = text.EndsWith('Z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
+            return hasOffset && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var time)
+                ? time
+                : throw new JsonException($"'{text}' is not a date-time with its offset, e.g. 2026-07-01T03:00:00+09:00.");
+        }
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>"Body.Districts[0].Level" → "$.body.districts[0].level".</summary>
