@@ -52,14 +52,14 @@ public class CsvCorpusTests
     }
 
     [Fact]
-    public void Every_code_the_csv_validator_can_emit_is_fired_by_a_corpus_file_or_a_hostile_test()
+    public void Every_code_the_csv_validator_can_emit_is_fired_by_a_corpus_file()
     {
-        var fired = Directory.GetFiles(Path.Combine(Corpus, "invalid"), "*.csv")
-            .SelectMany(f => Read(f).Problems).Select(p => p.Code)
-            .Concat(CsvLimitTests.HostileInputs().Select(h => h.Read().Problems[^1].Code))
-            .ToHashSet();
+        var fired = Directory.GetFiles(Path.Combine(Corpus, "invalid"), "*.csv").SelectMany(f => Read(f).Problems).Select(p => p.Code).ToHashSet();
 
-        AllCodes().Except(fired).ShouldBeEmpty();
+        // A file past 20 MiB or 100,000 rows is too big to keep in the repository: those two are built by the hostile tests.
+        var tooBigForFiles = CsvLimitTests.HostileInputs().Select(h => h.Read().Problems[^1].Code).Except(fired).ToList();
+        tooBigForFiles.ShouldBe(["csv.limit.bytes", "csv.limit.rows"], ignoreOrder: true);
+        AllCodes().Except(fired).ShouldBe(tooBigForFiles, ignoreOrder: true);
     }
 
     [Fact]

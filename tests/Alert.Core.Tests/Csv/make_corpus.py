@@ -113,3 +113,8 @@ write(I, "lifeline.unknown-kind.csv", lifeline(bad(0, "停電", "電力会社", 
 write(I, "lifeline.unknown-state.csv", lifeline(bad(1, "一部", "調査中", LI)), expected=[("csv.value.not-in-vocabulary", 3)])
 write(I, "lifeline.restoration-before-time.csv", lifeline(bad(0, "2026-07-01 12:00", "2026-06-30 12:00", LI)), expected=[("csv.time.order", 2)])
 write(I, "lifeline.area-code-format.csv", lifeline(bad(0, "431010", "4310", LI)), expected=[("code.format", 2)])
+# ---- limits small enough to keep as files (the byte and row limits are in CsvLimitTests)
+write(I, "sites.limit-cells.csv", sites([SITES[0], SITES[1] + "," * 100]), expected=[("csv.limit.cells", 3)])
+write(I, "status.limit-cell-length.csv", status([ST[0], ST[1].replace("満員", "満員" + "　" * 10_000)]), expected=[("csv.limit.cell-length", 3)])
+write(I, "status.limit-problems.csv", status([f"S{i},開設,many,,yesterday" for i in range(502)]),
+      expected=[(code, line) for line in range(2, 502) for code in ("csv.value.not-a-number", "csv.value.not-a-datetime")] + [("csv.limit.problems", 503)])
