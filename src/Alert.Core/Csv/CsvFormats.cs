@@ -146,7 +146,7 @@ public static class CsvFormats
             if (level is { } l && type is { } t && !Evacuation.LevelsFor(t).Contains(l))
                 report(At(schema, "level", row.Line, "evacuation.level-not-for-hazard",
                     $"{row.Line} 行目: {t.Japanese()}では「{l.Japanese()}」（レベル{(int)l}）は発令しません。使えるのは {string.Join("、", Evacuation.LevelsFor(t).Order().Select(x => $"レベル{(int)x} {x.Japanese()}"))} です。",
-                    $"Line {row.Line}: {l.English()} (level {(int)l}) is not issued for {t} ; use {string.Join(", ", Evacuation.LevelsFor(t).Order().Select(x => $"level {(int)x} {x.English()}"))}."));
+                    $"Line {row.Line}: {l.English()} (level {(int)l}) is not issued for {t}; use {string.Join(", ", Evacuation.LevelsFor(t).Order().Select(x => $"level {(int)x} {x.English()}"))}."));
 
             var code = AreaCode(schema, row, "areaCode", report);
             var issued = row.Time("issued")!.Value;
