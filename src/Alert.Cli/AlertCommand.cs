@@ -3,6 +3,7 @@ using Alert.Cli.Bench;
 using Alert.Cli.Sink;
 using Alert.Core;
 using Alert.Core.Cap;
+using Alert.Core.Csv;
 using Alert.Core.Notices;
 using Alert.Core.Xml;
 
@@ -20,9 +21,9 @@ public static class AlertCommand
 
     private static Command Validate()
     {
-        var files = new Argument<FileInfo[]>("files") { Description = "CAP 1.2 or native notice XML files to check", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<FileInfo[]>("files") { Description = "CAP 1.2, native notice (XML or JSON) or CSV sheet files to check", Arity = ArgumentArity.OneOrMore };
         var command = new Command("validate",
-            "Check files as the hub would (CAP 1.2 with the Japanese profile, or native notice XML), listing every problem with its line, then a summary.") { files };
+            "Check files as the hub would (CAP 1.2 with the Japanese profile, native notices, CSV sheets), listing every problem with its line, then a summary.") { files };
         command.SetAction(result =>
         {
             var problemCounts = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -33,11 +34,11 @@ public static class AlertCommand
                 if (problems.Count == 0)
                 {
                     valid++;
-                    Console.WriteLine($"OK    {format,-6} {file.Name}");
+                    Console.WriteLine($"OK    {format,-20} {file.Name}");
                     continue;
                 }
                 invalid++;
-                Console.WriteLine($"ERROR {format,-6} {file.Name}");
+                Console.WriteLine($"ERROR {format,-20} {file.Name}");
                 foreach (var p in problems)
                 {
                     problemCounts[p.Code] = problemCounts.GetValueOrDefault(p.Code) + 1;
@@ -51,9 +52,21 @@ public static class AlertCommand
         return command;
     }
 
-    /// <summary>Native notice XML is recognised by its namespace; anything else is read as CAP.</summary>
+    /// <summary>JSON by its brace, XML by its namespace (native notice, else CAP), CSV by its header.</summary>
     private static (string Format, IReadOnlyList<Problem> Problems) Check(byte[] bytes)
     {
+        var first = bytes.SkipWhile(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF or 0xBB or 0xBF).FirstOrDefault();
+        if (first == (byte)'{') return ("json", NoticeJson.Read(new MemoryStream(bytes)).Problems);
+        if (first != (byte)'<')
+        {
+            var sheet = CsvFormats.DetectSheet(bytes);
+            return sheet is null
+                ? ("csv", [new Problem("csv.sheet.unknown", "header", 1, null,
+                    $"見出し行がどの表（{string.Join("、", CsvFormats.Sheets.Keys)}）とも一致しません。schemas/csv/README.md の列名を確認してください。",
+                    $"The header matches none of the sheets ({string.Join(", ", CsvFormats.Sheets.Keys)}); see the columns in schemas/csv/README.md.")])
+                : (sheet, CsvFormats.Sheets[sheet](new MemoryStream(bytes)).Problems);
+        }
+
         var (document, refusal) = SafeXml.Load(new MemoryStream(bytes));
         if (document is null) return ("xml", [refusal!]);
         return document.Root!.Name.NamespaceName == NoticeXmlReader.Namespace

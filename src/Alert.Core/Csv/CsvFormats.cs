@@ -66,6 +66,21 @@ public sealed record CsvReadResult<T>(IReadOnlyList<CsvRow<T>> Rows, IReadOnlyLi
 /// </summary>
 public static class CsvFormats
 {
+    /// <summary>Every sheet by the name the API and the CLI use, reading to (problems, rows read).</summary>
+    public static readonly IReadOnlyDictionary<string, Func<Stream, (IReadOnlyList<Problem> Problems, int Rows)>> Sheets =
+        new Dictionary<string, Func<Stream, (IReadOnlyList<Problem>, int)>>
+        {
+            ["gsi-emergency-sites"] = s => ReadEmergencySites(s) is var r ? (r.Problems, r.Rows.Count) : default,
+            ["gsi-shelters"] = s => ReadDesignatedShelters(s) is var r ? (r.Problems, r.Rows.Count) : default,
+            ["shelter-status"] = s => ReadShelterStatus(s) is var r ? (r.Problems, r.Rows.Count) : default,
+            ["evacuation-districts"] = s => ReadEvacuationDistricts(s) is var r ? (r.Problems, r.Rows.Count) : default,
+            ["lifeline-status"] = s => ReadLifelineStatus(s) is var r ? (r.Problems, r.Rows.Count) : default,
+        };
+
+    /// <summary>The sheet whose header this file has, or null when none matches.</summary>
+    public static string? DetectSheet(byte[] csv) =>
+        Sheets.FirstOrDefault(s => !s.Value(new MemoryStream(csv)).Problems.Any(p => p.Code.StartsWith("csv.header", StringComparison.Ordinal))).Key;
+
     public static CsvReadResult<ShelterSite> ReadEmergencySites(Stream csv, CsvLimits? limits = null) =>
         ReadSites(csv, CsvSchema.EmergencyEvacuationSites, ShelterSiteKind.EmergencySite, limits);
 
