@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Alert.Core;
 using Alert.Core.Cap;
 using Alert.Core.Codes;
+using Alert.Core.Csv;
 using Alert.Core.Notices;
 using Alert.Core.Xml;
 using System.Text;
@@ -19,7 +20,12 @@ namespace Alert.Hub.Intake;
 
 public sealed record NoticeArea(string Code, string Name, IReadOnlyList<string> Parts);
 
-public sealed record NoticeReceipt(string Id, int Revision, string MsgType, string Status, IReadOnlyList<NoticeArea> Areas, NoticeLinks Links);
+public sealed record NoticeReceipt(string Id, int Revision, string MsgType, string Status, IReadOnlyList<NoticeArea> Areas, NoticeLinks Links)
+{
+    /// <summary>CSV rows left out when partial acceptance was asked for, each with its line and reason.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<HubProblems.ProblemEntry>? Skipped { get; init; }
+}
 
 public sealed record NoticeLinks(string Self, string Cap);
 
@@ -53,7 +59,7 @@ public sealed record NoticeStatus(string Id, string Status, string State, int Cu
 /// then store with the outbox row and answer 202. Everything that can be wrong with a notice is found before the
 /// answer, so nothing invalid is ever sent. Native notices go out as CAP written by the hub.
 /// </summary>
-public static class NoticesApi
+public static partial class NoticesApi
 {
     public static RouteGroupBuilder MapNotices(this IEndpointRouteBuilder app)
     {
@@ -76,14 +82,14 @@ public static class NoticesApi
         if (refusal is not null) return refusal;
 
         var issuer = Identity.From(user);
-        var (accepted, problem) = Check(format!, body!, issuer, gazetteer);
+        var (accepted, problem) = Check(format!, body!, issuer, gazetteer, request.Query);
         if (problem is not null) return problem;
 
         var (stored, conflict) = await store.SaveAsync(accepted!.Submission, issuer, Coverage(accepted.Areas), ct);
         if (conflict is not null) return conflict;
 
         outbox.Notify();
-        var receipt = Receipt(stored!, gazetteer);
+        var receipt = Receipt(stored!, gazetteer) with { Skipped = accepted.Skipped.Count == 0 ? null : accepted.Skipped.Select(HubProblems.Describe).ToList() };
         return TypedResults.Accepted(receipt.Links.Self, receipt);
     }
 
@@ -102,20 +108,33 @@ public static class NoticesApi
         var plainCap = profile == "cap" && format == "cap";
         IReadOnlyList<HubProblems.ProblemEntry> errors = plainCap
             ? CapReader.Conformance(new MemoryStream(body!)).Select(HubProblems.Describe).ToList()
-            : Check(format!, body!, Identity.From(user), gazetteer).Problem?.ProblemDetails.Extensions["errors"] as IReadOnlyList<HubProblems.ProblemEntry> ?? [];
+            : Check(format!, body!, Identity.From(user), gazetteer, request.Query).Problem?.ProblemDetails.Extensions["errors"] as IReadOnlyList<HubProblems.ProblemEntry> ?? [];
         return TypedResults.Ok(new ValidationReport(errors.Count == 0, format!, plainCap ? "cap" : "alert-hub", errors));
     }
 
-    private sealed record Accepted(Submission Submission, List<Area> Areas);
+    private sealed record Accepted(Submission Submission, List<Area> Areas, IReadOnlyList<Problem> Skipped);
 
     /// <summary>
     /// Reads a body in any accepted format and runs every check that needs no store: schema, rules, geocoding,
     /// the issuer's own area. The answer is what to store, or the problem to return.
     /// </summary>
-    private static (Accepted? Accepted, ProblemHttpResult? Problem) Check(string format, byte[] body, Identity issuer, Gazetteer gazetteer)
+    private static (Accepted? Accepted, ProblemHttpResult? Problem) Check(string format, byte[] body, Identity issuer, Gazetteer gazetteer, IQueryCollection query)
     {
         Submission submission;
-        if (format == "cap")
+        IReadOnlyList<Problem> skipped = [];
+        if (format == "csv")
+        {
+            var (envelope, sheet, partial, refusal) = CsvEnvelope(query, issuer);
+            if (refusal is not null) return (null, refusal);
+            var (notice, rows, left) = CsvNotices.ToNotice(sheet!, new MemoryStream(body), envelope!, partial);
+            // The sheet's rows are checked by its schema; the notice made of them meets the same rules as any other.
+            var wrong = notice is null ? rows : NoticeRules.Check(notice, _ => null).ToList();
+            if (notice is null || wrong.Count > 0) return (null, Invalid(true, wrong));
+            skipped = left;
+            submission = new Submission(NoticeCap.ToCap(notice), format, body, envelope!.DocumentId, envelope.Revision,
+                previous => Encoding.UTF8.GetBytes(CapWriter.Write(NoticeCap.ToCap(notice, previous))));
+        }
+        else if (format == "cap")
         {
             var read = CapReader.Read(new MemoryStream(body));
             if (read.Alert is null) return (null, Invalid(read.WellFormed, read.Problems));
@@ -141,8 +160,48 @@ public static class NoticesApi
         if (outOfScope.Count > 0)
             return (null, HubProblems.Result(StatusCodes.Status403Forbidden, "notice.out-of-scope",
                 "発信者の担当区域外の地域が含まれています。", "The notice covers areas outside the issuer's own.", outOfScope));
-        return (new Accepted(submission, areas), null);
+        return (new Accepted(submission, areas, skipped), null);
     }
+
+    /// <summary>
+    /// A CSV sheet carries rows only: the envelope comes from the query (sheet, documentId, revision, kind, mode,
+    /// reason, partial) and the key's issuer, whose own area the notice covers.
+    /// </summary>
+    private static (Envelope? Envelope, string? Sheet, bool Partial, ProblemHttpResult? Refusal) CsvEnvelope(IQueryCollection query, Identity issuer)
+    {
+        var problems = new List<Problem>();
+        void Need(bool ok, string name, string ja, string en)
+        {
+            if (!ok) problems.Add(new Problem($"request.query.{name}", $"?{name}", null, null, ja, en));
+        }
+
+        var sheet = query["sheet"].ToString();
+        Need(CsvNotices.NoticeSheets.Contains(sheet), "sheet", $"?sheet= に表の種類（{string.Join("、", CsvNotices.NoticeSheets)}）を指定してください。",
+            $"Name the sheet in ?sheet= ({string.Join(", ", CsvNotices.NoticeSheets)}).");
+        var documentId = query["documentId"].ToString();
+        Need(DocumentIdPattern().IsMatch(documentId), "documentId", "?documentId= に情報の ID（英数字と . _ -、128 文字まで）を指定してください。同じ情報の版は同じ ID です。",
+            "Give the notice's id in ?documentId= (letters, digits, . _ -, up to 128); every revision of a notice keeps it.");
+        var revision = query["revision"].Count == 0 ? 1 : int.TryParse(query["revision"], out var r) && r > 0 ? r : 0;
+        Need(revision > 0, "revision", "?revision= は 1 以上の整数です。", "?revision= is a whole number from 1.");
+        var kind = query["kind"].Count == 0 ? (revision == 1 ? NoticeKind.Issue : NoticeKind.Update) : Enum.TryParse<NoticeKind>(query["kind"], true, out var k) ? k : (NoticeKind?)null;
+        Need(kind is not null, "kind", "?kind= は Issue、Update、Correction、Cancel のいずれかです。", "?kind= is Issue, Update, Correction or Cancel.");
+        var mode = query["mode"].Count == 0 ? NoticeMode.Actual : Enum.TryParse<NoticeMode>(query["mode"], true, out var m) ? m : (NoticeMode?)null;
+        Need(mode is not null, "mode", "?mode= は Actual、Exercise、Test のいずれかです。", "?mode= is Actual, Exercise or Test.");
+        Need(issuer.Role == Roles.Issuer && issuer.AreaCode is not null, "issuer", "CSV は発信者のキーで送ってください（発信者の区域が対象地域になります）。",
+            "Send CSV with an issuer's key: the notice covers the issuer's own area.");
+        if (problems.Count > 0)
+            return (null, null, false, HubProblems.Result(StatusCodes.Status400BadRequest, "request.invalid",
+                "CSV の送信には表の種類と情報の ID などの指定が必要です。", "A CSV sheet needs its sheet name, document id and the like in the query.", problems));
+
+        var code = LocalGovernmentCode.Parse(issuer.AreaCode!).WithCheckDigit;
+        var sent = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToOffset(TimeSpan.FromHours(9));
+        var envelope = new Envelope(documentId, revision, code, issuer.Name, mode!.Value, kind!.Value, query["reason"].Count == 0 ? null : query["reason"].ToString(),
+            sent, null, null, [new AreaRef(code, issuer.Name)]);
+        return (envelope, sheet, query["partial"] == "true", null);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
+    private static partial System.Text.RegularExpressions.Regex DocumentIdPattern();
 
     private static ProblemHttpResult Invalid(bool wellFormed, IEnumerable<Problem> problems) =>
         HubProblems.Result(wellFormed ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest,
@@ -161,10 +220,10 @@ public static class NoticesApi
     {
         var media = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
         if (media is not ("application/cap+xml" or "application/xml" or "text/xml" or "application/vnd.alert-hub.notice+xml"
-            or "application/json" or "application/vnd.alert-hub.notice+json"))
+            or "application/json" or "application/vnd.alert-hub.notice+json" or "text/csv"))
             return (null, null, HubProblems.One(StatusCodes.Status415UnsupportedMediaType, "request.content-type",
-                $"Content-Type「{request.ContentType}」は受け付けません。CAP 1.2 は application/cap+xml、ハブの通知形式は application/vnd.alert-hub.notice+xml または application/json で送ってください。",
-                $"Content-Type '{request.ContentType}' is not accepted: send CAP 1.2 as application/cap+xml, native notices as application/vnd.alert-hub.notice+xml or application/json."));
+                $"Content-Type「{request.ContentType}」は受け付けません。CAP 1.2 は application/cap+xml、ハブの通知形式は application/vnd.alert-hub.notice+xml または application/json、表は text/csv で送ってください。",
+                $"Content-Type '{request.ContentType}' is not accepted: send CAP 1.2 as application/cap+xml, native notices as application/vnd.alert-hub.notice+xml or application/json, sheets as text/csv."));
 
         var body = await ReadBoundedAsync(request.Body, options.MaxNoticeBytes, ct);
         if (body is null)
@@ -177,6 +236,7 @@ public static class NoticesApi
             "application/cap+xml" => "cap",
             "application/vnd.alert-hub.notice+xml" => "notice-xml",
             "application/json" or "application/vnd.alert-hub.notice+json" => "notice-json",
+            "text/csv" => "csv",
             _ => SafeXml.Load(new MemoryStream(body)).Document?.Root?.Name.NamespaceName == NoticeXmlReader.Namespace ? "notice-xml" : "cap",
         };
         return (format, body, null);

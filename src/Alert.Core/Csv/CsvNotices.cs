@@ -1,0 +1,65 @@
+using Alert.Core.Notices;
+
+namespace Alert.Core.Csv;
+
+/// <summary>
+/// Turns a sheet a desk already keeps (evacuation districts, shelter status, lifeline status) into the body of a
+/// native notice; the envelope comes from the request. GSI's site lists are registers, not notices.
+/// </summary>
+public static class CsvNotices
+{
+    public static readonly string[] NoticeSheets = ["evacuation-districts", "shelter-status", "lifeline-status"];
+
+    /// <summary>
+    /// The notice, or the problems. Every bad row is reported with its line; with <paramref name="partial"/> the
+    /// good rows still make the notice and the bad rows come back as <c>Skipped</c>.
+    /// </summary>
+    public static (Notice? Notice, IReadOnlyList<Problem> Problems, IReadOnlyList<Problem> Skipped) ToNotice(
+        string sheet, Stream csv, Envelope envelope, bool partial)
+    {
+        NoticeBody? body;
+        IReadOnlyList<Problem> problems;
+        bool refused;
+        switch (sheet)
+        {
+            case "evacuation-districts":
+                var districts = CsvFormats.ReadEvacuationDistricts(csv);
+                (problems, refused) = (districts.Problems, districts.Refused);
+                body = new EvacuationBody(districts.Accepted(partial).Select(r => r.Value).Select(d => new District(
+                    d.District, d.AreaCode?.WithCheckDigit, null, ((int)d.Level).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    d.DisasterType, d.Households, d.Persons, d.Issued, d.Lifted)).ToList());
+                break;
+            case "shelter-status":
+                var shelters = CsvFormats.ReadShelterStatus(csv);
+                (problems, refused) = (shelters.Problems, shelters.Refused);
+                // The status sheet has no names: the id stands for the shelter until the register (GSI list) names it.
+                body = new SheltersBody(shelters.Accepted(partial).Select(r => r.Value).Select(s => new Shelter(
+                    s.ShelterId, s.ShelterId, null, null, s.Status, s.Capacity, s.PeoplePresent, [],
+                    s.Status == ShelterStatus.Closed ? null : s.Time, s.Status == ShelterStatus.Closed ? s.Time : null)).ToList());
+                break;
+            case "lifeline-status":
+                var lifelines = CsvFormats.ReadLifelineStatus(csv);
+                (problems, refused) = (lifelines.Problems, lifelines.Refused);
+                body = new LifelineBody(lifelines.Accepted(partial).Select(r => r.Value).Select(l => new LifelineStatus(
+                    l.Kind, l.State, null, new AreaRef(l.AreaCode?.WithCheckDigit ?? envelope.IssuerCode, l.Area), l.HouseholdsAffected,
+                    l.EstimatedRestoration, l.Time)).ToList());
+                break;
+            default:
+                return (null, [new Problem("csv.sheet.not-a-notice", "sheet", null, null,
+                    $"表「{sheet}」からは情報を作れません。使えるのは {string.Join("、", NoticeSheets)} です（GSI の避難場所・避難所一覧は台帳です）。",
+                    $"Sheet '{sheet}' does not make a notice; use one of {string.Join(", ", NoticeSheets)} (GSI's site lists are registers).")], []);
+        }
+
+        var empty = body switch
+        {
+            EvacuationBody b => b.Districts.Count == 0,
+            SheltersBody b => b.Shelters.Count == 0,
+            LifelineBody b => b.Statuses.Count == 0,
+            _ => true,
+        };
+        if (refused || (problems.Count > 0 && !partial)) return (null, problems, []);
+        if (empty)
+            return (null, [.. problems, new Problem("csv.no-rows", null, null, null, "受け付けられる行が1行もありません。", "There is no row that can be accepted.")], []);
+        return (new Notice(envelope, body), [], problems);
+    }
+}
