@@ -50,7 +50,7 @@ public class NoticeFormatsTests
         info.Severity.ShouldBe("Extreme");
         info.Parameter("EvacuationLevel").ShouldBe("5");
         info.Description!.ShouldContain("出水一丁目: 警戒レベル4（洪水） 412世帯 903人");
-        info.Areas.SelectMany(a => a.Geocodes).Single().Value.ShouldBe("431010");
+        info.Areas.SelectMany(a => a.Geocodes).Select(g => g.Value).ShouldBe(["431010", "431010"]); // the envelope's area and district 2's code
         info.Areas.SelectMany(a => a.Polygons).ShouldHaveSingleItem().ShouldStartWith("32.7901,130.7202");
     }
 
@@ -124,5 +124,26 @@ public class NoticeJsonSchemaTests
 
         problem.Code.ShouldBe("notice.json");
         problem.En.ShouldContain("documentId");
+    }
+}
+
+public class CsvNoticesTests
+{
+    private static readonly Envelope Envelope = new("csv-1", 1, "431001", "熊本市", NoticeMode.Actual, NoticeKind.Issue, null,
+        new DateTimeOffset(2026, 7, 1, 3, 0, 0, TimeSpan.FromHours(9)), null, null, [new AreaRef("431001", "熊本市")]);
+
+    [Fact]
+    public void A_register_is_not_a_notice() =>
+        CsvNotices.ToNotice("gsi-emergency-sites", new MemoryStream(), Envelope, false).Problems.ShouldHaveSingleItem().Code.ShouldBe("csv.sheet.not-a-notice");
+
+    [Fact]
+    public void A_sheet_with_no_good_row_makes_no_notice()
+    {
+        var csv = new MemoryStream(System.Text.Encoding.UTF8.GetBytes("避難所ID,状況,避難者数,収容人数,更新日時\nE4310000000101,不明,1,2,2026-07-01T03:00:00+09:00\n"));
+
+        var (notice, problems, _) = CsvNotices.ToNotice("shelter-status", csv, Envelope, partial: true);
+
+        notice.ShouldBeNull();
+        problems.Select(p => p.Code).ShouldContain("csv.no-rows");
     }
 }

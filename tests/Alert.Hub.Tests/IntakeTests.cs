@@ -237,6 +237,19 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     }
 
     [Fact]
+    public async Task A_district_outside_the_issuers_area_is_refused_with_where_it_stands()
+    {
+        var outside = Native("evacuation.xml", $"far-{Guid.NewGuid():N}").Replace("<areaCode>431010</areaCode>", "<areaCode>434434</areaCode>", StringComparison.Ordinal);
+
+        using var response = await hub.PostCapAsync(outside, contentType: "application/xml");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray().ShouldHaveSingleItem();
+        error.GetProperty("code").GetString().ShouldBe("notice.out-of-scope");
+        error.GetProperty("path").GetString().ShouldBe("/notice/evacuation/district[2]/areaCode");
+    }
+
+    [Fact]
     public async Task A_native_notice_names_its_own_issuer()
     {
         using var response = await hub.PostCapAsync(Native("evacuation.xml", $"other-{Guid.NewGuid():N}").Replace("code=\"431001\">熊本市", "code=\"434434\">益城町", StringComparison.Ordinal),

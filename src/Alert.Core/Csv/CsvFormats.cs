@@ -79,7 +79,7 @@ public static class CsvFormats
 
     /// <summary>The sheet whose header this file has, or null when none matches.</summary>
     public static string? DetectSheet(byte[] csv) =>
-        Sheets.FirstOrDefault(s => !s.Value(new MemoryStream(csv)).Problems.Any(p => p.Code.StartsWith("csv.header", StringComparison.Ordinal))).Key;
+        Sheets.FirstOrDefault(s => !s.Value(new MemoryStream(csv)).Problems.Any(p => p.Path == "header")).Key;
 
     public static CsvReadResult<ShelterSite> ReadEmergencySites(Stream csv, CsvLimits? limits = null) =>
         ReadSites(csv, CsvSchema.EmergencyEvacuationSites, ShelterSiteKind.EmergencySite, limits);

@@ -71,10 +71,17 @@ public static class NoticeCap
         };
         parameters.Add(new CapValue(NoticeParameter, NoticeJson.Write(notice)));
 
-        var areas = e.Areas.Select(a => new CapArea(a.Name.Length > 0 ? a.Name : a.Code, [], [],
-            [new CapGeocode(CapGeocode.LocalGovernmentCode, LocalGovernmentCode.TryParse(a.Code, out var c, out _) ? c.WithCheckDigit : a.Code, new SourceLocation("", null, null))])).ToList();
-        if (body is EvacuationBody evacuation)
-            areas.AddRange(evacuation.Districts.Where(d => d.Polygon is not null).Select(d => new CapArea(d.Name ?? "範囲指定 polygon", [d.Polygon!], [], [])));
+        // Every code the notice names becomes a CAP area, so receivers can place it and the hub geocodes and checks
+        // all of them; the paths say where the code stood in the native notice.
+        var areas = e.Areas.Select((a, i) => CodeArea(a.Name, a.Code, $"/notice/envelope/areas/area[{i + 1}]/@code")).ToList();
+        areas.AddRange(body switch
+        {
+            EvacuationBody b => b.Districts.Select((d, i) => d.Polygon is not null ? new CapArea(d.Name ?? "範囲指定 polygon", [d.Polygon], [], [])
+                : d.AreaCode is not null ? CodeArea(d.Name ?? "", d.AreaCode, $"/notice/evacuation/district[{i + 1}]/areaCode") : null).OfType<CapArea>(),
+            DamageBody b => b.Reports.Select((r, i) => CodeArea(r.Area.Name, r.Area.Code, $"/notice/damage/report[{i + 1}]/area/@code")),
+            LifelineBody b => b.Statuses.Select((s, i) => CodeArea(s.Area.Name, s.Area.Code, $"/notice/lifeline/status[{i + 1}]/area/@code")),
+            _ => [],
+        });
 
         return new CapInfo("ja-JP", [category], eventName, urgency, severity, certainty, e.ValidUntil, headline, description, instruction, areas,
             [new CapValue(CategoryCode, notice.Category?.ToString().ToLowerInvariant() ?? "cancel")], parameters);
@@ -100,6 +107,9 @@ public static class NoticeCap
         return ("Safety", level.Japanese(), urgency, severity, certainty, $"【警戒レベル{(int)level}】{e.IssuerName} {level.Japanese()}（{hazards}）",
             description, instruction, [new CapValue("EvacuationLevel", ((int)level).ToString(CultureInfo.InvariantCulture))]);
     }
+
+    private static CapArea CodeArea(string name, string code, string path) => new(name.Length > 0 ? name : code, [], [],
+        [new CapGeocode(CapGeocode.LocalGovernmentCode, LocalGovernmentCode.TryParse(code, out var c, out _) ? c.WithCheckDigit : code, new SourceLocation(path, null, null))]);
 
     private static string Status(ShelterStatus status) => status switch
     {

@@ -1,6 +1,6 @@
-using Alert.Core.Notices;
+using Alert.Core.Csv;
 
-namespace Alert.Core.Csv;
+namespace Alert.Core.Notices;
 
 /// <summary>
 /// Turns a sheet a desk already keeps (evacuation districts, shelter status, lifeline status) into the body of a
