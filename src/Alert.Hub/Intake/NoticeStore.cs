@@ -52,14 +52,15 @@ public sealed class NoticeStore(Db db)
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
-        var earlier = await connection.QuerySingleOrDefaultAsync<(string DocumentId, int Revision, string BodySha256, string MsgType, string Status, string AreaCodes, string IssuerId)>("""
-            SELECT n.document_id, n.revision, n.body_sha256, n.msg_type, d.status, n.area_codes, d.issuer_id
-            FROM notices n JOIN documents d ON d.id = n.document_id
-            WHERE n.sender = @Sender AND n.identifier = @Identifier
-            """, new { alert.Sender, alert.Identifier }, tx);
-        if (earlier.DocumentId is not null)
+        // A desk that did not see our answer sends again: same message, same answer, nothing new sent.
+        async Task<(StoredRevision?, ProblemHttpResult?)?> SeenBeforeAsync()
         {
-            // A desk that did not see our answer sends again: same message, same answer, nothing new sent.
+            var earlier = await connection.QuerySingleOrDefaultAsync<(string DocumentId, int Revision, string BodySha256, string MsgType, string Status, string AreaCodes, string IssuerId)>("""
+                SELECT n.document_id, n.revision, n.body_sha256, n.msg_type, d.status, n.area_codes, d.issuer_id
+                FROM notices n JOIN documents d ON d.id = n.document_id
+                WHERE n.sender = @Sender AND n.identifier = @Identifier
+                """, new { alert.Sender, alert.Identifier }, tx);
+            if (earlier.DocumentId is null) return null;
             return earlier.BodySha256 == bodySha256 && earlier.IssuerId == issuer.Id
                 ? (new StoredRevision(earlier.DocumentId, earlier.Revision, earlier.MsgType, earlier.Status, Split(earlier.AreaCodes)), null)
                 : (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.duplicate-identifier",
@@ -67,6 +68,8 @@ public sealed class NoticeStore(Db db)
                     $"identifier '{alert.Identifier}' from sender '{alert.Sender}' was already accepted with other content; give a new message a new identifier.",
                     "/alert/identifier"));
         }
+
+        if (await SeenBeforeAsync() is { } answer) return answer;
 
         var now = DateTimeOffset.UtcNow;
         string documentId;
@@ -80,8 +83,9 @@ public sealed class NoticeStore(Db db)
             var key = submission.DocumentKey ?? $"{alert.Sender}/{alert.Identifier}";
             var exists = await connection.ExecuteScalarAsync<int>(
                 "SELECT COUNT(*) FROM documents WHERE issuer_id = @issuer AND document_key = @key", new { issuer = issuer.Id, key }, tx);
+            // On PostgreSQL a copy committed since the first look shows now: answer it as the same message.
             if (exists > 0)
-                return (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.document-exists",
+                return await SeenBeforeAsync() ?? (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.document-exists",
                     $"documentId「{key}」の情報はすでにあります。更新するときは kind を Update にして第2版以降として送ってください。",
                     $"Document '{key}' already exists; send later revisions as Update with a higher revision.", "/notice/envelope/documentId"));
             await connection.ExecuteAsync("""
