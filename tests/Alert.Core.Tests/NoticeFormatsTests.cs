@@ -42,7 +42,11 @@ public class NoticeFormatsTests
     [Fact]
     public void The_CAP_of_an_evacuation_order_speaks_to_every_receiver()
     {
-        var info = NoticeCap.ToCap(Read("evacuation.xml")).Infos.Single();
+        var infos = NoticeCap.ToCap(Read("evacuation.xml")).Infos;
+        infos.Select(i => i.Language).ShouldBe(["ja-JP", "en-US"]);
+        infos[1].Headline.ShouldBe("[Level 5] 熊本市: Emergency safety measures (flood, landslide)");
+        infos[1].Instruction.ShouldBe("Danger to life: secure your safety immediately!");
+        var info = infos[0];
 
         info.Event.ShouldBe("緊急安全確保"); // the highest level in force
         info.Headline.ShouldBe("【警戒レベル5】熊本市 緊急安全確保（洪水・土砂災害）");

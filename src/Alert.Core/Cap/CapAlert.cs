@@ -12,7 +12,8 @@ public sealed record CapAlert(
     IReadOnlyList<CapInfo> Infos,
     string? Note = null)
 {
-    public IEnumerable<CapGeocode> Geocodes => Infos.SelectMany(i => i.Areas).SelectMany(a => a.Geocodes);
+    /// <summary>Every geocode once per place it stands (the same area repeated in each language's info counts once).</summary>
+    public IEnumerable<CapGeocode> Geocodes => Infos.SelectMany(i => i.Areas).SelectMany(a => a.Geocodes).DistinctBy(g => (g.ValueName, g.Value, g.At.Path));
 
     /// <summary>When the whole alert stops applying: the latest info expiry, or null if any info has none.</summary>
     public DateTimeOffset? Expires => Infos.Count > 0 && Infos.All(i => i.Expires is not null) ? Infos.Max(i => i.Expires) : null;

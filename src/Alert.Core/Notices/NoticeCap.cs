@@ -27,7 +27,9 @@ public static class NoticeCap
     {
         var e = notice.Envelope;
         // A Cancel has an info too: it names the areas and carries the notice, so receivers know what to take down.
-        var infos = new[] { Info(notice, notice.Body) };
+        // One info per language: Japanese with every detail, English with what a visitor needs to act.
+        var japanese = Info(notice, notice.Body);
+        var infos = new[] { japanese, English(notice, japanese) };
         return new CapAlert(Identifier(e), Sender(e.IssuerCode), e.Sent, e.Mode.ToString(),
             e.Kind switch { NoticeKind.Issue => "Alert", NoticeKind.Cancel => "Cancel", _ => "Update" },
             "Public", previous is null ? [] : [previous], infos,
@@ -85,6 +87,31 @@ public static class NoticeCap
 
         return new CapInfo("ja-JP", [category], eventName, urgency, severity, certainty, e.ValidUntil, headline, description, instruction, areas,
             [new CapValue(CategoryCode, notice.Category?.ToString().ToLowerInvariant() ?? "cancel")], parameters);
+    }
+
+    private static CapInfo English(Notice notice, CapInfo japanese)
+    {
+        var e = notice.Envelope;
+        string Hazards(IEnumerable<DisasterType> types) => string.Join(", ", types.Distinct().Select(t => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(t.ToString()).Replace('-', ' ')));
+        var (eventName, headline, instruction) = notice.Body switch
+        {
+            EvacuationBody b when b.Districts.Where(d => d.Lifted is null).Select(d => Notices.Evacuation.ParseLevel(d.Level)).OfType<EvacuationLevel>().ToList() is { Count: > 0 } levels
+                => (levels.Max().English(), $"[Level {(int)levels.Max()}] {e.IssuerName}: {levels.Max().English()} ({Hazards(b.Districts.Select(d => d.DisasterType))})",
+                    levels.Max() switch
+                    {
+                        EvacuationLevel.EmergencySafety => "Danger to life: secure your safety immediately!",
+                        EvacuationLevel.EvacuationOrder => "Everyone leave dangerous places now.",
+                        _ => "Elderly people and those who need help: leave dangerous places now.",
+                    }),
+            EvacuationBody b => ("Evacuation lifted", $"{e.IssuerName}: evacuation information lifted ({Hazards(b.Districts.Select(d => d.DisasterType))})", (string?)null),
+            SheltersBody b => ("Shelter information", $"{e.IssuerName}: shelters ({b.Shelters.Count(s => s.Status != ShelterStatus.Closed)} open)", null),
+            DisasterHqBody b => ("Disaster headquarters", $"{b.Name}: {(b.State == HqState.Established ? "established" : "dissolved")}", null),
+            DamageBody => ("Damage report", $"{e.IssuerName}: damage report", null),
+            LifelineBody b => ("Lifeline status", $"{e.IssuerName}: {string.Join(", ", b.Statuses.Select(s => $"{s.Kind} {s.State}".ToLowerInvariant()).Distinct())}", null),
+            GeneralBody => ("Notice", $"{e.IssuerName}: notice", null),
+            _ => ("Cancellation", $"[Cancelled] {e.IssuerName} withdrew notice {e.DocumentId}", null),
+        };
+        return japanese with { Language = "en-US", Event = eventName, Headline = headline, Description = null, Instruction = instruction, Parameters = [] };
     }
 
     private static (string, string, string, string, string, string, string, string?, List<CapValue>) Evacuation(Envelope e, EvacuationBody b)
