@@ -249,6 +249,26 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         error.GetProperty("path").GetString().ShouldBe("/notice/evacuation/district[2]/areaCode");
     }
 
+    [Theory]
+    [InlineData(0.003, HttpStatusCode.Accepted, "shelter.location.near-boundary")] // ~300 m beyond the simplified boundary
+    [InlineData(0.2, HttpStatusCode.UnprocessableEntity, "shelter.location.outside-area")] // ~18 km: the wrong place
+    public async Task A_shelter_must_stand_in_the_notices_area(double east, HttpStatusCode status, string code)
+    {
+        // Just east of 熊本市中央区's easternmost boundary point.
+        var chuo = Alert.Geo.Gazetteer.LoadBundled().Find(Alert.Core.Codes.LocalGovernmentCode.Parse("43101"))!.Geometry;
+        var edge = chuo.Coordinates.MaxBy(c => c.X)!;
+        var shelters = Native("shelters.xml", "x").Replace("431001-shelters-20260701", $"edge-{Guid.NewGuid():N}", StringComparison.Ordinal)
+            .Replace("lat=\"32.7862305\" lng=\"130.7354818\"", FormattableString.Invariant($"lat=\"{edge.Y:F6}\" lng=\"{edge.X + east:F6}\""), StringComparison.Ordinal);
+
+        using var response = await hub.PostCapAsync(shelters, contentType: "application/xml");
+
+        response.StatusCode.ShouldBe(status, await response.Content.ReadAsStringAsync());
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var entry = (status == HttpStatusCode.Accepted ? answer.GetProperty("warnings") : answer.GetProperty("errors")).EnumerateArray().ShouldHaveSingleItem();
+        entry.GetProperty("code").GetString().ShouldBe(code);
+        entry.GetProperty("path").GetString().ShouldBe("/notice/shelters/shelter[1]/location");
+    }
+
     [Fact]
     public async Task A_native_notice_names_its_own_issuer()
     {

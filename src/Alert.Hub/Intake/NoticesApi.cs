@@ -13,6 +13,7 @@ using Alert.Hub.Storage;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Point = NetTopologySuite.Geometries.Point;
 using NetTopologySuite.IO;
 using NetTopologySuite.Operation.Union;
 
@@ -22,9 +23,9 @@ public sealed record NoticeArea(string Code, string Name, IReadOnlyList<string> 
 
 public sealed record NoticeReceipt(string Id, int Revision, string MsgType, string Status, IReadOnlyList<NoticeArea> Areas, NoticeLinks Links)
 {
-    /// <summary>CSV rows left out when partial acceptance was asked for, each with its line and reason.</summary>
+    /// <summary>What was accepted but deserves a look: CSV rows left out on request, a shelter just outside its area.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<HubProblems.ProblemEntry>? Skipped { get; init; }
+    public IReadOnlyList<HubProblems.ProblemEntry>? Warnings { get; init; }
 }
 
 public sealed record NoticeLinks(string Self, string Cap);
@@ -89,7 +90,7 @@ public static partial class NoticesApi
         if (conflict is not null) return conflict;
 
         outbox.Notify();
-        var receipt = Receipt(stored!, gazetteer) with { Skipped = accepted.Skipped.Count == 0 ? null : accepted.Skipped.Select(HubProblems.Describe).ToList() };
+        var receipt = Receipt(stored!, gazetteer) with { Warnings = accepted.Warnings.Count == 0 ? null : accepted.Warnings.Select(HubProblems.Describe).ToList() };
         return TypedResults.Accepted(receipt.Links.Self, receipt);
     }
 
@@ -112,7 +113,7 @@ public static partial class NoticesApi
         return TypedResults.Ok(new ValidationReport(errors.Count == 0, format!, plainCap ? "cap" : "alert-hub", errors));
     }
 
-    private sealed record Accepted(Submission Submission, List<Area> Areas, IReadOnlyList<Problem> Skipped);
+    private sealed record Accepted(Submission Submission, List<Area> Areas, IReadOnlyList<Problem> Warnings);
 
     /// <summary>
     /// Reads a body in any accepted format and runs every check that needs no store: schema, rules, geocoding,
@@ -121,6 +122,7 @@ public static partial class NoticesApi
     private static (Accepted? Accepted, ProblemHttpResult? Problem) Check(string format, byte[] body, Identity issuer, Gazetteer gazetteer, IQueryCollection query)
     {
         Submission submission;
+        Notice? native = null;
         IReadOnlyList<Problem> skipped = [];
         if (format == "csv")
         {
@@ -131,6 +133,7 @@ public static partial class NoticesApi
             var wrong = notice is null ? rows : NoticeRules.Check(notice, _ => null).ToList();
             if (notice is null || wrong.Count > 0) return (null, Invalid(true, wrong));
             skipped = left;
+            native = notice;
             submission = new Submission(NoticeCap.ToCap(notice), format, body, envelope!.DocumentId, envelope.Revision,
                 previous => Encoding.UTF8.GetBytes(CapWriter.Write(NoticeCap.ToCap(notice, previous))));
         }
@@ -149,6 +152,7 @@ public static partial class NoticesApi
                     $"発信者コード「{notice.Envelope.IssuerCode}」はこのキーの発信者（{issuer.Name}）のものではありません。",
                     $"Issuer code '{notice.Envelope.IssuerCode}' is not that of this key's issuer ({issuer.Name}).", "/notice/envelope/issuer/@code"));
             // The CAP that goes out references the revision before it, known only inside the store's transaction.
+            native = notice;
             submission = new Submission(NoticeCap.ToCap(notice), format, body, notice.Envelope.DocumentId, notice.Envelope.Revision,
                 previous => Encoding.UTF8.GetBytes(CapWriter.Write(NoticeCap.ToCap(notice, previous))));
         }
@@ -160,7 +164,43 @@ public static partial class NoticesApi
         if (outOfScope.Count > 0)
             return (null, HubProblems.Result(StatusCodes.Status403Forbidden, "notice.out-of-scope",
                 "発信者の担当区域外の地域が含まれています。", "The notice covers areas outside the issuer's own.", outOfScope));
-        return (new Accepted(submission, areas, skipped), null);
+        var (misplaced, doubtful) = native is null ? ([], []) : Placed(native, areas);
+        if (misplaced.Count > 0) return (null, Invalid(true, misplaced));
+        return (new Accepted(submission, areas, [.. skipped, .. doubtful]), null);
+    }
+
+    /// <summary>
+    /// Shelters and places must lie in the areas the notice names. The bundled boundaries are simplified, so a
+    /// point up to a kilometre outside is only a warning; further out it is an error (usually swapped or mistyped
+    /// coordinates, or the wrong town).
+    /// </summary>
+    private static (List<Problem> Errors, List<Problem> Warnings) Placed(Notice notice, List<Area> areas)
+    {
+        var (errors, warnings) = (new List<Problem>(), new List<Problem>());
+        var located = notice.Body switch
+        {
+            SheltersBody b => b.Shelters.Select((s, i) => (s.Name, s.Location, Path: $"/notice/shelters/shelter[{i + 1}]/location")),
+            GeneralBody b => b.Places.Select((p, i) => (p.Name, p.Location, Path: $"/notice/general/place[{i + 1}]/location")),
+            _ => [],
+        };
+        var where = areas.Count == 0 ? null : UnaryUnionOp.Union(areas.Select(a => a.Geometry).ToList());
+        foreach (var (name, location, path) in located)
+        {
+            if (location is null || where is null) continue;
+            var point = new Point((double)location.Lng, (double)location.Lat);
+            if (where.Covers(point)) continue;
+            var km = where.Distance(point) * 111; // degrees to km, near enough at Japan's latitudes to tell 1 km from 10
+            var at = new SourceLocation(path, null, null);
+            if (km <= 1)
+                warnings.Add(Problem.At("shelter.location.near-boundary", at,
+                    $"「{name}」の位置は対象地域の境界から約 {km:F1} km 外側です。境界データが簡略化されているためかもしれません。位置を確認してください。",
+                    $"'{name}' lies about {km:F1} km outside the notice's areas; the boundary data is simplified, but check the location."));
+            else
+                errors.Add(Problem.At("shelter.location.outside-area", at,
+                    $"「{name}」の位置（緯度 {location.Lat}、経度 {location.Lng}）は対象地域から約 {km:F0} km 離れています。緯度・経度の誤りか、別の市町村ではないか確認してください。",
+                    $"'{name}' (lat {location.Lat}, lng {location.Lng}) is about {km:F0} km from the notice's areas; check the coordinates and the town."));
+        }
+        return (errors, warnings);
     }
 
     /// <summary>
