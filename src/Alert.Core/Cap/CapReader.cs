@@ -109,6 +109,13 @@ public static class CapReader
                 area.Elements(Cap + "geocode").Select(g => new CapGeocode(
                     Text(g, "valueName"), Text(g, "value"), Locate(g.Element(Cap + "value") ?? g))).ToList())).ToList())).ToList();
 
+        // Invalid polygons are blocked before anything is published: a receiver drawing one would mislead residents.
+        foreach (var polygon in root.Elements(Cap + "info").Elements(Cap + "area").Elements(Cap + "polygon"))
+        {
+            if (Notices.NoticeRules.PolygonProblem(polygon.Value) is { } wrong)
+                problems.Add(Problem.At("geo.polygon.invalid", Locate(polygon), wrong.Ja, wrong.En));
+        }
+
         var codes = infos.SelectMany(i => i.Areas).SelectMany(a => a.Geocodes).Where(g => g.IsLocalGovernmentCode).ToList();
         foreach (var geocode in codes)
         {

@@ -133,20 +133,33 @@ public static class NoticeRules
         public LifelineValidator() => RuleForEach(b => b.Statuses).ChildRules(r => r.RuleFor(x => x.Area.Code).IsCode());
     }
 
-    /// <summary>CAP-style "lat,lon lat,lon …": at least 4 points, first equal to last, every point in Japan.</summary>
+    /// <summary>CAP-style "lat,lon lat,lon …": numbers, at least 4 points, first equal to last, every point in Japan.</summary>
     public static (string Ja, string En)? PolygonProblem(string polygon)
     {
-        var points = polygon.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => p.Split(',')).Select(p => (Lat: decimal.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture),
-                Lng: decimal.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        var points = new List<(decimal Lat, decimal Lng)>();
+        foreach (var pair in polygon.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = pair.Split(',');
+            if (parts.Length != 2
+                || !decimal.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lat)
+                || !decimal.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lng))
+                return ($"多角形の「{pair}」は「緯度,経度」の数値の組ではありません。点は空白で区切ります。",
+                    $"'{pair}' in the polygon is not a 'lat,lon' pair of numbers; separate points with spaces.");
+            points.Add((lat, lng));
+        }
         if (points.Count < 4)
             return ($"多角形の点が {points.Count} 個しかありません。閉じた多角形には最初と同じ点で終わる 4 点以上が必要です。",
                 $"The polygon has {points.Count} points; a closed polygon needs at least 4, ending where it starts.");
         if (points[0] != points[^1])
             return ("多角形が閉じていません。最後の点を最初の点と同じにしてください。", "The polygon is not closed: make the last point equal to the first.");
-        if (points.FirstOrDefault(p => !InJapan(new Location(p.Lat, p.Lng))) is { Lat: not 0 } outside)
-            return ($"多角形の点（{outside.Lat},{outside.Lng}）が日本の範囲外です。「緯度,経度」の順か確認してください。",
-                $"Polygon point ({outside.Lat},{outside.Lng}) is outside Japan; check the order is lat,lon.");
+        foreach (var (lat, lng) in points.Where(p => !InJapan(new Location(p.Lat, p.Lng))).Take(1))
+            return ($"多角形の点（{lat},{lng}）が日本の範囲外です。「緯度,経度」の順か確認してください。",
+                $"Polygon point ({lat},{lng}) is outside Japan; check the order is lat,lon.");
+        var shape = new NetTopologySuite.Geometries.GeometryFactory().CreatePolygon(
+            points.Select(p => new NetTopologySuite.Geometries.Coordinate((double)p.Lng, (double)p.Lat)).ToArray());
+        if (!shape.IsValid)
+            return ("多角形の辺が交差しているか、面積がありません。点の順番を確認してください（周に沿って順に並べます）。",
+                "The polygon's edges cross, or it has no area; check the order of the points (they go round its edge).");
         return null;
     }
 }

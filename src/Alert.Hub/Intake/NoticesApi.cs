@@ -94,7 +94,8 @@ public static partial class NoticesApi
         return TypedResults.Accepted(receipt.Links.Self, receipt);
     }
 
-    public sealed record ValidationReport(bool Valid, string Format, string Profile, IReadOnlyList<HubProblems.ProblemEntry> Errors);
+    public sealed record ValidationReport(bool Valid, string Format, string Profile, IReadOnlyList<HubProblems.ProblemEntry> Errors,
+        IReadOnlyList<HubProblems.ProblemEntry> Warnings);
 
     /// <summary>
     /// The dry run desks and vendors test with: every check of the intake, nothing stored or sent. With
@@ -106,11 +107,16 @@ public static partial class NoticesApi
         var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
         if (refusal is not null) return refusal;
 
-        var plainCap = profile == "cap" && format == "cap";
-        IReadOnlyList<HubProblems.ProblemEntry> errors = plainCap
-            ? CapReader.Conformance(new MemoryStream(body!)).Select(HubProblems.Describe).ToList()
-            : Check(format!, body!, Identity.From(user), gazetteer, request.Query).Problem?.ProblemDetails.Extensions["errors"] as IReadOnlyList<HubProblems.ProblemEntry> ?? [];
-        return TypedResults.Ok(new ValidationReport(errors.Count == 0, format!, plainCap ? "cap" : "alert-hub", errors));
+        if (profile == "cap" && format == "cap")
+        {
+            var conformance = CapReader.Conformance(new MemoryStream(body!)).Select(HubProblems.Describe).ToList();
+            return TypedResults.Ok(new ValidationReport(conformance.Count == 0, format, "cap", conformance, []));
+        }
+
+        var (accepted, problem) = Check(format!, body!, Identity.From(user), gazetteer, request.Query);
+        var errors = problem?.ProblemDetails.Extensions["errors"] as IReadOnlyList<HubProblems.ProblemEntry> ?? [];
+        var warnings = accepted?.Warnings.Select(HubProblems.Describe).ToList() ?? [];
+        return TypedResults.Ok(new ValidationReport(errors.Count == 0, format!, "alert-hub", errors, warnings));
     }
 
     private sealed record Accepted(Submission Submission, List<Area> Areas, IReadOnlyList<Problem> Warnings);
