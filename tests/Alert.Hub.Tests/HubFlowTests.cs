@@ -156,7 +156,9 @@ public abstract class HubFlowTests(HubFixture hub)
         var cancel = CapReader.Read(received.Single(r => r.IdempotencyKey == $"{id}.3.{subscriberId}").Body).Alert.ShouldNotBeNull();
         cancel.MsgType.ShouldBe("Cancel");
         cancel.Identifier.ShouldBe($"{documentId}.r3");
-        cancel.References.ShouldHaveSingleItem().Identifier.ShouldBe($"{documentId}.r2");
+        var reference = cancel.References.ShouldHaveSingleItem();
+        reference.Identifier.ShouldBe($"{documentId}.r2");
+        reference.Sent.ShouldBe("2026-07-01T03:00:00+09:00"); // revision 2's sent exactly as its CAP wrote it
         (await hub.GetStatusAsync(id)).GetProperty("state").GetString().ShouldBe("cancelled");
     }
 

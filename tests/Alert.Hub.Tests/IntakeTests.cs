@@ -294,7 +294,7 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         older.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await older.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("notice.revision.not-newer");
         again.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("notice.duplicate-identifier");
+        (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("notice.revision.exists");
     }
 
     [Fact]
@@ -382,6 +382,32 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         using var native = await hub.Client.SendAsync(request);
 
         native.StatusCode.ShouldBe(HttpStatusCode.NotAcceptable);
+    }
+
+    public static TheoryData<string, string, string> Hostile => new()
+    {
+        { "application/xml", "", "<revision>+1</revision>" },
+        { "application/xml", "", "<revision>99999999999</revision>" },
+        { "application/json", "", "{\"envelope\":{\"documentId\":\"x\",\"revision\":1,\"issuerCode\":\"431001\",\"issuerName\":\"熊本市\",\"mode\":\"actual\",\"kind\":\"issue\",\"sent\":\"2026-07-01T03:00:00+09:00\",\"areas\":[{\"code\":\"431010\",\"name\":\"\"}]},\"body\":{\"category\":\"evacuation\",\"districts\":[null]}}" },
+        { "text/csv", "?sheet=evacuation-districts&documentId=h1&mode=7", "地区名,地域コード,警戒レベル,災害種別,世帯数,人数,発令日時,解除日時\n黒髪一丁目,431010,4,洪水,1,1,2026-07-01 03:00,\n" },
+        { "text/csv", "?sheet=evacuation-districts&documentId=h2&kind=Issue,Update", "地区名\n" },
+        { "application/cap+xml", "", "" },
+        { "application/json", "", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]" },
+    };
+
+    /// <summary>Hostile or odd input is answered with a problem, never a 500, and nothing is stored.</summary>
+    [Theory]
+    [MemberData(nameof(Hostile))]
+    public async Task Odd_input_gets_a_problem_never_a_crash(string contentType, string query, string body)
+    {
+        var text = body.StartsWith("<revision>", StringComparison.Ordinal)
+            ? Native("evacuation.xml", $"h-{Guid.NewGuid():N}").Replace("<revision>1</revision>", body, StringComparison.Ordinal)
+            : body;
+
+        using var response = await hub.PostCapAsync(text, contentType: contentType, path: "/api/v1/notices" + query);
+
+        ((int)response.StatusCode).ShouldBeLessThan(500, await response.Content.ReadAsStringAsync());
+        if (!response.IsSuccessStatusCode) response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
     }
 
     [Fact]

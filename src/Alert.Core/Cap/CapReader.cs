@@ -83,6 +83,15 @@ public static class CapReader
                 $"scope「{scope}」は扱いません。住民向けの情報は Public にしてください。",
                 $"scope '{scope}' is not handled; notices for residents use Public."));
 
+        // CAP 1.2 §3.2.1: identifier and sender hold no spaces, commas or restricted characters (< and &), else references break.
+        foreach (var name in (string[])["identifier", "sender"])
+        {
+            if (root.Element(Cap + name) is { } element && element.Value.IndexOfAny([' ', ',', '<', '&', '\t', '\n', '\r']) >= 0)
+                problems.Add(Problem.At($"cap.{name}.invalid", Locate(element),
+                    $"{name}「{element.Value}」に空白・カンマ・< や & は使えません（CAP 1.2 の規定）。",
+                    $"{name} '{element.Value}' may not contain spaces, commas, '<' or '&' (CAP 1.2)."));
+        }
+
         var references = ReadReferences(root.Element(Cap + "references"), problems);
         if (msgType is "Update" or "Cancel" && root.Element(Cap + "references") is null && root.Element(Cap + "msgType") is { } mt)
             problems.Add(Problem.At("cap.references.missing", Locate(mt),

@@ -37,11 +37,20 @@ public static class NoticeRules
         rule.WithErrorCode(code).WithState((x, v) => ja(x, v)).WithMessage((x, v) => en(x, v));
 
     /// <summary>A local government code whose check digit and prefecture hold, reported with the code's own problem.</summary>
-    private static void IsCode<T>(this IRuleBuilder<T, string?> rule) => rule.Custom((code, context) =>
+    private static IRuleBuilderOptionsConditions<T, string?> IsCode<T>(this IRuleBuilder<T, string?> rule) => rule.Custom((code, context) =>
     {
         if (code is null || LocalGovernmentCode.TryParse(code, out _, out var error)) return;
         context.AddFailure(new ValidationFailure(context.PropertyPath, error.En, code) { ErrorCode = error.Code, CustomState = error.Ja });
     });
+
+    /// <summary>Text the issuer gives must say something: blank names and titles are refused in every format.</summary>
+    private static void Blank<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(t => t is null || t.Trim().Length > 0)
+            .Says("notice.text.blank", (_, _) => "空白だけの文字列は使えません。名前や本文を入れてください。", (_, _) => "Blank text is not allowed: give the name or text.");
+
+    private static void Count<T>(this IRuleBuilder<T, int?> rule) =>
+        rule.Must(c => c is null or >= 0)
+            .Says("notice.number.negative", (_, c) => $"数（{c}）は 0 以上です。", (_, c) => $"A count ({c}) cannot be negative.");
 
     private static bool InJapan(Location? l) => l is null || (l.Lat is >= MinLat and <= MaxLat && l.Lng is >= MinLng and <= MaxLng);
 
@@ -49,6 +58,15 @@ public static class NoticeRules
     {
         public NoticeValidator()
         {
+            // What notice-1.xsd says, said again here so that JSON and CSV notices meet it too.
+            RuleFor(n => n.Envelope.DocumentId).Matches("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+                .Says("notice.document-id.invalid", (_, v) => $"documentId「{v}」は英数字と . _ - だけで、128 文字までです（先頭は英数字）。",
+                    (_, v) => $"documentId '{v}' may hold letters, digits, '.', '_' and '-' only, up to 128, starting with a letter or digit.");
+            RuleFor(n => n.Envelope.Areas).NotEmpty()
+                .Says("notice.areas.missing", (_, _) => "対象地域（areas）を1つ以上指定してください。地域のない情報は誰にも届きません。",
+                    (_, _) => "Name at least one area: a notice without areas reaches no one.");
+            RuleFor(n => n.Envelope.IssuerName).Blank();
+            RuleForEach(n => n.Envelope.Areas).NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.");
             RuleFor(n => n.Envelope.IssuerCode).IsCode();
             RuleForEach(n => n.Envelope.Areas).ChildRules(a => a.RuleFor(x => x.Code).IsCode());
 
@@ -82,8 +100,11 @@ public static class NoticeRules
 
     private sealed class EvacuationValidator : AbstractValidator<EvacuationBody>
     {
-        public EvacuationValidator() => RuleForEach(b => b.Districts).ChildRules(d =>
+        public EvacuationValidator() => RuleForEach(b => b.Districts).NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.").ChildRules(d =>
         {
+            d.RuleFor(x => x.Name).Blank();
+            d.RuleFor(x => x.Households).Count();
+            d.RuleFor(x => x.Persons).Count();
             d.RuleFor(x => x.Name).Must((x, _) => x.Name is not null || x.AreaCode is not null || x.Polygon is not null)
                 .Says("evacuation.district.no-place", (_, _) => "地区には名前（name）、地域コード（areaCode）、多角形（polygon）のいずれかが必要です。",
                     (_, _) => "A district needs a name, an areaCode or a polygon.");
@@ -106,8 +127,11 @@ public static class NoticeRules
 
     private sealed class SheltersValidator : AbstractValidator<SheltersBody>
     {
-        public SheltersValidator() => RuleForEach(b => b.Shelters).ChildRules(s =>
+        public SheltersValidator() => RuleForEach(b => b.Shelters).NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.").ChildRules(s =>
         {
+            s.RuleFor(x => x.Name).Blank();
+            s.RuleFor(x => x.Capacity).Count();
+            s.RuleFor(x => x.Present).Count();
             s.RuleFor(x => x.Location).Must(InJapan)
                 .Says("geo.location.out-of-bounds", (_, l) => $"位置（緯度 {l!.Lat}、経度 {l.Lng}）が日本の範囲外です。緯度と経度を取り違えていないか確認してください。",
                     (_, l) => $"Location (lat {l!.Lat}, lng {l.Lng}) is outside Japan; check that latitude and longitude are not swapped.");
@@ -118,19 +142,46 @@ public static class NoticeRules
 
     private sealed class PlacesValidator : AbstractValidator<GeneralBody>
     {
-        public PlacesValidator() => RuleForEach(b => b.Places).ChildRules(p => p.RuleFor(x => x.Location).Must(InJapan)
-            .Says("geo.location.out-of-bounds", (_, l) => $"位置（緯度 {l!.Lat}、経度 {l.Lng}）が日本の範囲外です。",
-                (_, l) => $"Location (lat {l!.Lat}, lng {l.Lng}) is outside Japan."));
+        public PlacesValidator()
+        {
+            RuleFor(b => b.Title).Blank();
+            RuleFor(b => b.Text).Blank();
+            RuleForEach(b => b.Places).NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.").ChildRules(p =>
+            {
+                p.RuleFor(x => x.Name).Blank();
+                p.RuleFor(x => x.Location).Must(InJapan)
+                    .Says("geo.location.out-of-bounds", (_, l) => $"位置（緯度 {l!.Lat}、経度 {l.Lng}）が日本の範囲外です。",
+                        (_, l) => $"Location (lat {l!.Lat}, lng {l.Lng}) is outside Japan.");
+            });
+        }
     }
 
     private sealed class DamageValidator : AbstractValidator<DamageBody>
     {
-        public DamageValidator() => RuleForEach(b => b.Reports).ChildRules(r => r.RuleFor(x => x.Area.Code).IsCode());
+        public DamageValidator() => RuleForEach(b => b.Reports).NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.").ChildRules(r =>
+        {
+            r.RuleFor(x => x.Area).NotNull();
+            r.RuleFor(x => x.Area.Code).IsCode().When(x => x.Area is not null);
+            r.RuleFor(x => x.Dead).Count();
+            r.RuleFor(x => x.Missing).Count();
+            r.RuleFor(x => x.SeriouslyInjured).Count();
+            r.RuleFor(x => x.SlightlyInjured).Count();
+            r.RuleFor(x => x.Destroyed).Count();
+            r.RuleFor(x => x.HalfDestroyed).Count();
+            r.RuleFor(x => x.PartlyDamaged).Count();
+            r.RuleFor(x => x.FloodedAboveFloor).Count();
+            r.RuleFor(x => x.FloodedBelowFloor).Count();
+        });
     }
 
     private sealed class LifelineValidator : AbstractValidator<LifelineBody>
     {
-        public LifelineValidator() => RuleForEach(b => b.Statuses).ChildRules(r => r.RuleFor(x => x.Area.Code).IsCode());
+        public LifelineValidator() => RuleForEach(b => b.Statuses).NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.").ChildRules(r =>
+        {
+            r.RuleFor(x => x.Area).NotNull();
+            r.RuleFor(x => x.Area.Code).IsCode().When(x => x.Area is not null);
+            r.RuleFor(x => x.Households).Count();
+        });
     }
 
     /// <summary>CAP-style "lat,lon lat,lon …": numbers, at least 4 points, first equal to last, every point in Japan.</summary>

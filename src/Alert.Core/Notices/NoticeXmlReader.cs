@@ -61,7 +61,7 @@ public static class NoticeXmlReader
         private int? Int(XElement parent, string name, string path)
         {
             if (Str(parent, name, path) is not { } s) return null;
-            if (int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var value)) return value;
+            if (int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
             problems.Add(Problem.At("notice.number.too-large", locations[path],
                 $"{name} の値 {s} が大きすぎます（{int.MaxValue:N0} まで）。", $"{name} = {s} is too large (at most {int.MaxValue:N0})."));
             return null;
@@ -98,7 +98,7 @@ public static class NoticeXmlReader
             locations["Envelope.IssuerCode"] = SafeXml.Locate(issuer.Attribute("code")!);
             var envelope = new Envelope(
                 Str(e, "documentId", "Envelope.DocumentId")!,
-                Int(e, "revision", "Envelope.Revision")!.Value,
+                Int(e, "revision", "Envelope.Revision") ?? 0, // a revision too large was reported: the model is not used
                 issuer.Attribute("code")!.Value.Trim(),
                 issuer.Value.Trim(),
                 Enum<NoticeMode>(Str(e, "mode", "Envelope.Mode")!),

@@ -22,7 +22,12 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
             "SELECT id, area_codes, statuses FROM subscribers");
         var earlier = (await connection.QueryAsync<string>(
             "SELECT DISTINCT subscriber_id FROM deliveries WHERE document_id = @DocumentId AND revision < @Revision", notice)).ToHashSet();
+        // Earlier revisions' areas count too: their own fan-out may not have recorded its deliveries yet when this
+        // one runs, and whoever was told before must be told of the change.
         var parts = notice.PartCodes.ToHashSet();
+        foreach (var codes in await connection.QueryAsync<string>(
+                     "SELECT part_codes FROM notices WHERE document_id = @DocumentId AND revision < @Revision", notice))
+            parts.UnionWith(codes.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
         var targets = subscribers
             .Where(s => s.Statuses.Split(' ').Contains(notice.Status))

@@ -61,8 +61,13 @@ public sealed class NoticeStore(Db db)
                 WHERE n.sender = @Sender AND n.identifier = @Identifier
                 """, new { alert.Sender, alert.Identifier }, tx);
             if (earlier.DocumentId is null) return null;
-            return earlier.BodySha256 == bodySha256 && earlier.IssuerId == issuer.Id
-                ? (new StoredRevision(earlier.DocumentId, earlier.Revision, earlier.MsgType, earlier.Status, Split(earlier.AreaCodes)), null)
+            if (earlier.BodySha256 == bodySha256 && earlier.IssuerId == issuer.Id)
+                return (new StoredRevision(earlier.DocumentId, earlier.Revision, earlier.MsgType, earlier.Status, Split(earlier.AreaCodes)), null);
+            return submission.DocumentKey is { } key
+                ? (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.revision.exists",
+                    $"documentId「{key}」の第{submission.Revision}版は別の内容で受付済みです。変更は版番号を増やして送ってください。",
+                    $"Revision {submission.Revision} of document '{key}' was already accepted with other content; send changes as a higher revision.",
+                    "/notice/envelope/revision"))
                 : (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.duplicate-identifier",
                     $"sender「{alert.Sender}」の identifier「{alert.Identifier}」は別の内容で受付済みです。新しい情報には新しい identifier を付けてください。",
                     $"identifier '{alert.Identifier}' from sender '{alert.Sender}' was already accepted with other content; give a new message a new identifier.",
@@ -101,7 +106,11 @@ public sealed class NoticeStore(Db db)
             if (problem is not null) return (null, problem);
             documentId = current.Id;
             revision = submission.Revision ?? current.Revision + 1;
-            previous = new CapReference(current.CurrentSender, current.CurrentIdentifier, CapWriter.Time(current.CurrentSent));
+            // References repeat the earlier sent exactly as its CAP wrote it (with its offset), so receivers can match them as text.
+            var earlierCap = await connection.ExecuteScalarAsync<byte[]>(
+                "SELECT cap_body FROM notices WHERE document_id = @id AND revision = @revision", new { id = current.Id, revision = current.Revision }, tx);
+            var earlierSent = earlierCap is null ? null : CapReader.Read(new MemoryStream(earlierCap)).Alert?.Sent;
+            previous = new CapReference(current.CurrentSender, current.CurrentIdentifier, CapWriter.Time(earlierSent ?? current.CurrentSent));
             if (alert.MsgType == "Cancel")
             {
                 // A cancel withdraws the document everywhere it went: it covers what the revision before it covered.

@@ -183,13 +183,28 @@ public static partial class NoticesApi
     private static (List<Problem> Errors, List<Problem> Warnings) Placed(Notice notice, List<Area> areas)
     {
         var (errors, warnings) = (new List<Problem>(), new List<Problem>());
+        var where = areas.Count == 0 ? null : UnaryUnionOp.Union(areas.Select(a => a.Geometry).ToList());
+        if (notice.Body is EvacuationBody evacuation && where is not null)
+        {
+            // A district drawn as a polygon must lie in the notice's areas, which are the issuer's own.
+            foreach (var (district, i) in evacuation.Districts.Select((d, i) => (d, i)).Where(x => x.d.Polygon is not null))
+            {
+                var ring = district.Polygon!.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)
+                    .Select(p => p.Split(',')).Select(p => new NetTopologySuite.Geometries.Coordinate(
+                        double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture), double.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+                if (!where.Intersects(new NetTopologySuite.Geometries.GeometryFactory().CreatePolygon(ring)))
+                    errors.Add(Problem.At("geo.polygon.outside-area", new SourceLocation($"/notice/evacuation/district[{i + 1}]/polygon", null, null),
+                        $"地区「{district.Name}」の多角形は対象地域（発信者の区域）の外にあります。",
+                        $"The polygon of district '{district.Name}' lies outside the notice's areas (the issuer's own)."));
+            }
+        }
+
         var located = notice.Body switch
         {
             SheltersBody b => b.Shelters.Select((s, i) => (s.Name, s.Location, Path: $"/notice/shelters/shelter[{i + 1}]/location")),
             GeneralBody b => b.Places.Select((p, i) => (p.Name, p.Location, Path: $"/notice/general/place[{i + 1}]/location")),
             _ => [],
         };
-        var where = areas.Count == 0 ? null : UnaryUnionOp.Union(areas.Select(a => a.Geometry).ToList());
         foreach (var (name, location, path) in located)
         {
             if (location is null || where is null) continue;
@@ -229,9 +244,9 @@ public static partial class NoticesApi
             "Give the notice's id in ?documentId= (letters, digits, . _ -, up to 128); every revision of a notice keeps it.");
         var revision = query["revision"].Count == 0 ? 1 : int.TryParse(query["revision"], out var r) && r > 0 ? r : 0;
         Need(revision > 0, "revision", "?revision= は 1 以上の整数です。", "?revision= is a whole number from 1.");
-        var kind = query["kind"].Count == 0 ? (revision == 1 ? NoticeKind.Issue : NoticeKind.Update) : Enum.TryParse<NoticeKind>(query["kind"], true, out var k) ? k : (NoticeKind?)null;
+        var kind = query["kind"].Count == 0 ? (revision == 1 ? NoticeKind.Issue : NoticeKind.Update) : Named<NoticeKind>(query["kind"]);
         Need(kind is not null, "kind", "?kind= は Issue、Update、Correction、Cancel のいずれかです。", "?kind= is Issue, Update, Correction or Cancel.");
-        var mode = query["mode"].Count == 0 ? NoticeMode.Actual : Enum.TryParse<NoticeMode>(query["mode"], true, out var m) ? m : (NoticeMode?)null;
+        var mode = query["mode"].Count == 0 ? NoticeMode.Actual : Named<NoticeMode>(query["mode"]);
         Need(mode is not null, "mode", "?mode= は Actual、Exercise、Test のいずれかです。", "?mode= is Actual, Exercise or Test.");
         Need(issuer.Role == Roles.Issuer && issuer.AreaCode is not null, "issuer", "CSV は発信者のキーで送ってください（発信者の区域が対象地域になります）。",
             "Send CSV with an issuer's key: the notice covers the issuer's own area.");
@@ -245,6 +260,10 @@ public static partial class NoticesApi
             sent, null, null, [new AreaRef(code, issuer.Name)]);
         return (envelope, sheet, query["partial"] == "true", null);
     }
+
+    /// <summary>An enum member by its name only: Enum.TryParse would also take "7" or "Issue,Update".</summary>
+    private static T? Named<T>(string? text) where T : struct, Enum =>
+        Enum.GetValues<T>().Where(v => string.Equals(v.ToString(), text, StringComparison.OrdinalIgnoreCase)).Select(v => (T?)v).FirstOrDefault();
 
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial System.Text.RegularExpressions.Regex DocumentIdPattern();
@@ -292,7 +311,7 @@ public static partial class NoticesApi
     {
         var areas = new List<Area>();
         var problems = new List<Problem>();
-        if (alert.MsgType == "Cancel") return (areas, problems); // a cancel covers what its document covered
+        // A cancel is routed by what its document covered, but the areas it names are checked all the same: they go out in its CAP.
         foreach (var geocode in alert.Geocodes.Where(g => g.IsLocalGovernmentCode))
         {
             var code = LocalGovernmentCode.Parse(geocode.Value);
