@@ -60,6 +60,8 @@ public class CorpusTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         error.GetProperty("code").GetString().ShouldBe(expected[0]);
         if (int.TryParse(expected[1], out var line)) error.GetProperty("line").GetInt32().ShouldBe(line);
         else error.GetProperty("path").GetString().ShouldBe(expected[1]);
+        if (file.EndsWith(".json", StringComparison.Ordinal))
+            error.GetProperty("line").ValueKind.ShouldBe(JsonValueKind.Number, "JSON problems point at a line too");
     }
 
     /// <summary>Every rule the readers and the intake can apply is made to fire by some document of the corpus.</summary>

@@ -62,6 +62,17 @@ public class CsvIntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     }
 
     [Fact]
+    public async Task A_correction_without_a_reason_points_at_the_query()
+    {
+        using var response = await PostAsync("valid/districts.kumamoto.sjis.csv", $"sheet=evacuation-districts&documentId=r-{Guid.NewGuid():N}&revision=2&kind=Correction");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray().ShouldHaveSingleItem();
+        error.GetProperty("code").GetString().ShouldBe("notice.reason.missing");
+        error.GetProperty("path").GetString().ShouldBe("?reason");
+    }
+
+    [Fact]
     public async Task A_shelter_register_is_not_a_notice()
     {
         using var response = await PostAsync("valid/sites.kumamoto.utf8.csv", $"sheet=gsi-emergency-sites&documentId=x-{Guid.NewGuid():N}");

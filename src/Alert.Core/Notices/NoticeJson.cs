@@ -85,10 +85,13 @@ public static class NoticeJson
 
     public static NoticeReadResult Read(Stream body)
     {
+        using var copy = new MemoryStream();
+        body.CopyTo(copy);
+        var json = copy.ToArray();
         Notice? notice;
         try
         {
-            notice = JsonSerializer.Deserialize<Notice>(body, Options);
+            notice = JsonSerializer.Deserialize<Notice>(json, Options);
         }
         catch (JsonException ex)
         {
@@ -100,7 +103,8 @@ public static class NoticeJson
 
         if (notice is null)
             return new NoticeReadResult(null, [Problem.At("notice.json", new SourceLocation("$", 1, 1), "通知がありません（null）。", "No notice (null).")], false);
-        var problems = NoticeRules.Check(notice, path => new SourceLocation(JsonPath(path), null, null)).ToList();
+        var lines = Lines(json);
+        var problems = NoticeRules.Check(notice, path => lines.GetValueOrDefault(JsonPath(path))).ToList();
         return problems.Count == 0 ? new NoticeReadResult(notice, [], true) : new NoticeReadResult(null, problems, true);
     }
 
@@ -121,6 +125,60 @@ public static class NoticeJson
 
         public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
             writer.WriteStringValue(value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Where each value stands: JSON path → line and column, so rule problems point at a line as they do for XML
+    /// (System.Text.Json keeps no positions once a document is read).
+    /// </summary>
+    private static Dictionary<string, SourceLocation> Lines(byte[] json)
+    {
+        var starts = new List<int> { 0 };
+        for (var i = 0; i < json.Length; i++)
+            if (json[i] == (byte)'\n') starts.Add(i + 1);
+        SourceLocation At(string path, long offset)
+        {
+            var line = starts.BinarySearch((int)offset);
+            line = line >= 0 ? line : ~line - 1;
+            return new SourceLocation(path, line + 1, (int)offset - starts[line] + 1);
+        }
+
+        var map = new Dictionary<string, SourceLocation>();
+        var frames = new Stack<(bool IsArray, string Path, int Next)>();
+        var property = "$";
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = Options.MaxDepth });
+        while (reader.Read())
+        {
+            string Here()
+            {
+                if (frames.Count == 0) return "$";
+                if (!frames.Peek().IsArray) return property;
+                var (isArray, path, next) = frames.Pop();
+                frames.Push((isArray, path, next + 1));
+                return $"{path}[{next}]";
+            }
+
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    property = $"{frames.Peek().Path}.{reader.GetString()}";
+                    map[property] = At(property, reader.TokenStartIndex);
+                    break;
+                case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                    var container = Here();
+                    map.TryAdd(container, At(container, reader.TokenStartIndex));
+                    frames.Push((reader.TokenType == JsonTokenType.StartArray, container, 0));
+                    break;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    frames.Pop();
+                    break;
+                default:
+                    var value = Here();
+                    map.TryAdd(value, At(value, reader.TokenStartIndex));
+                    break;
+            }
+        }
+        return map;
     }
 
     /// <summary>"Body.Districts[0].Level" → "$.body.districts[0].level".</summary>

@@ -136,7 +136,9 @@ public static partial class NoticesApi
             if (refusal is not null) return (null, refusal);
             var (notice, rows, left) = CsvNotices.ToNotice(sheet!, new MemoryStream(body), envelope!, partial);
             // The sheet's rows are checked by its schema; the notice made of them meets the same rules as any other.
-            var wrong = notice is null ? rows : NoticeRules.Check(notice, _ => null).ToList();
+            // Envelope problems point at the query parameter that set the value (Envelope.Reason → ?reason).
+            var wrong = notice is null ? rows : NoticeRules.Check(notice, path => path.StartsWith("Envelope.", StringComparison.Ordinal)
+                ? new SourceLocation("?" + char.ToLowerInvariant(path[9]) + path[10..], null, null) : null).ToList();
             if (notice is null || wrong.Count > 0) return (null, Invalid(true, wrong));
             skipped = left;
             native = notice;
