@@ -298,6 +298,61 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     }
 
     [Fact]
+    public async Task The_lifecycle_refuses_what_would_confuse_receivers()
+    {
+        var documentId = $"life-{Guid.NewGuid():N}";
+        string Revision(string kind, int revision, string mode = "Actual") => Native("evacuation.xml", documentId)
+            .Replace("<kind>Issue</kind>", $"<kind>{kind}</kind>", StringComparison.Ordinal)
+            .Replace("<revision>1</revision>", $"<revision>{revision}</revision>", StringComparison.Ordinal)
+            .Replace("<mode>Actual</mode>", $"<mode>{mode}</mode>", StringComparison.Ordinal)
+            .Replace("<sent>2026-07-01T03:00:00", $"<sent>2026-07-01T03:0{revision}:00", StringComparison.Ordinal);
+        async Task<string?> Code(string xml)
+        {
+            using var response = await hub.PostCapAsync(xml, contentType: "application/xml");
+            return response.IsSuccessStatusCode ? null : (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString();
+        }
+
+        (await Code(Revision("Issue", 1))).ShouldBeNull();
+        (await Code(Revision("Issue", 1).Replace("<persons>903</persons>", "<persons>904</persons>", StringComparison.Ordinal))).ShouldBe("notice.revision.exists");
+        (await Code(Revision("Update", 2, "Exercise"))).ShouldBe("notice.mode.mismatch");
+        var cancel = Native("cancel.xml", documentId).Replace("<revision>2</revision>", "<revision>3</revision>", StringComparison.Ordinal);
+        (await Code(cancel)).ShouldBeNull();
+        (await Code(Revision("Update", 4))).ShouldBe("notice.cancelled");
+    }
+
+    [Fact]
+    public async Task A_second_issue_of_a_document_is_refused()
+    {
+        var documentId = $"twice-{Guid.NewGuid():N}";
+        (await hub.PostCapAsync(Native("evacuation.xml", documentId), contentType: "application/xml")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var other = Native("shelters.xml", "x").Replace("431001-shelters-20260701", documentId, StringComparison.Ordinal);
+
+        using var response = await hub.PostCapAsync(other, contentType: "application/xml");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("notice.revision.exists");
+    }
+
+    [Fact]
+    public async Task CAP_references_must_name_one_notice_and_keep_its_mode()
+    {
+        var first = CapWriter.EvacuationOrder($"m1-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now);
+        var second = CapWriter.EvacuationOrder($"m2-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now);
+        (await hub.PostCapAsync(first)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await hub.PostCapAsync(second)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        CapReference Ref(CapAlert a) => new(a.Sender, a.Identifier, CapWriter.Time(a.Sent));
+
+        var mixed = CapWriter.EvacuationOrder($"m3-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now, "Update") with { References = [Ref(first), Ref(second)] };
+        var drill = CapWriter.EvacuationOrder($"m4-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now, "Update", Ref(first), status: "Exercise");
+
+        using var mixedAnswer = await hub.PostCapAsync(mixed);
+        using var drillAnswer = await hub.PostCapAsync(drill);
+
+        (await mixedAnswer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("cap.references.mixed");
+        (await drillAnswer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("cap.status.mismatch");
+    }
+
+    [Fact]
     public async Task An_update_of_a_document_never_issued_is_refused()
     {
         var update = Native("evacuation.xml", $"never-{Guid.NewGuid():N}").Replace("<kind>Issue</kind>", "<kind>Update</kind>", StringComparison.Ordinal)
