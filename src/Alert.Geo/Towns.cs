@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+
+namespace Alert.Geo;
+
+/// <summary>A 大字・町丁目 with its representative point (小字 rows are left out: they refine a town, they are not one).</summary>
+public sealed record Town(string MunicipalityCode, string Name, double Lat, double Lng)
+{
+    /// <summary>The name in the form names are compared in (<see cref="TownIndex.Normalize"/>), computed once.</summary>
+    public string Key { get; } = TownIndex.Normalize(Name);
+}
+
+/// <summary>What a district name resolved to: the town (one name may stand in two wards), or the nearest candidates.</summary>
+public sealed record TownMatch(IReadOnlyList<Town> Towns, IReadOnlyList<string> Candidates)
+{
+    public bool Found => Towns.Count > 0;
+}
+
+/// <summary>
+/// Every town of Japan from the bundled Geolonia data, found by the name a desk types: 出水一丁目, 出水1丁目 and
+/// 出水１丁目 are one town; ヶ/ケ, 檮/梼 and 大字/字 prefixes do not matter; a ward's name in front narrows the search.
+/// Never guesses: a name that matches no town, or several different ones, comes back with candidates.
+/// </summary>
+public sealed class TownIndex
+{
+    private readonly Dictionary<string, List<Town>> _byMunicipality;
+
+    private TownIndex(Dictionary<string, List<Town>> byMunicipality) => _byMunicipality = byMunicipality;
+
+    public int Count => _byMunicipality.Values.Sum(t => t.Count);
+
+    public static TownIndex LoadBundled()
+    {
+        using var stream = typeof(TownIndex).Assembly.GetManifestResourceStream("Alert.Geo.towns.csv.gz")
+            ?? throw new InvalidOperationException("bundled town points are missing");
+        using var reader = new StreamReader(new GZipStream(stream, CompressionMode.Decompress), Encoding.UTF8);
+        reader.ReadLine(); // header
+        var towns = new Dictionary<string, List<Town>>();
+        while (reader.ReadLine() is { } line)
+        {
+            // municipality_code,prefecture,municipality,town,koaza,lat,lng — names hold no commas in this data.
+            var f = line.Split(',');
+            // A few towns have no point in the source: they cannot be placed, so they are not offered.
+            if (f.Length != 7 || f[4].Length > 0
+                || !double.TryParse(f[5], CultureInfo.InvariantCulture, out var lat) || !double.TryParse(f[6], CultureInfo.InvariantCulture, out var lng)) continue;
+            if (!towns.TryGetValue(f[0], out var list)) towns[f[0]] = list = [];
+            list.Add(new Town(f[0], f[3], lat, lng));
+        }
+        return new TownIndex(towns);
+    }
+
+    /// <summary>Finds a district name among the towns of an area's municipalities and wards.</summary>
+    public TownMatch Find(Area area, string name)
+    {
+        var parts = area.Parts;
+        // "中央区黒髪一丁目": a ward named in front narrows the search to that ward.
+        if (parts.FirstOrDefault(p => p.Name.EndsWith('区') && name.StartsWith(p.Name, StringComparison.Ordinal)) is { } ward)
+        {
+            parts = [ward];
+            name = name[ward.Name.Length..];
+        }
+
+        var key = Normalize(name);
+        var towns = parts.SelectMany(p => _byMunicipality.GetValueOrDefault(p.Code) ?? []).ToList();
+        var exact = towns.Where(t => t.Key == key).ToList();
+        if (exact.Count > 0) return new TownMatch(exact, []);
+
+        var candidates = towns.Select(t => (t.Name, Score: Similarity(key, t.Key)))
+            .Where(c => c.Score > 0).OrderByDescending(c => c.Score).ThenBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => c.Name).Distinct().Take(5).ToList();
+        return new TownMatch([], candidates);
+    }
+
+    /// <summary>The form names are compared in: NFKC, ヶ→ケ, 檮→梼, kanji numbers before 丁目/番/条 as digits, no 大字/字 prefix, no spaces.</summary>
+    public static string Normalize(string name)
+    {
+        var text = name.Normalize(NormalizationForm.FormKC).Replace(" ", "", StringComparison.Ordinal).Replace("　", "", StringComparison.Ordinal)
+            .Replace('ヶ', 'ケ').Replace('ヵ', 'ケ').Replace('檮', '梼').Replace("大字", "", StringComparison.Ordinal);
+        if (text.StartsWith('字')) text = text[1..];
+
+        var result = new StringBuilder();
+        for (var i = 0; i < text.Length; i++)
+        {
+            var start = i;
+            while (i < text.Length && KanjiDigit(text[i]) >= 0) i++;
+            if (i > start && i < text.Length && text[i] is '丁' or '番' or '条' or '線')
+                result.Append(KanjiNumber(text[start..i]));
+            else
+                result.Append(text, start, i - start);
+            if (i < text.Length) result.Append(text[i]);
+        }
+        return result.ToString();
+    }
+
+    private static int KanjiDigit(char c) => "〇一二三四五六七八九十".IndexOf(c, StringComparison.Ordinal);
+
+    /// <summary>一 → 1, 十 → 10, 十二 → 12, 二十三 → 23 (addresses never go far past that).</summary>
+    private static int KanjiNumber(string kanji)
+    {
+        var ten = kanji.IndexOf('十', StringComparison.Ordinal);
+        if (ten < 0) return kanji.Aggregate(0, (n, c) => n * 10 + KanjiDigit(c));
+        var tens = ten == 0 ? 1 : KanjiDigit(kanji[ten - 1]);
+        var ones = ten == kanji.Length - 1 ? 0 : KanjiDigit(kanji[^1]);
+        return tens * 10 + ones;
+    }
+
+    /// <summary>Shared leading characters, plus a little for containment: enough to rank candidates for a person.</summary>
+    private static int Similarity(string a, string b)
+    {
+        var common = 0;
+        while (common < a.Length && common < b.Length && a[common] == b[common]) common++;
+        return common * 2 + (b.Contains(a, StringComparison.Ordinal) || a.Contains(b, StringComparison.Ordinal) ? 3 : 0);
+    }
+}

@@ -1,0 +1,70 @@
+using Alert.Core.Codes;
+
+namespace Alert.Geo.Tests;
+
+public sealed class TownFixture
+{
+    public Gazetteer Gazetteer { get; } = Gazetteer.LoadBundled();
+    public TownIndex Towns { get; } = TownIndex.LoadBundled();
+}
+
+public class TownIndexTests(TownFixture fixture) : IClassFixture<TownFixture>
+{
+    private TownMatch Find(string code, string name) =>
+        fixture.Towns.Find(fixture.Gazetteer.Find(LocalGovernmentCode.Parse(code)).ShouldNotBeNull(), name);
+
+    [Fact]
+    public void Loads_the_towns_of_all_Japan() => fixture.Towns.Count.ShouldBeGreaterThan(150_000);
+
+    [Theory]
+    [InlineData("出水一丁目")]
+    [InlineData("出水1丁目")]
+    [InlineData("出水１丁目")]
+    [InlineData(" 出水 1 丁目 ")]
+    [InlineData("中央区出水一丁目")]
+    public void Kanji_arabic_and_full_width_numbers_name_the_same_town(string name)
+    {
+        var town = Find("431001", name).Towns.ShouldHaveSingleItem();
+
+        town.Name.ShouldBe("出水一丁目");
+        town.MunicipalityCode.ShouldBe("43101");
+    }
+
+    [Fact]
+    public void A_town_split_by_a_ward_boundary_is_found_in_both_wards() =>
+        Find("431001", "出水4丁目").Towns.Select(t => t.MunicipalityCode).ShouldBe(["43101", "43102"], ignoreOrder: true);
+
+    [Fact]
+    public void A_ward_in_front_narrows_the_search() =>
+        Find("431001", "東区出水四丁目").Towns.ShouldHaveSingleItem().MunicipalityCode.ShouldBe("43102");
+
+    [Theory]
+    [InlineData("大字安永")]
+    [InlineData("安永")]
+    [InlineData("字安永")]
+    public void Oaza_prefixes_do_not_matter(string name) =>
+        Find("434434", name).Towns.ShouldHaveSingleItem().Name.ShouldBe("大字安永");
+
+    [Fact]
+    public void Ga_and_ke_are_the_same() =>
+        Find("24214", "大安町中央ケ丘1丁目").Towns.ShouldHaveSingleItem().Name.ShouldBe("大安町中央ヶ丘一丁目");
+
+    [Fact]
+    public void An_unknown_name_is_not_guessed_but_the_nearest_are_offered()
+    {
+        var match = Find("431001", "黒髪九丁目");
+
+        match.Found.ShouldBeFalse();
+        match.Candidates.ShouldContain("黒髪一丁目");
+        match.Candidates.Count.ShouldBeLessThanOrEqualTo(5);
+    }
+
+    [Theory]
+    [InlineData("十禅寺町", "十禅寺町")]
+    [InlineData("二十三丁目", "23丁目")]
+    [InlineData("十丁目", "10丁目")]
+    [InlineData("十一番", "11番")]
+    [InlineData("梼原", "梼原")]
+    [InlineData("檮原", "梼原")]
+    public void Normalising(string name, string expected) => TownIndex.Normalize(name).ShouldBe(expected);
+}
