@@ -76,14 +76,14 @@ public static partial class NoticesApi
     }
 
     private static async Task<Results<Accepted<NoticeReceipt>, ProblemHttpResult>> Submit(
-        HttpRequest request, ClaimsPrincipal user, NoticeStore store, Gazetteer gazetteer, Outbox outbox,
+        HttpRequest request, ClaimsPrincipal user, NoticeStore store, Gazetteer gazetteer, TownIndex towns, Outbox outbox,
         IOptions<HubOptions> options, CancellationToken ct)
     {
         var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
         if (refusal is not null) return refusal;
 
         var issuer = Identity.From(user);
-        var (accepted, problem) = Check(format!, body!, issuer, gazetteer, request.Query);
+        var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, request.Query);
         if (problem is not null) return problem;
 
         var (stored, conflict) = await store.SaveAsync(accepted!.Submission, issuer, Coverage(accepted.Areas), ct);
@@ -102,7 +102,7 @@ public static partial class NoticesApi
     /// <c>?profile=cap</c> a CAP document is checked against CAP 1.2 alone, without the Japanese profile.
     /// </summary>
     private static async Task<Results<Ok<ValidationReport>, ProblemHttpResult>> Validate(
-        HttpRequest request, ClaimsPrincipal user, Gazetteer gazetteer, IOptions<HubOptions> options, string? profile, CancellationToken ct)
+        HttpRequest request, ClaimsPrincipal user, Gazetteer gazetteer, TownIndex towns, IOptions<HubOptions> options, string? profile, CancellationToken ct)
     {
         var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
         if (refusal is not null) return refusal;
@@ -113,7 +113,7 @@ public static partial class NoticesApi
             return TypedResults.Ok(new ValidationReport(conformance.Count == 0, format, "cap", conformance, []));
         }
 
-        var (accepted, problem) = Check(format!, body!, Identity.From(user), gazetteer, request.Query);
+        var (accepted, problem) = Check(format!, body!, Identity.From(user), gazetteer, towns, request.Query);
         var errors = problem?.ProblemDetails.Extensions["errors"] as IReadOnlyList<HubProblems.ProblemEntry> ?? [];
         var warnings = accepted?.Warnings.Select(HubProblems.Describe).ToList() ?? [];
         return TypedResults.Ok(new ValidationReport(errors.Count == 0, format!, "alert-hub", errors, warnings));
@@ -125,7 +125,8 @@ public static partial class NoticesApi
     /// Reads a body in any accepted format and runs every check that needs no store: schema, rules, geocoding,
     /// the issuer's own area. The answer is what to store, or the problem to return.
     /// </summary>
-    private static (Accepted? Accepted, ProblemHttpResult? Problem) Check(string format, byte[] body, Identity issuer, Gazetteer gazetteer, IQueryCollection query)
+    private static (Accepted? Accepted, ProblemHttpResult? Problem) Check(string format, byte[] body, Identity issuer, Gazetteer gazetteer, TownIndex towns,
+        IQueryCollection query)
     {
         Submission submission;
         Notice? native = null;
@@ -172,9 +173,33 @@ public static partial class NoticesApi
         if (outOfScope.Count > 0)
             return (null, HubProblems.Result(StatusCodes.Status403Forbidden, "notice.out-of-scope",
                 "発信者の担当区域外の地域が含まれています。", "The notice covers areas outside the issuer's own.", outOfScope));
+        var unknown = native is null ? [] : Districts(native, gazetteer, towns);
+        if (unknown.Count > 0) return (null, Invalid(true, unknown));
         var (misplaced, doubtful) = native is null ? ([], []) : Placed(native, areas);
         if (misplaced.Count > 0) return (null, Invalid(true, misplaced));
         return (new Accepted(submission, areas, [.. skipped, .. doubtful]), null);
+    }
+
+    /// <summary>
+    /// A district named only by its 町丁目/大字 must be a town of the notice's areas; a misspelt or unknown name is
+    /// refused with the nearest names, never guessed. Districts with a code or a polygon use the name as a label.
+    /// </summary>
+    private static List<Problem> Districts(Notice notice, Gazetteer gazetteer, TownIndex towns)
+    {
+        if (notice.Body is not EvacuationBody evacuation) return [];
+        var areas = notice.Envelope.Areas.Select(a => LocalGovernmentCode.TryParse(a.Code, out var c, out _) ? gazetteer.Find(c) : null).OfType<Area>().ToList();
+        var problems = new List<Problem>();
+        foreach (var (district, i) in evacuation.Districts.Select((d, i) => (d, i)).Where(x => x.d.Name is not null && x.d.AreaCode is null && x.d.Polygon is null))
+        {
+            var matches = areas.Select(a => towns.Find(a, district.Name!)).ToList();
+            if (matches.Any(m => m.Found)) continue;
+            var near = string.Join("、", matches.SelectMany(m => m.Candidates).Distinct().Take(5));
+            var where = string.Join("、", areas.Select(a => a.Name));
+            problems.Add(Problem.At("geo.district.unknown", new SourceLocation($"/notice/evacuation/district[{i + 1}]/name", null, null),
+                $"地区「{district.Name}」は {where} の町丁目・大字にありません。{(near.Length > 0 ? $"近い名前: {near}" : "地区名を確認するか、地域コードか多角形で指定してください。")}",
+                $"District '{district.Name}' is not a town of {where}. {(near.Length > 0 ? $"Nearest names: {near}" : "Check the name, or give an area code or a polygon.")}"));
+        }
+        return problems;
     }
 
     /// <summary>
