@@ -1,4 +1,8 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using Alert.Core.Codes;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Triangulate;
 using System.IO.Compression;
 using System.Text;
 
@@ -25,6 +29,7 @@ public sealed record TownMatch(IReadOnlyList<Town> Towns, IReadOnlyList<string> 
 public sealed class TownIndex
 {
     private readonly Dictionary<string, List<Town>> _byMunicipality;
+    private readonly ConcurrentDictionary<string, Dictionary<Town, Geometry>> _cells = new();
 
     private TownIndex(Dictionary<string, List<Town>> byMunicipality) => _byMunicipality = byMunicipality;
 
@@ -70,6 +75,50 @@ public sealed class TownIndex
             .Where(c => c.Score > 0).OrderByDescending(c => c.Score).ThenBy(c => c.Name, StringComparer.Ordinal)
             .Select(c => c.Name).Distinct().Take(5).ToList();
         return new TownMatch([], candidates);
+    }
+
+    /// <summary>
+    /// The approximate area of a town: its cell in the Voronoi diagram of its municipality's town points, clipped to
+    /// the municipality. Town polygons are not published openly; API output must say the area is approximate.
+    /// Cells are built per municipality on first use and kept.
+    /// </summary>
+    public Geometry Cell(Town town, Gazetteer gazetteer)
+    {
+        // A town whose municipality the boundaries do not know (a later merger) has no cell: say so, do not guess.
+        var municipality = (LocalGovernmentCode.TryParse(town.MunicipalityCode, out var code, out _) ? gazetteer.Find(code) : null)?.Parts.SingleOrDefault(p => p.Code == town.MunicipalityCode)
+            ?? throw new ArgumentException($"no boundary for the municipality {town.MunicipalityCode} of {town.Name}", nameof(town));
+        var cells = _cells.GetOrAdd(municipality.Code, _ => BuildCells(municipality, _byMunicipality.GetValueOrDefault(municipality.Code) ?? []));
+        // Every site gets a cell; should one not (a degenerate diagram), a small disc around the point stands in.
+        return cells.TryGetValue(town, out var cell) ? cell : municipality.Geometry.Factory.CreatePoint(new Coordinate(town.Lng, town.Lat)).Buffer(0.002);
+    }
+
+    private static Dictionary<Town, Geometry> BuildCells(Municipality municipality, List<Town> towns)
+    {
+        var boundary = municipality.Geometry;
+        var result = new Dictionary<Town, Geometry>();
+        // Towns that share a point share its cell.
+        var sites = towns.GroupBy(t => new Coordinate(t.Lng, t.Lat)).ToList();
+        if (sites.Count < 2)
+        {
+            foreach (var town in towns) result[town] = boundary;
+            return result;
+        }
+
+        var builder = new VoronoiDiagramBuilder();
+        builder.SetSites(sites.Select(s => s.Key).ToList());
+        var envelope = new Envelope(boundary.EnvelopeInternal);
+        envelope.ExpandBy(0.1);
+        builder.ClipEnvelope = envelope;
+        var diagram = builder.GetDiagram(boundary.Factory);
+        var bySite = sites.ToDictionary(s => s.Key, s => s.ToList());
+        for (var i = 0; i < diagram.NumGeometries; i++)
+        {
+            var cell = diagram.GetGeometryN(i);
+            if (cell.UserData is not Coordinate site || !bySite.TryGetValue(site, out var atSite)) continue;
+            var clipped = cell.Intersection(boundary);
+            foreach (var town in atSite) result[town] = clipped;
+        }
+        return result;
     }
 
     /// <summary>The form names are compared in: NFKC, ヶ→ケ, 檮→梼, kanji numbers before 丁目/番/条 as digits, no 大字/字 prefix, no spaces.</summary>

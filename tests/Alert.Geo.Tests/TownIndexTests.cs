@@ -68,3 +68,22 @@ public class TownIndexTests(TownFixture fixture) : IClassFixture<TownFixture>
     [InlineData("檮原", "梼原")]
     public void Normalising(string name, string expected) => TownIndex.Normalize(name).ShouldBe(expected);
 }
+
+public class TownCellTests(TownFixture fixture) : IClassFixture<TownFixture>
+{
+    [Fact]
+    public void Cells_tile_the_ward_and_hold_their_own_town()
+    {
+        var chuo = fixture.Gazetteer.Find(LocalGovernmentCode.Parse("43101"))!.Parts.Single();
+        var towns = fixture.Towns.Find(fixture.Gazetteer.Find(LocalGovernmentCode.Parse("43101"))!, "出水一丁目").Towns;
+        var all = Enumerable.Range(1, 8).SelectMany(n => fixture.Towns.Find(fixture.Gazetteer.Find(LocalGovernmentCode.Parse("43101"))!, $"出水{n}丁目").Towns).ToList();
+
+        var cell = fixture.Towns.Cell(towns.Single(), fixture.Gazetteer);
+
+        cell.Contains(new NetTopologySuite.Geometries.Point(towns[0].Lng, towns[0].Lat)).ShouldBeTrue();
+        chuo.Geometry.Covers(cell).ShouldBeTrue(); // clipped to the ward
+        cell.Area.ShouldBeLessThan(chuo.Geometry.Area / 20); // a town, not the ward
+        foreach (var other in all.Where(t => t != towns[0]))
+            cell.Intersection(fixture.Towns.Cell(other, fixture.Gazetteer)).Area.ShouldBeLessThan(1e-9); // cells do not overlap
+    }
+}
