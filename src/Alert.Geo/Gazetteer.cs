@@ -89,6 +89,14 @@ public sealed class Gazetteer
         return new Gazetteer(areas) { MunicipalityCount = municipalities.Count };
     }
 
+    /// <summary>Prefectures, designated cities, municipalities and wards whose full name contains the text (for completion).</summary>
+    public IEnumerable<Area> Search(string text)
+    {
+        var key = TownIndex.Normalize(text);
+        return _areas.Values.Where(a => TownIndex.Normalize(a.Name).Contains(key, StringComparison.Ordinal))
+            .OrderBy(a => a.Name.Length).ThenBy(a => a.Code, StringComparer.Ordinal);
+    }
+
     /// <summary>The area a code covers, or null when the bundled data does not know the code.</summary>
     public Area? Find(LocalGovernmentCode code) => _areas.GetValueOrDefault(code.Value);
 

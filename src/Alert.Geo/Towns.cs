@@ -77,6 +77,14 @@ public sealed class TownIndex
         return new TownMatch([], candidates);
     }
 
+    /// <summary>Towns of an area whose name starts with the text, as a desk types it (for completion).</summary>
+    public IEnumerable<Town> Search(Area area, string prefix)
+    {
+        var key = Normalize(prefix);
+        return area.Parts.SelectMany(p => _byMunicipality.GetValueOrDefault(p.Code) ?? [])
+            .Where(t => t.Key.StartsWith(key, StringComparison.Ordinal)).OrderBy(t => t.Key, StringComparer.Ordinal);
+    }
+
     /// <summary>
     /// The approximate area of a town: its cell in the Voronoi diagram of its municipality's town points, clipped to
     /// the municipality. Town polygons are not published openly; API output must say the area is approximate.

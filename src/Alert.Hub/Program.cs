@@ -1,5 +1,6 @@
 using Alert.Geo;
 using Alert.Hub;
+using Alert.Hub.Areas;
 using Alert.Hub.Auth;
 using Alert.Hub.Delivery;
 using Alert.Hub.Feeds;
@@ -48,6 +49,7 @@ app.UseAuthorization();
 app.MapNotices();
 app.MapSubscribers();
 app.MapFeeds();
+app.MapAreas();
 app.MapHubHealth();
 if (options.Samples) app.MapSampleReceiver();
 

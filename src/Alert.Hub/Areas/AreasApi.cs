@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using Alert.Core.Codes;
+using Alert.Geo;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NetTopologySuite.Geometries;
+
+namespace Alert.Hub.Areas;
+
+/// <summary>
+/// Places as GeoJSON for maps and forms: a prefecture, city, municipality or ward by code; a town's cell (labelled
+/// approximate: town polygons are not published, cells are built from town points); and name completion.
+/// Public: this is reference data, the same for everyone.
+/// </summary>
+public static class AreasApi
+{
+    public static RouteGroupBuilder MapAreas(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/areas").WithTags("Areas");
+        group.MapGet("/search", Search);
+        group.MapGet("/{code}", GetArea);
+        group.MapGet("/{code}/towns/{name}", GetTown);
+        return group;
+    }
+
+    private static Results<ContentHttpResult, ProblemHttpResult> GetArea(string code, Gazetteer gazetteer)
+    {
+        if (Find(code, gazetteer) is not { } found) return Unknown(code);
+        var (area, parsed) = found;
+        return Feature(area.Geometry, new JsonObject
+        {
+            ["code"] = parsed.WithCheckDigit,
+            ["name"] = area.Name,
+            ["parts"] = new JsonArray(area.PartCodes.Select(p => (JsonNode)LocalGovernmentCode.Parse(p).WithCheckDigit).ToArray()),
+            ["approximate"] = false,
+        });
+    }
+
+    private static Results<ContentHttpResult, ProblemHttpResult> GetTown(string code, string name, Gazetteer gazetteer, TownIndex towns)
+    {
+        if (Find(code, gazetteer) is not { } found) return Unknown(code);
+        var match = towns.Find(found.Area, name);
+        if (!match.Found)
+            return HubProblems.One(StatusCodes.Status404NotFound, "geo.district.unknown",
+                $"「{name}」は {found.Area.Name} の町丁目・大字にありません。{(match.Candidates.Count > 0 ? $"近い名前: {string.Join("、", match.Candidates)}" : "")}",
+                $"'{name}' is not a town of {found.Area.Name}. {(match.Candidates.Count > 0 ? $"Nearest names: {string.Join(", ", match.Candidates)}" : "")}");
+        // A town split by a ward boundary is one district: the union of its cells.
+        var cells = match.Towns.Select(t => towns.Cell(t, gazetteer)).ToList();
+        var shape = cells.Count == 1 ? cells[0] : NetTopologySuite.Operation.Union.UnaryUnionOp.Union(cells);
+        return Feature(shape, new JsonObject
+        {
+            ["name"] = match.Towns[0].Name,
+            ["municipalities"] = new JsonArray(match.Towns.Select(t => (JsonNode)LocalGovernmentCode.Parse(t.MunicipalityCode).WithCheckDigit).Distinct().ToArray()),
+            ["points"] = new JsonArray(match.Towns.Select(t => (JsonNode)new JsonArray(t.Lng, t.Lat)).ToArray()),
+            ["approximate"] = true, // a Voronoi cell of town points, not a surveyed boundary
+        });
+    }
+
+    public sealed record Suggestion(string Kind, string Name, string? Code);
+
+    /// <summary>Completion for the desk form: areas by name anywhere in Japan, or towns of <paramref name="code"/> by their start.</summary>
+    private static Results<Ok<IReadOnlyList<Suggestion>>, ProblemHttpResult> Search(string? q, string? code, Gazetteer gazetteer, TownIndex towns)
+    {
+        if (string.IsNullOrWhiteSpace(q))
+            return HubProblems.One(StatusCodes.Status400BadRequest, "request.query.q", "?q= に検索する名前を入れてください。", "Give the name to search for in ?q=.", "?q");
+        if (code is null)
+            return TypedResults.Ok<IReadOnlyList<Suggestion>>(gazetteer.Search(q).Take(20)
+                .Select(a => new Suggestion("area", a.Name, LocalGovernmentCode.Parse(a.Code).WithCheckDigit)).ToList());
+        if (Find(code, gazetteer) is not { } found) return Unknown(code);
+        return TypedResults.Ok<IReadOnlyList<Suggestion>>(towns.Search(found.Area, q).Select(t => t.Name).Distinct().Take(20)
+            .Select(n => new Suggestion("town", n, null)).ToList());
+    }
+
+    private static (Area Area, LocalGovernmentCode Code)? Find(string code, Gazetteer gazetteer) =>
+        LocalGovernmentCode.TryParse(code, out var parsed, out _) && gazetteer.Find(parsed) is { } area ? (area, parsed) : null;
+
+    private static ProblemHttpResult Unknown(string code) => HubProblems.One(StatusCodes.Status404NotFound, "code.unknown",
+        $"地方公共団体コード「{code}」に該当する地域がありません（境界データは 2021-01-01 時点）。",
+        $"No area has local government code '{code}' (boundaries as of 2021-01-01).");
+
+    private static ContentHttpResult Feature(Geometry geometry, JsonObject properties) =>
+        TypedResults.Content(new JsonObject
+        {
+            ["type"] = "Feature",
+            ["geometry"] = GeoJson(geometry),
+            ["properties"] = properties,
+        }.ToJsonString(Readable), "application/geo+json");
+
+    private static readonly System.Text.Json.JsonSerializerOptions Readable = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
+    };
+
+    /// <summary>Polygons and multipolygons as GeoJSON ([lng, lat], WGS 84): the only shapes areas have.</summary>
+    internal static JsonObject GeoJson(Geometry geometry)
+    {
+        static JsonArray Ring(LineString ring) => new(ring.Coordinates.Select(c => (JsonNode)new JsonArray(c.X, c.Y)).ToArray());
+        static JsonArray Polygon(Polygon p) => new([Ring(p.ExteriorRing), .. p.InteriorRings.Select(Ring)]);
+        return geometry switch
+        {
+            Polygon p => new JsonObject { ["type"] = "Polygon", ["coordinates"] = Polygon(p) },
+            _ => new JsonObject
+            {
+                ["type"] = "MultiPolygon",
+                ["coordinates"] = new JsonArray(Enumerable.Range(0, geometry.NumGeometries).Select(i => geometry.GetGeometryN(i))
+                    .OfType<Polygon>().Select(p => (JsonNode)Polygon(p)).ToArray()),
+            },
+        };
+    }
+}
