@@ -47,6 +47,33 @@ public class AreasTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     }
 
     [Fact]
+    public async Task A_notice_named_by_towns_covers_their_cells_not_the_whole_ward()
+    {
+        var xml = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", "evacuation.xml"))
+            .Replace("431001-2026-0042", $"cells-{Guid.NewGuid():N}", StringComparison.Ordinal);
+        xml = xml[..xml.IndexOf("    <district>\n      <areaCode>", StringComparison.Ordinal)] + xml[xml.IndexOf("  </evacuation>", StringComparison.Ordinal)..];
+        using var accepted = await hub.PostCapAsync(xml, contentType: "application/xml");
+        accepted.StatusCode.ShouldBe(HttpStatusCode.Accepted, await accepted.Content.ReadAsStringAsync());
+        var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        var area = await hub.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notices/{id}/area");
+        var ward = await hub.Client.GetFromJsonAsync<JsonElement>("/api/v1/areas/431010");
+
+        Size(area).ShouldBeLessThan(Size(ward) / 10); // 出水一丁目's cell, not all of 中央区
+        Size(area).ShouldBeGreaterThan(0);
+    }
+
+    // Enough of a measure to compare shapes: the bounding box's area in square degrees.
+    private static double Size(JsonElement feature)
+    {
+        var points = Flatten(feature.GetProperty("geometry").GetProperty("coordinates")).ToList();
+        return (points.Max(p => p.X) - points.Min(p => p.X)) * (points.Max(p => p.Y) - points.Min(p => p.Y));
+    }
+
+    private static IEnumerable<(double X, double Y)> Flatten(JsonElement e) =>
+        e[0].ValueKind == JsonValueKind.Number ? [(e[0].GetDouble(), e[1].GetDouble())] : e.EnumerateArray().SelectMany(Flatten);
+
+    [Fact]
     public async Task Names_complete_for_the_desk_form()
     {
         var areas = await hub.Client.GetFromJsonAsync<JsonElement>("/api/v1/areas/search?q=" + Uri.EscapeDataString("熊本市"));

@@ -184,6 +184,12 @@ public static class NoticeRules
         });
     }
 
+    /// <summary>A CAP-style polygon ("lat,lon lat,lon …", already checked) as a shape in x = longitude, y = latitude.</summary>
+    public static NetTopologySuite.Geometries.Polygon Shape(string polygon) =>
+        new NetTopologySuite.Geometries.GeometryFactory().CreatePolygon(polygon.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split(',')).Select(p => new NetTopologySuite.Geometries.Coordinate(
+                double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture), double.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture))).ToArray());
+
     /// <summary>CAP-style "lat,lon lat,lon …": numbers, at least 4 points, first equal to last, every point in Japan.</summary>
     public static (string Ja, string En)? PolygonProblem(string polygon)
     {
@@ -206,9 +212,7 @@ public static class NoticeRules
         foreach (var (lat, lng) in points.Where(p => !InJapan(new Location(p.Lat, p.Lng))).Take(1))
             return ($"多角形の点（{lat},{lng}）が日本の範囲外です。「緯度,経度」の順か確認してください。",
                 $"Polygon point ({lat},{lng}) is outside Japan; check the order is lat,lon.");
-        var shape = new NetTopologySuite.Geometries.GeometryFactory().CreatePolygon(
-            points.Select(p => new NetTopologySuite.Geometries.Coordinate((double)p.Lng, (double)p.Lat)).ToArray());
-        if (!shape.IsValid)
+        if (!Shape(polygon).IsValid)
             return ("多角形の辺が交差しているか、面積がありません。点の順番を確認してください（周に沿って順に並べます）。",
                 "The polygon's edges cross, or it has no area; check the order of the points (they go round its edge).");
         return null;

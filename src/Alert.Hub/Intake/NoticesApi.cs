@@ -13,6 +13,7 @@ using Alert.Hub.Storage;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Geometry = NetTopologySuite.Geometries.Geometry;
 using Point = NetTopologySuite.Geometries.Point;
 using NetTopologySuite.IO;
 using NetTopologySuite.Operation.Union;
@@ -72,6 +73,7 @@ public static partial class NoticesApi
         // CAP documents are public: feeds link them for broadcasters to pull.
         group.MapGet("/{id}/cap", GetCap);
         group.MapGet("/{id}/revisions/{revision:int}/cap", GetCap);
+        group.MapGet("/{id}/area", GetArea);
         return group;
     }
 
@@ -86,7 +88,9 @@ public static partial class NoticesApi
         var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, request.Query);
         if (problem is not null) return problem;
 
-        var (stored, conflict) = await store.SaveAsync(accepted!.Submission, issuer, Coverage(accepted.Areas), ct);
+        var coverage = Coverage(accepted!.Areas);
+        if (accepted.Shape is { } shape) coverage = coverage with { AreaWkb = new WKBWriter().Write(shape) };
+        var (stored, conflict) = await store.SaveAsync(accepted.Submission, issuer, coverage, ct);
         if (conflict is not null) return conflict;
 
         outbox.Notify();
@@ -119,7 +123,8 @@ public static partial class NoticesApi
         return TypedResults.Ok(new ValidationReport(errors.Count == 0, format!, "alert-hub", errors, warnings));
     }
 
-    private sealed record Accepted(Submission Submission, List<Area> Areas, IReadOnlyList<Problem> Warnings);
+    /// <summary>What intake accepted; <see cref="Shape"/> is the districts' own area when they are all placed (else the areas' union is used).</summary>
+    private sealed record Accepted(Submission Submission, List<Area> Areas, IReadOnlyList<Problem> Warnings, Geometry? Shape);
 
     /// <summary>
     /// Reads a body in any accepted format and runs every check that needs no store: schema, rules, geocoding,
@@ -173,33 +178,49 @@ public static partial class NoticesApi
         if (outOfScope.Count > 0)
             return (null, HubProblems.Result(StatusCodes.Status403Forbidden, "notice.out-of-scope",
                 "発信者の担当区域外の地域が含まれています。", "The notice covers areas outside the issuer's own.", outOfScope));
-        var unknown = native is null ? [] : Districts(native, gazetteer, towns);
+        var (unknown, shape) = native is null ? ([], null) : Districts(native, gazetteer, towns);
         if (unknown.Count > 0) return (null, Invalid(true, unknown));
         var (misplaced, doubtful) = native is null ? ([], []) : Placed(native, areas);
         if (misplaced.Count > 0) return (null, Invalid(true, misplaced));
-        return (new Accepted(submission, areas, [.. skipped, .. doubtful]), null);
+        return (new Accepted(submission, areas, [.. skipped, .. doubtful], shape), null);
     }
 
     /// <summary>
     /// A district named only by its 町丁目/大字 must be a town of the notice's areas; a misspelt or unknown name is
     /// refused with the nearest names, never guessed. Districts with a code or a polygon use the name as a label.
+    /// The districts together make the notice's shape: town cells (approximate), code areas and polygons.
     /// </summary>
-    private static List<Problem> Districts(Notice notice, Gazetteer gazetteer, TownIndex towns)
+    private static (List<Problem> Problems, Geometry? Shape) Districts(Notice notice, Gazetteer gazetteer, TownIndex towns)
     {
-        if (notice.Body is not EvacuationBody evacuation) return [];
+        if (notice.Body is not EvacuationBody evacuation) return ([], null);
         var areas = notice.Envelope.Areas.Select(a => LocalGovernmentCode.TryParse(a.Code, out var c, out _) ? gazetteer.Find(c) : null).OfType<Area>().ToList();
         var problems = new List<Problem>();
-        foreach (var (district, i) in evacuation.Districts.Select((d, i) => (d, i)).Where(x => x.d.Name is not null && x.d.AreaCode is null && x.d.Polygon is null))
+        var shapes = new List<Geometry>();
+        foreach (var (district, i) in evacuation.Districts.Select((d, i) => (d, i)))
         {
+            if (district.Polygon is not null)
+            {
+                shapes.Add(NoticeRules.Shape(district.Polygon));
+                continue;
+            }
+            if (district.AreaCode is not null)
+            {
+                if (LocalGovernmentCode.TryParse(district.AreaCode, out var code, out _) && gazetteer.Find(code) is { } area) shapes.Add(area.Geometry);
+                continue;
+            }
             var matches = areas.Select(a => towns.Find(a, district.Name!)).ToList();
-            if (matches.Any(m => m.Found)) continue;
+            if (matches.Any(m => m.Found))
+            {
+                shapes.AddRange(matches.SelectMany(m => m.Towns).Select(t => towns.Cell(t, gazetteer)));
+                continue;
+            }
             var near = string.Join("、", matches.SelectMany(m => m.Candidates).Distinct().Take(5));
             var where = string.Join("、", areas.Select(a => a.Name));
             problems.Add(Problem.At("geo.district.unknown", new SourceLocation($"/notice/evacuation/district[{i + 1}]/name", null, null),
                 $"地区「{district.Name}」は {where} の町丁目・大字にありません。{(near.Length > 0 ? $"近い名前: {near}" : "地区名を確認するか、地域コードか多角形で指定してください。")}",
                 $"District '{district.Name}' is not a town of {where}. {(near.Length > 0 ? $"Nearest names: {near}" : "Check the name, or give an area code or a polygon.")}"));
         }
-        return problems;
+        return (problems, problems.Count > 0 || shapes.Count == 0 ? null : UnaryUnionOp.Union(shapes));
     }
 
     /// <summary>
@@ -216,10 +237,7 @@ public static partial class NoticesApi
             // A district drawn as a polygon must lie in the notice's areas, which are the issuer's own.
             foreach (var (district, i) in evacuation.Districts.Select((d, i) => (d, i)).Where(x => x.d.Polygon is not null))
             {
-                var ring = district.Polygon!.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)
-                    .Select(p => p.Split(',')).Select(p => new NetTopologySuite.Geometries.Coordinate(
-                        double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture), double.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture))).ToArray();
-                if (!where.Intersects(new NetTopologySuite.Geometries.GeometryFactory().CreatePolygon(ring)))
+                if (!where.Intersects(NoticeRules.Shape(district.Polygon!)))
                     errors.Add(Problem.At("geo.polygon.outside-area", new SourceLocation($"/notice/evacuation/district[{i + 1}]/polygon", null, null),
                         $"地区「{district.Name}」の多角形は対象地域（発信者の区域）の外にあります。",
                         $"The polygon of district '{district.Name}' lies outside the notice's areas (the issuer's own)."));
@@ -454,6 +472,29 @@ public static partial class NoticesApi
             return HubProblems.One(StatusCodes.Status410Gone, "notice.cancelled",
                 "この情報は取り消されました。", "This notice was cancelled.");
         return TypedResults.Bytes(row.CapBody, "application/cap+xml"); // as received: its XML declaration names the encoding
+    }
+
+    /// <summary>
+    /// The shape the current revision covers, as GeoJSON: its districts (town cells are approximate) or its areas.
+    /// Public like the CAP document; a cancelled notice has no area to show.
+    /// </summary>
+    private static async Task<IResult> GetArea(string id, Db db)
+    {
+        await using var connection = await db.OpenAsync();
+        var row = await connection.QuerySingleOrDefaultAsync<(byte[]? AreaWkb, string State)>("""
+            SELECT n.area_wkb, d.state FROM documents d JOIN notices n ON n.document_id = d.id AND n.revision = d.current_revision
+            WHERE d.id = @id
+            """, new { id });
+        if (row.State is null || row.AreaWkb is null) return NotFound(id);
+        if (row.State == "cancelled")
+            return HubProblems.One(StatusCodes.Status410Gone, "notice.cancelled", "この情報は取り消されました。", "This notice was cancelled.");
+        var geometry = new WKBReader().Read(row.AreaWkb);
+        return Results.Text(new System.Text.Json.Nodes.JsonObject
+        {
+            ["type"] = "Feature",
+            ["geometry"] = Areas.AreasApi.GeoJson(geometry),
+            ["properties"] = new System.Text.Json.Nodes.JsonObject { ["id"] = id },
+        }.ToJsonString(), "application/geo+json");
     }
 
     private static ProblemHttpResult NotFound(string id) => HubProblems.One(StatusCodes.Status404NotFound, "notice.not-found",
