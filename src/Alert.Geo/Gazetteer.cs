@@ -7,6 +7,17 @@ using NetTopologySuite.Operation.Union;
 
 namespace Alert.Geo;
 
+public static class Shapes
+{
+    /// <summary>The union of shapes; one shape is returned as it is (a union of one still costs a full overlay), none gives null.</summary>
+    public static Geometry? Union(IReadOnlyList<Geometry> shapes) => shapes.Count switch
+    {
+        0 => null,
+        1 => shapes[0],
+        _ => UnaryUnionOp.Union(shapes),
+    };
+}
+
 /// <summary>A municipality or a designated city's ward: the smallest unit the boundary data has a polygon for.</summary>
 public sealed record Municipality(string Code, string Prefecture, string? County, string Name, Geometry Geometry)
 {
@@ -19,9 +30,7 @@ public sealed record Municipality(string Code, string Prefecture, string? County
 /// </summary>
 public sealed class Area(string code, string name, IReadOnlyList<Municipality> parts)
 {
-    private readonly Lazy<Geometry> _geometry = new(() => parts.Count == 1
-        ? parts[0].Geometry
-        : UnaryUnionOp.Union(parts.Select(p => p.Geometry).ToList()));
+    private readonly Lazy<Geometry> _geometry = new(() => Shapes.Union(parts.Select(p => p.Geometry).ToList())!);
 
     public string Code { get; } = code;
     public string Name { get; } = name;
@@ -67,7 +76,7 @@ public sealed class Gazetteer
         var municipalities = pieces.GroupBy(p => p.Code).Select(g =>
         {
             var first = g.First();
-            var geometry = g.Count() == 1 ? GeometryFixer.Fix(first.Geometry) : UnaryUnionOp.Union(g.Select(p => GeometryFixer.Fix(p.Geometry)).ToList());
+            var geometry = Shapes.Union(g.Select(p => GeometryFixer.Fix(p.Geometry)).ToList())!;
             return new Municipality(g.Key, first.Prefecture, first.County, first.Name, geometry);
         }).ToList();
 

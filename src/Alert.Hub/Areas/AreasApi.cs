@@ -44,8 +44,7 @@ public static class AreasApi
                 $"「{name}」は {found.Area.Name} の町丁目・大字にありません。{(match.Candidates.Count > 0 ? $"近い名前: {string.Join("、", match.Candidates)}" : "")}",
                 $"'{name}' is not a town of {found.Area.Name}. {(match.Candidates.Count > 0 ? $"Nearest names: {string.Join(", ", match.Candidates)}" : "")}");
         // A town split by a ward boundary is one district: the union of its cells.
-        var cells = match.Towns.Select(t => towns.Cell(t, gazetteer)).ToList();
-        var shape = cells.Count == 1 ? cells[0] : NetTopologySuite.Operation.Union.UnaryUnionOp.Union(cells);
+        var shape = Shapes.Union(match.Towns.Select(t => towns.Cell(t, gazetteer)).ToList())!;
         return Feature(shape, new JsonObject
         {
             ["name"] = match.Towns[0].Name,

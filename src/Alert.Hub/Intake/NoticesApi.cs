@@ -16,7 +16,6 @@ using Microsoft.Extensions.Options;
 using Geometry = NetTopologySuite.Geometries.Geometry;
 using Point = NetTopologySuite.Geometries.Point;
 using NetTopologySuite.IO;
-using NetTopologySuite.Operation.Union;
 
 namespace Alert.Hub.Intake;
 
@@ -88,9 +87,7 @@ public static partial class NoticesApi
         var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, request.Query);
         if (problem is not null) return problem;
 
-        var coverage = Coverage(accepted!.Areas);
-        if (accepted.Shape is { } shape) coverage = coverage with { AreaWkb = new WKBWriter().Write(shape) };
-        var (stored, conflict) = await store.SaveAsync(accepted.Submission, issuer, coverage, ct);
+        var (stored, conflict) = await store.SaveAsync(accepted!.Submission, issuer, Coverage(accepted.Areas, accepted.Shape), ct);
         if (conflict is not null) return conflict;
 
         outbox.Notify();
@@ -123,7 +120,7 @@ public static partial class NoticesApi
         return TypedResults.Ok(new ValidationReport(errors.Count == 0, format!, "alert-hub", errors, warnings));
     }
 
-    /// <summary>What intake accepted; <see cref="Shape"/> is the districts' own area when they are all placed (else the areas' union is used).</summary>
+    /// <summary>What intake accepted; <see cref="Shape"/> is what it covers: its districts' own area when it has districts, else its areas'.</summary>
     private sealed record Accepted(Submission Submission, List<Area> Areas, IReadOnlyList<Problem> Warnings, Geometry? Shape);
 
     /// <summary>
@@ -178,11 +175,12 @@ public static partial class NoticesApi
         if (outOfScope.Count > 0)
             return (null, HubProblems.Result(StatusCodes.Status403Forbidden, "notice.out-of-scope",
                 "発信者の担当区域外の地域が含まれています。", "The notice covers areas outside the issuer's own.", outOfScope));
-        var (unknown, shape) = native is null ? ([], null) : Districts(native, gazetteer, towns);
+        var covered = Shapes.Union(areas.Select(a => a.Geometry).ToList());
+        var (unknown, districts) = native is null ? ([], null) : Districts(native, gazetteer, towns);
         if (unknown.Count > 0) return (null, Invalid(true, unknown));
-        var (misplaced, doubtful) = native is null ? ([], []) : Placed(native, areas);
+        var (misplaced, doubtful) = native is null || covered is null ? ([], []) : Placed(native, covered);
         if (misplaced.Count > 0) return (null, Invalid(true, misplaced));
-        return (new Accepted(submission, areas, [.. skipped, .. doubtful], shape), null);
+        return (new Accepted(submission, areas, [.. skipped, .. doubtful], districts ?? covered), null);
     }
 
     /// <summary>
@@ -220,7 +218,7 @@ public static partial class NoticesApi
                 $"地区「{district.Name}」は {where} の町丁目・大字にありません。{(near.Length > 0 ? $"近い名前: {near}" : "地区名を確認するか、地域コードか多角形で指定してください。")}",
                 $"District '{district.Name}' is not a town of {where}. {(near.Length > 0 ? $"Nearest names: {near}" : "Check the name, or give an area code or a polygon.")}"));
         }
-        return (problems, problems.Count > 0 || shapes.Count == 0 ? null : UnaryUnionOp.Union(shapes));
+        return (problems, problems.Count > 0 ? null : Shapes.Union(shapes));
     }
 
     /// <summary>
@@ -228,11 +226,10 @@ public static partial class NoticesApi
     /// point up to a kilometre outside is only a warning; further out it is an error (usually swapped or mistyped
     /// coordinates, or the wrong town).
     /// </summary>
-    private static (List<Problem> Errors, List<Problem> Warnings) Placed(Notice notice, List<Area> areas)
+    private static (List<Problem> Errors, List<Problem> Warnings) Placed(Notice notice, Geometry where)
     {
         var (errors, warnings) = (new List<Problem>(), new List<Problem>());
-        var where = areas.Count == 0 ? null : UnaryUnionOp.Union(areas.Select(a => a.Geometry).ToList());
-        if (notice.Body is EvacuationBody evacuation && where is not null)
+        if (notice.Body is EvacuationBody evacuation)
         {
             // A district drawn as a polygon must lie in the notice's areas, which are the issuer's own.
             foreach (var (district, i) in evacuation.Districts.Select((d, i) => (d, i)).Where(x => x.d.Polygon is not null))
@@ -252,7 +249,7 @@ public static partial class NoticesApi
         };
         foreach (var (name, location, path) in located)
         {
-            if (location is null || where is null) continue;
+            if (location is null) continue;
             var point = new Point((double)location.Lng, (double)location.Lat);
             if (where.Covers(point)) continue;
             var km = where.Distance(point) * 111; // degrees to km, near enough at Japan's latitudes to tell 1 km from 10
@@ -320,10 +317,10 @@ public static partial class NoticesApi
     private static bool SameCode(string code, string? other) =>
         other is not null && LocalGovernmentCode.TryParse(code, out var a, out _) && LocalGovernmentCode.TryParse(other, out var b, out _) && a == b;
 
-    private static Coverage Coverage(List<Area> areas) => new(
+    private static Coverage Coverage(List<Area> areas, Geometry? shape) => new(
         areas.Select(a => a.Code).ToList(),
         areas.SelectMany(a => a.PartCodes).Distinct().Order(StringComparer.Ordinal).ToList(),
-        areas.Count == 0 ? null : new WKBWriter().Write(UnaryUnionOp.Union(areas.Select(a => a.Geometry).ToList())));
+        shape is null ? null : new WKBWriter().Write(shape));
 
     /// <summary>The format by content type; plain application/xml is CAP unless its root is a native notice.</summary>
     private static async Task<(string? Format, byte[]? Body, ProblemHttpResult? Refusal)> ReadAsync(HttpRequest request, HubOptions options, CancellationToken ct)
