@@ -67,11 +67,12 @@ public static class AlertCommand
                 : (sheet, CsvFormats.Sheets[sheet](new MemoryStream(bytes)).Problems);
         }
 
-        var (document, refusal) = SafeXml.Load(new MemoryStream(bytes));
-        if (document is null) return ("xml", [refusal!]);
-        return document.Root!.Name.NamespaceName == NoticeXmlReader.Namespace
-            ? ("notice", NoticeXmlReader.Read(new MemoryStream(bytes)).Problems)
-            : ("cap", CapReader.Read(new MemoryStream(bytes)).Problems);
+        return SafeXml.RootNamespace(bytes) switch
+        {
+            NoticeXmlReader.Namespace => ("notice", NoticeXmlReader.Read(new MemoryStream(bytes)).Problems),
+            null => ("xml", CapReader.Read(new MemoryStream(bytes)).Problems), // unreadable: the reader says why
+            _ => ("cap", CapReader.Read(new MemoryStream(bytes)).Problems),
+        };
     }
 
     private static Command Convert()
@@ -85,7 +86,7 @@ public static class AlertCommand
             var bytes = File.ReadAllBytes(result.GetValue(file)!.FullName);
             var read = bytes.FirstOrDefault(b => !char.IsWhiteSpace((char)b)) == (byte)'{'
                 ? NoticeJson.Read(new MemoryStream(bytes))
-                : SafeXml.Load(new MemoryStream(bytes)).Document?.Root?.Name.NamespaceName == CapReader.Namespace
+                : SafeXml.RootNamespace(bytes) == CapReader.Namespace
                     ? CapReader.Read(new MemoryStream(bytes)).Alert is { } alert && NoticeCap.FromCap(alert) is { } fromCap
                         ? new NoticeReadResult(fromCap, [], true)
                         : new NoticeReadResult(null, [new Problem("convert.foreign-cap", null, null, null, "ハブが書いた CAP ではないため変換できません。", "This CAP was not written by a hub and holds no native notice.")], true)

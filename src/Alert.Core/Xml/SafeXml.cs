@@ -44,6 +44,23 @@ public static partial class SafeXml
         return set;
     }
 
+    /// <summary>
+    /// The namespace of the root element, read from the first element only (no full parse): how a plain
+    /// application/xml body tells a native notice from CAP. Null when not even that can be read.
+    /// </summary>
+    public static string? RootNamespace(byte[] body)
+    {
+        try
+        {
+            using var reader = XmlReader.Create(new MemoryStream(body), Settings);
+            return reader.MoveToContent() == XmlNodeType.Element ? reader.NamespaceURI : null;
+        }
+        catch (XmlException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Loads a document with line information, or says why it cannot be read (never both).</summary>
     public static (XDocument? Document, Problem? Refusal) Load(Stream body)
     {

@@ -344,7 +344,7 @@ public static partial class NoticesApi
             "application/vnd.alert-hub.notice+xml" => "notice-xml",
             "application/json" or "application/vnd.alert-hub.notice+json" => "notice-json",
             "text/csv" => "csv",
-            _ => SafeXml.Load(new MemoryStream(body)).Document?.Root?.Name.NamespaceName == NoticeXmlReader.Namespace ? "notice-xml" : "cap",
+            _ => SafeXml.RootNamespace(body) == NoticeXmlReader.Namespace ? "notice-xml" : "cap",
         };
         return (format, body, null);
     }
