@@ -103,8 +103,9 @@ public static class NoticeJson
 
         if (notice is null)
             return new NoticeReadResult(null, [Problem.At("notice.json", new SourceLocation("$", 1, 1), "通知がありません（null）。", "No notice (null).")], false);
-        var lines = Lines(json);
-        var problems = NoticeRules.Check(notice, path => lines.GetValueOrDefault(JsonPath(path))).ToList();
+        // Positions are only worth finding when something is wrong: most notices are valid.
+        var lines = new Lazy<Dictionary<string, SourceLocation>>(() => Lines(json));
+        var problems = NoticeRules.Check(notice, path => lines.Value.GetValueOrDefault(JsonPath(path))).ToList();
         return problems.Count == 0 ? new NoticeReadResult(notice, [], true) : new NoticeReadResult(null, problems, true);
     }
 
