@@ -95,9 +95,9 @@ public static class NoticeCap
         string Hazards(IEnumerable<DisasterType> types) => string.Join(", ", types.Distinct().Select(t => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(t.ToString()).Replace('-', ' ')));
         var (eventName, headline, instruction) = notice.Body switch
         {
-            EvacuationBody b when b.Districts.Where(d => d.Lifted is null).Select(d => Notices.Evacuation.ParseLevel(d.Level)).OfType<EvacuationLevel>().ToList() is { Count: > 0 } levels
-                => (levels.Max().English(), $"[Level {(int)levels.Max()}] {e.IssuerName}: {levels.Max().English()} ({Hazards(b.Districts.Select(d => d.DisasterType))})",
-                    levels.Max() switch
+            EvacuationBody b when HighestInForce(b) is { } level
+                => (level.English(), $"[Level {(int)level}] {e.IssuerName}: {level.English()} ({Hazards(b.Districts.Select(d => d.DisasterType))})",
+                    level switch
                     {
                         EvacuationLevel.EmergencySafety => "Danger to life: secure your safety immediately!",
                         EvacuationLevel.EvacuationOrder => "Everyone leave dangerous places now.",
@@ -116,15 +116,14 @@ public static class NoticeCap
 
     private static (string, string, string, string, string, string, string, string?, List<CapValue>) Evacuation(Envelope e, EvacuationBody b)
     {
-        var inForce = b.Districts.Where(d => d.Lifted is null).Select(d => Notices.Evacuation.ParseLevel(d.Level)).OfType<EvacuationLevel>().ToList();
+
         var hazards = string.Join("・", b.Districts.Select(d => d.DisasterType.Japanese()).Distinct());
         var description = Lines(b.Districts.Select(d =>
             $"{d.Name ?? d.AreaCode ?? "範囲指定"}: {(d.Lifted is null ? "" : "解除 ")}警戒レベル{d.Level}（{d.DisasterType.Japanese()}）" +
             $"{(d.Households is { } h ? $" {h}世帯" : "")}{(d.Persons is { } p ? $" {p}人" : "")}"));
-        if (inForce.Count == 0)
+        if (HighestInForce(b) is not { } level)
             return ("Safety", "避難情報の解除", "Past", "Minor", "Observed", $"{e.IssuerName} 避難情報の解除（{hazards}）", description, null, []);
 
-        var level = inForce.Max();
         var (urgency, severity, certainty, instruction) = level switch
         {
             EvacuationLevel.EmergencySafety => ("Immediate", "Extreme", "Observed", "命の危険 直ちに安全確保！"),
@@ -137,6 +136,10 @@ public static class NoticeCap
 
     private static CapArea CodeArea(string name, string code, string path) => new(name.Length > 0 ? name : code, [], [],
         [new CapGeocode(CapGeocode.LocalGovernmentCode, LocalGovernmentCode.TryParse(code, out var c, out _) ? c.WithCheckDigit : code, new SourceLocation(path, null, null))]);
+
+    /// <summary>The highest level still in force (not lifted), which the event, headline and instruction speak of.</summary>
+    private static EvacuationLevel? HighestInForce(EvacuationBody body) =>
+        body.Districts.Where(d => d.Lifted is null).Select(d => Notices.Evacuation.ParseLevel(d.Level)).Max();
 
     private static string Status(ShelterStatus status) => status switch
     {

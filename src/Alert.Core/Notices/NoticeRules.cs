@@ -32,6 +32,10 @@ public static class NoticeRules
         return new Problem(failure.ErrorCode, at?.Path ?? path, at?.Line, at?.Column, failure.CustomState as string ?? failure.ErrorMessage, failure.ErrorMessage);
     }
 
+    /// <summary>JSON can say [null]; the model cannot hold it.</summary>
+    private static IRuleBuilderOptions<T, TItem> NoNullItems<T, TItem>(this IRuleBuilderInitialCollection<T, TItem> rule) =>
+        rule.NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.");
+
     private static IRuleBuilderOptions<T, TProperty> Says<T, TProperty>(this IRuleBuilderOptions<T, TProperty> rule, string code,
         Func<T, TProperty, string> ja, Func<T, TProperty, string> en) =>
         rule.WithErrorCode(code).WithState((x, v) => ja(x, v)).WithMessage((x, v) => en(x, v));
@@ -66,7 +70,7 @@ public static class NoticeRules
                 .Says("notice.areas.missing", (_, _) => "対象地域（areas）を1つ以上指定してください。地域のない情報は誰にも届きません。",
                     (_, _) => "Name at least one area: a notice without areas reaches no one.");
             RuleFor(n => n.Envelope.IssuerName).Blank();
-            RuleForEach(n => n.Envelope.Areas).NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.");
+            RuleForEach(n => n.Envelope.Areas).NoNullItems();
             RuleFor(n => n.Envelope.IssuerCode).IsCode();
             RuleForEach(n => n.Envelope.Areas).ChildRules(a => a.RuleFor(x => x.Code).IsCode());
 
@@ -100,7 +104,7 @@ public static class NoticeRules
 
     private sealed class EvacuationValidator : AbstractValidator<EvacuationBody>
     {
-        public EvacuationValidator() => RuleForEach(b => b.Districts).NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.").ChildRules(d =>
+        public EvacuationValidator() => RuleForEach(b => b.Districts).NoNullItems().ChildRules(d =>
         {
             d.RuleFor(x => x.Name).Blank();
             d.RuleFor(x => x.Households).Count();
@@ -127,7 +131,7 @@ public static class NoticeRules
 
     private sealed class SheltersValidator : AbstractValidator<SheltersBody>
     {
-        public SheltersValidator() => RuleForEach(b => b.Shelters).NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.").ChildRules(s =>
+        public SheltersValidator() => RuleForEach(b => b.Shelters).NoNullItems().ChildRules(s =>
         {
             s.RuleFor(x => x.Name).Blank();
             s.RuleFor(x => x.Capacity).Count();
@@ -146,7 +150,7 @@ public static class NoticeRules
         {
             RuleFor(b => b.Title).Blank();
             RuleFor(b => b.Text).Blank();
-            RuleForEach(b => b.Places).NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.").ChildRules(p =>
+            RuleForEach(b => b.Places).NoNullItems().ChildRules(p =>
             {
                 p.RuleFor(x => x.Name).Blank();
                 p.RuleFor(x => x.Location).Must(InJapan)
@@ -158,7 +162,7 @@ public static class NoticeRules
 
     private sealed class DamageValidator : AbstractValidator<DamageBody>
     {
-        public DamageValidator() => RuleForEach(b => b.Reports).NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.").ChildRules(r =>
+        public DamageValidator() => RuleForEach(b => b.Reports).NoNullItems().ChildRules(r =>
         {
             r.RuleFor(x => x.Area).NotNull();
             r.RuleFor(x => x.Area.Code).IsCode().When(x => x.Area is not null);
@@ -176,7 +180,7 @@ public static class NoticeRules
 
     private sealed class LifelineValidator : AbstractValidator<LifelineBody>
     {
-        public LifelineValidator() => RuleForEach(b => b.Statuses).NotNull().Says("notice.item.null", (_, _) => "一覧に空（null）の項目があります。", (_, _) => "A list holds an empty (null) item.").ChildRules(r =>
+        public LifelineValidator() => RuleForEach(b => b.Statuses).NoNullItems().ChildRules(r =>
         {
             r.RuleFor(x => x.Area).NotNull();
             r.RuleFor(x => x.Area.Code).IsCode().When(x => x.Area is not null);
