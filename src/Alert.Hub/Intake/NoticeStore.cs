@@ -84,15 +84,10 @@ public sealed class NoticeStore(Db db)
         {
             documentId = Guid.CreateVersion7().ToString("N");
             revision = 1;
-            // CAP-born documents are keyed sender/identifier, which no native documentId can spell.
+            // CAP-born documents are keyed sender/identifier, which no native documentId can spell. A document with this
+            // key already holds its first revision under this identifier, so the look above answers any repeat; a copy
+            // committed meanwhile breaks the unique key, and SaveAsync looks again.
             var key = submission.DocumentKey ?? $"{alert.Sender}/{alert.Identifier}";
-            var exists = await connection.ExecuteScalarAsync<int>(
-                "SELECT COUNT(*) FROM documents WHERE issuer_id = @issuer AND document_key = @key", new { issuer = issuer.Id, key }, tx);
-            // On PostgreSQL a copy committed since the first look shows now: answer it as the same message.
-            if (exists > 0)
-                return await SeenBeforeAsync() ?? (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.document-exists",
-                    $"documentId「{key}」の情報はすでにあります。更新するときは kind を Update にして第2版以降として送ってください。",
-                    $"Document '{key}' already exists; send later revisions as Update with a higher revision.", "/notice/envelope/documentId"));
             await connection.ExecuteAsync("""
                 INSERT INTO documents (id, issuer_id, document_key, status, current_revision, state, updated_at)
                 VALUES (@documentId, @issuer, @key, @Status, 1, 'active', @now)
