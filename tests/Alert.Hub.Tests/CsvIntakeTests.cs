@@ -23,7 +23,8 @@ public class CsvIntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         using var response = await PostAsync("valid/districts.kumamoto.sjis.csv", $"sheet=evacuation-districts&documentId=csv-{Guid.NewGuid():N}");
 
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var cap = CapReader.Read((await hub.Sink.WaitForAsync(hook, r => r.Count >= 1))[0].Body).Alert.ShouldNotBeNull();
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var cap = CapReader.Read((await hub.Sink.WaitForDocumentAsync(hook, id)).Body).Alert.ShouldNotBeNull();
         cap.Infos[0].Headline.ShouldStartWith("【警戒レベル5】熊本市 緊急安全確保");
         cap.Infos[0].Description!.ShouldContain("中央区黒髪一丁目: 警戒レベル4（洪水） 1520世帯 3104人");
     }

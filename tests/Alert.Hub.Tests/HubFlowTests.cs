@@ -50,7 +50,7 @@ public abstract class HubFlowTests(HubFixture hub)
         area.GetProperty("parts").EnumerateArray().Select(p => p.GetString()).ShouldBe(["431010", "431028", "431036", "431044", "431052"]);
         response.Headers.Location!.ToString().ShouldBe($"/api/v1/notices/{id}");
 
-        var received = (await hub.Sink.WaitForAsync(hook, r => r.Count >= 1)).ShouldHaveSingleItem();
+        var received = await hub.Sink.WaitForDocumentAsync(hook, id);
         received.IdempotencyKey.ShouldBe($"{id}.1.{subscriberId}");
         received.ContentType.ShouldStartWith("application/cap+xml");
         CapReader.Read(received.Body).Alert.ShouldNotBeNull().Identifier.ShouldBe(alert.Identifier);

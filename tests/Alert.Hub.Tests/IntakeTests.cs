@@ -70,7 +70,7 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
 
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         (await hub.Client.GetStringAsync($"/api/v1/notices/{id}/cap")).ShouldBe(original);
-        (await hub.Sink.WaitForAsync(hook, r => r.Count >= 1)).ShouldHaveSingleItem().Body.ShouldBe(original);
+        (await hub.Sink.WaitForDocumentAsync(hook, id)).Body.ShouldBe(original);
     }
 
     [Fact]
@@ -231,7 +231,8 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         using var response = await hub.PostCapAsync(Alert.Core.Notices.NoticeJson.Write(notice), contentType: "application/json");
 
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var cap = CapReader.Read((await hub.Sink.WaitForAsync(hook, r => r.Count >= 1))[0].Body).Alert.ShouldNotBeNull();
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var cap = CapReader.Read((await hub.Sink.WaitForDocumentAsync(hook, id)).Body).Alert.ShouldNotBeNull();
         cap.Infos[0].Headline.ShouldBe("【警戒レベル5】熊本市 緊急安全確保（洪水・土砂災害）");
         Alert.Core.Notices.NoticeJson.Write(Alert.Core.Notices.NoticeCap.FromCap(cap)!).ShouldBe(Alert.Core.Notices.NoticeJson.Write(notice));
     }

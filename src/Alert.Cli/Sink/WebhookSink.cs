@@ -61,6 +61,14 @@ public sealed class WebhookSink : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits for a revision of one document (its Idempotency-Key starts with the document id). A hook may also get
+    /// other documents, fanned out after it subscribed: waiting for "the first receipt" would race with them.
+    /// </summary>
+    public async Task<Receipt> WaitForDocumentAsync(string name, string documentId, TimeSpan? timeout = null) =>
+        (await WaitForAsync(name, r => r.Any(x => x.IdempotencyKey.StartsWith(documentId + ".", StringComparison.Ordinal)), timeout))
+            .First(x => x.IdempotencyKey.StartsWith(documentId + ".", StringComparison.Ordinal));
+
     private async Task<IResult> HandleAsync(string name, HttpRequest request)
     {
         using var reader = new StreamReader(request.Body);
