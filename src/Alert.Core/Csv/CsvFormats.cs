@@ -70,12 +70,14 @@ public static class CsvFormats
     public static readonly IReadOnlyDictionary<string, Func<Stream, (IReadOnlyList<Problem> Problems, int Rows)>> Sheets =
         new Dictionary<string, Func<Stream, (IReadOnlyList<Problem>, int)>>
         {
-            ["gsi-emergency-sites"] = s => ReadEmergencySites(s) is var r ? (r.Problems, r.Rows.Count) : default,
-            ["gsi-shelters"] = s => ReadDesignatedShelters(s) is var r ? (r.Problems, r.Rows.Count) : default,
-            ["shelter-status"] = s => ReadShelterStatus(s) is var r ? (r.Problems, r.Rows.Count) : default,
-            ["evacuation-districts"] = s => ReadEvacuationDistricts(s) is var r ? (r.Problems, r.Rows.Count) : default,
-            ["lifeline-status"] = s => ReadLifelineStatus(s) is var r ? (r.Problems, r.Rows.Count) : default,
+            ["gsi-emergency-sites"] = s => Summary(ReadEmergencySites(s)),
+            ["gsi-shelters"] = s => Summary(ReadDesignatedShelters(s)),
+            ["shelter-status"] = s => Summary(ReadShelterStatus(s)),
+            ["evacuation-districts"] = s => Summary(ReadEvacuationDistricts(s)),
+            ["lifeline-status"] = s => Summary(ReadLifelineStatus(s)),
         };
+
+    private static (IReadOnlyList<Problem>, int) Summary<T>(CsvReadResult<T> result) => (result.Problems, result.Rows.Count);
 
     /// <summary>The sheet whose header this file has, or null when none matches.</summary>
     public static string? DetectSheet(byte[] csv) =>

@@ -48,9 +48,12 @@ public sealed class Db
 
     public DatabaseKind Kind { get; }
 
-    public string Describe() => Kind == DatabaseKind.Postgres
-        ? $"PostgreSQL {new NpgsqlConnectionStringBuilder(_connectionString).Host}:{new NpgsqlConnectionStringBuilder(_connectionString).Port}"
-        : $"SQLite {new SqliteConnectionStringBuilder(_connectionString).DataSource}";
+    public string Describe()
+    {
+        if (Kind == DatabaseKind.Sqlite) return $"SQLite {new SqliteConnectionStringBuilder(_connectionString).DataSource}";
+        var postgres = new NpgsqlConnectionStringBuilder(_connectionString);
+        return $"PostgreSQL {postgres.Host}:{postgres.Port}";
+    }
 
     /// <summary>A unique or primary key refused a row: someone else wrote the same thing at the same moment.</summary>
     public static bool IsUniqueViolation(DbException exception) => exception switch
