@@ -1,8 +1,10 @@
 using System.IO.Compression;
 using System.Text.Json;
 using Alert.Core.Codes;
+using NetTopologySuite.Algorithm.Locate;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Utilities;
+using NetTopologySuite.Index.Strtree;
 using NetTopologySuite.Operation.Union;
 
 namespace Alert.Geo;
@@ -21,6 +23,11 @@ public static class Shapes
 /// <summary>A municipality or a designated city's ward: the smallest unit the boundary data has a polygon for.</summary>
 public sealed record Municipality(string Code, string Prefecture, string? County, string Name, Geometry Geometry)
 {
+    /// <summary>Point-in-polygon for this boundary; thread-safe, its index built on first use.</summary>
+    public IndexedPointInAreaLocator Locator { get; } = new(Geometry);
+
+    public bool Covers(Coordinate point) => Geometry.EnvelopeInternal.Covers(point) && Locator.Locate(point) != Location.Exterior;
+
     public string FullName => County is { } c && c.EndsWith('市') ? $"{Prefecture}{c}{Name}" : $"{Prefecture}{Name}";
 }
 
@@ -41,15 +48,28 @@ public sealed class Area(string code, string name, IReadOnlyList<Municipality> p
 
 /// <summary>
 /// Every prefecture, municipality and ward of Japan with its boundary, from the bundled N03 data.
-/// Lookups are by code; names and shapes arrive with the geocoding work.
+/// Lookups are by code, by name and by point (an STRtree of the municipalities' envelopes, then point-in-polygon).
 /// </summary>
 public sealed class Gazetteer
 {
     private readonly Dictionary<string, Area> _areas;
+    private readonly STRtree<Municipality> _byEnvelope = new();
 
-    private Gazetteer(Dictionary<string, Area> areas) => _areas = areas;
+    private Gazetteer(Dictionary<string, Area> areas, List<Municipality> municipalities)
+    {
+        _areas = areas;
+        Municipalities = municipalities;
+        foreach (var m in municipalities) _byEnvelope.Insert(m.Geometry.EnvelopeInternal, m);
+        _byEnvelope.Build(); // built before anyone queries: a built STRtree is read-only, so queries may run in parallel
+    }
 
-    public int MunicipalityCount { get; private init; }
+    /// <summary>Every municipality and ward (designated cities and prefectures are areas made of these).</summary>
+    public IReadOnlyList<Municipality> Municipalities { get; }
+
+    public int MunicipalityCount => Municipalities.Count;
+
+    /// <summary>Every area the data knows: prefectures, designated cities, municipalities and wards.</summary>
+    public IEnumerable<Area> Areas => _areas.Values;
 
     public static Gazetteer LoadBundled()
     {
@@ -95,7 +115,7 @@ public sealed class Gazetteer
         foreach (var prefecture in municipalities.GroupBy(m => m.Code[..2]))
             areas.Add(prefecture.Key, new Area(prefecture.Key, prefecture.First().Prefecture, prefecture.OrderBy(m => m.Code, StringComparer.Ordinal).ToList()));
 
-        return new Gazetteer(areas) { MunicipalityCount = municipalities.Count };
+        return new Gazetteer(areas, municipalities);
     }
 
     /// <summary>Prefectures, designated cities, municipalities and wards whose full name contains the text (for completion).</summary>
@@ -104,6 +124,19 @@ public sealed class Gazetteer
         var key = TownIndex.Normalize(text);
         return _areas.Values.Where(a => TownIndex.Normalize(a.Name).Contains(key, StringComparison.Ordinal))
             .OrderBy(a => a.Name.Length).ThenBy(a => a.Code, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The municipality or ward whose boundary covers the point, or null at sea and abroad. Neighbours share their
+    /// boundary line; a point exactly on it goes to the lower code, so every point has one answer.
+    /// </summary>
+    public Municipality? At(double lat, double lng)
+    {
+        var point = new Coordinate(lng, lat);
+        Municipality? found = null;
+        foreach (var m in _byEnvelope.Query(new Envelope(point)))
+            if (m.Covers(point) && (found is null || string.CompareOrdinal(m.Code, found.Code) < 0)) found = m;
+        return found;
     }
 
     /// <summary>The area a code covers, or null when the bundled data does not know the code.</summary>
