@@ -139,6 +139,19 @@ public sealed class Gazetteer
         return found;
     }
 
+    /// <summary>
+    /// The municipalities and wards a drawn shape (a CAP polygon or circle) covers part of, lowest code first. The
+    /// boundaries are simplified, so an overlap under 1 % of both the shape and the municipality is a sliver of that
+    /// simplification at a border, not a town the issuer meant.
+    /// </summary>
+    public IEnumerable<Municipality> Under(Geometry shape)
+    {
+        var area = shape.Area;
+        return _byEnvelope.Query(shape.EnvelopeInternal).Where(m => m.Geometry.Intersects(shape))
+            .Where(m => m.Geometry.Intersection(shape).Area is var shared && (shared > 0.01 * area || shared > 0.01 * m.Geometry.Area))
+            .OrderBy(m => m.Code, StringComparer.Ordinal);
+    }
+
     /// <summary>The area a code covers, or null when the bundled data does not know the code.</summary>
     public Area? Find(LocalGovernmentCode code) => _areas.GetValueOrDefault(code.Value);
 

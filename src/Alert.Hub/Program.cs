@@ -1,5 +1,6 @@
 using Alert.Geo;
 using Alert.Hub;
+using Alert.Hub.Alerts;
 using Alert.Hub.Areas;
 using Alert.Hub.Auth;
 using Alert.Hub.Delivery;
@@ -27,6 +28,7 @@ builder.Services.AddSingleton<Db>().AddSingleton<ApiKeys>().AddSingleton<Outbox>
 builder.Services.AddHostedService<Migrator>().AddHostedService<Seed>();
 builder.Services.AddHubBus(options, builder.Configuration);
 builder.Services.AddHostedService<InMemoryRecovery>().AddHostedService<OutboxRelay>();
+builder.Services.AddSingleton<ActiveAlerts>().AddHostedService(sp => sp.GetRequiredService<ActiveAlerts>());
 builder.Services.AddHttpClient(WebhookConsumer.HttpClientName, c => c.Timeout = options.WebhookTimeout);
 
 builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
@@ -50,6 +52,7 @@ app.MapNotices();
 app.MapSubscribers();
 app.MapFeeds();
 app.MapAreas();
+app.MapAlerts();
 app.MapHubHealth();
 if (options.Samples) app.MapSampleReceiver();
 

@@ -25,6 +25,14 @@ public abstract class HubFlowTests(HubFixture hub)
     protected static CapReference Reference(CapAlert alert) =>
         new(alert.Sender, alert.Identifier, CapWriter.Time(alert.Sent));
 
+    // Town points from the bundled data: 出水一丁目 (熊本市中央区) and 乗越ケ丘 (北区).
+    private const string Demizu = "lat=32.788933&lng=130.732314", Kita = "lat=32.834329&lng=130.735793";
+
+    /// <summary>Waits until the notice is (or is no longer) among those in force at a point: the index follows each revision.</summary>
+    private Task AppliesAsync(string point, string id, bool applies) => HubFixture.Eventually(async () =>
+        (await hub.Client.GetFromJsonAsync<JsonElement>("/api/v1/alerts?" + point)).GetProperty("alerts").EnumerateArray()
+            .Any(a => a.GetProperty("id").GetString() == id) == applies, $"{id} {(applies ? "to apply" : "to stop applying")} at {point}");
+
     [Fact]
     public async Task Ready_once_started()
     {
@@ -101,6 +109,7 @@ public abstract class HubFlowTests(HubFixture hub)
         using var issued = await hub.PostCapAsync(first);
         var id = (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         await hub.Sink.WaitForAsync(hook, r => r.Count >= 1);
+        await AppliesAsync(Kita, id, true);
 
         // The order narrows to one ward: revision 2 of the same document.
         var update = Order("431010", "Update", Reference(first));
@@ -111,12 +120,15 @@ public abstract class HubFlowTests(HubFixture hub)
         receipt.GetProperty("revision").GetInt32().ShouldBe(2);
         await hub.Sink.WaitForAsync(hook, r => r.Any(x => x.IdempotencyKey == $"{id}.2.{subscriberId}"));
         (await FeedEntryAsync(id)).ShouldNotBeNull().Element(Atom + "id")!.Value.ShouldEndWith($"{id}:2");
+        await AppliesAsync(Kita, id, false);
+        await AppliesAsync(Demizu, id, true);
 
         var cancel = Order(msgType: "Cancel", replaces: Reference(update));
         using var cancelled = await hub.PostCapAsync(cancel);
         cancelled.StatusCode.ShouldBe(HttpStatusCode.Accepted, await cancelled.Content.ReadAsStringAsync());
         var last = (await hub.Sink.WaitForAsync(hook, r => r.Any(x => x.IdempotencyKey == $"{id}.3.{subscriberId}")))[^1];
         CapReader.Read(last.Body).Alert.ShouldNotBeNull().MsgType.ShouldBe("Cancel");
+        await AppliesAsync(Demizu, id, false);
 
         // The withdrawn content is gone: the feed only announces the cancel, and old revisions are not served.
         var entry = (await FeedEntryAsync(id)).ShouldNotBeNull();

@@ -124,6 +124,11 @@ public static class CapReader
             if (Notices.NoticeRules.PolygonProblem(polygon.Value) is { } wrong)
                 problems.Add(Problem.At("geo.polygon.invalid", Locate(polygon), wrong.Ja, wrong.En));
         }
+        foreach (var circle in root.Elements(Cap + "info").Elements(Cap + "area").Elements(Cap + "circle"))
+        {
+            if (Notices.NoticeRules.CircleProblem(circle.Value) is { } wrong)
+                problems.Add(Problem.At("geo.circle.invalid", Locate(circle), wrong.Ja, wrong.En));
+        }
 
         var codes = infos.SelectMany(i => i.Areas).SelectMany(a => a.Geocodes).Where(g => g.IsLocalGovernmentCode).ToList();
         foreach (var geocode in codes)
@@ -132,10 +137,12 @@ public static class CapReader
                 problems.Add(Problem.At(error.Code, geocode.At, error.Ja, error.En));
         }
 
-        if (msgType != "Cancel" && root.Elements(Cap + "info").Any() && codes.Count == 0)
+        // Routing needs codes: a notice names them, or draws polygons and circles the hub finds the municipalities of.
+        var shapes = infos.SelectMany(i => i.Areas).Sum(a => a.Polygons.Count + a.Circles.Count);
+        if (msgType != "Cancel" && root.Elements(Cap + "info").Any() && codes.Count == 0 && shapes == 0)
             problems.Add(Problem.At("cap.area.no-code", Locate(root.Element(Cap + "info")!),
-                "対象地域の地方公共団体コードがありません。<area> に <geocode><valueName>JISX0402</valueName><value>431001</value></geocode> の形で指定してください。",
-                "No local government code for the area: add <geocode><valueName>JISX0402</valueName><value>431001</value></geocode> to an <area>."));
+                "対象地域の地方公共団体コードも範囲（polygon・circle）もありません。<area> に <geocode><valueName>JISX0402</valueName><value>431001</value></geocode> の形で指定してください。",
+                "The area has no local government code and no polygon or circle: add <geocode><valueName>JISX0402</valueName><value>431001</value></geocode> to an <area>."));
         if (msgType != "Cancel" && !root.Elements(Cap + "info").Any())
             problems.Add(Problem.At("cap.info.missing", Locate(root),
                 "<info> がありません。発表・更新には少なくとも1つの <info>（言語ごと）が必要です。",

@@ -194,6 +194,46 @@ public static class NoticeRules
             .Select(p => p.Split(',')).Select(p => new NetTopologySuite.Geometries.Coordinate(
                 double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture), double.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture))).ToArray());
 
+    /// <summary>Radius limit of a CAP circle: wider than any municipal evacuation zone (a 30 km nuclear zone, a volcano's 10 km).</summary>
+    public const double MaxCircleKm = 300;
+
+    /// <summary>CAP's "lat,lon radius" (radius in km): a centre in Japan and a radius above zero and within <see cref="MaxCircleKm"/>.</summary>
+    public static (string Ja, string En)? CircleProblem(string circle)
+    {
+        var parts = circle.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var centre = parts.Length == 2 ? parts[0].Split(',') : [];
+        if (centre.Length != 2 || !Number(centre[0], out var lat) || !Number(centre[1], out var lng) || !Number(parts[1], out var km))
+            return ($"円「{circle}」は「緯度,経度 半径km」の形ではありません（例: 32.80,130.71 5）。",
+                $"Circle '{circle}' is not 'lat,lon radius-km' (e.g. 32.80,130.71 5).");
+        if (!InJapan(new Location(lat, lng)))
+            return ($"円の中心（{lat},{lng}）が日本の範囲外です。「緯度,経度」の順か確認してください。",
+                $"The circle's centre ({lat},{lng}) is outside Japan; check the order is lat,lon.");
+        if (km <= 0 || km > (decimal)MaxCircleKm)
+            return ($"円の半径 {km} km は扱えません。0 より大きく {MaxCircleKm} km 以下にしてください。",
+                $"A circle radius of {km} km is not plausible: give more than 0 and at most {MaxCircleKm} km.");
+        return null;
+    }
+
+    /// <summary>
+    /// A CAP circle (already checked) as a 64-sided polygon in degrees. A kilometre of longitude shrinks with the
+    /// cosine of the latitude, so the circle is an ellipse in degrees; at Japan's size that is exact enough.
+    /// </summary>
+    public static NetTopologySuite.Geometries.Polygon CircleShape(string circle)
+    {
+        var parts = circle.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var centre = parts[0].Split(',');
+        var (lat, lng, km) = (Parse(centre[0]), Parse(centre[1]), Parse(parts[1]));
+        var (dLat, dLng) = (km / 111.32, km / (111.32 * Math.Cos(lat * Math.PI / 180)));
+        var ring = Enumerable.Range(0, 65).Select(i => 2 * Math.PI * (i % 64) / 64)
+            .Select(a => new NetTopologySuite.Geometries.Coordinate(lng + dLng * Math.Cos(a), lat + dLat * Math.Sin(a))).ToArray();
+        return new NetTopologySuite.Geometries.GeometryFactory().CreatePolygon(ring);
+
+        static double Parse(string text) => double.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static bool Number(string text, out decimal value) =>
+        decimal.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value);
+
     /// <summary>CAP-style "lat,lon lat,lon …": numbers, at least 4 points, first equal to last, every point in Japan.</summary>
     public static (string Ja, string En)? PolygonProblem(string polygon)
     {
@@ -201,9 +241,7 @@ public static class NoticeRules
         foreach (var pair in polygon.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = pair.Split(',');
-            if (parts.Length != 2
-                || !decimal.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lat)
-                || !decimal.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lng))
+            if (parts.Length != 2 || !Number(parts[0], out var lat) || !Number(parts[1], out var lng))
                 return ($"多角形の「{pair}」は「緯度,経度」の数値の組ではありません。点は空白で区切ります。",
                     $"'{pair}' in the polygon is not a 'lat,lon' pair of numbers; separate points with spaces.");
             points.Add((lat, lng));

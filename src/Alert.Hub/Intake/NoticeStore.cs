@@ -11,7 +11,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Alert.Hub.Intake;
 
 /// <summary>What a stored revision covers: the codes the issuer named and the municipalities and wards inside them.</summary>
-public sealed record Coverage(IReadOnlyList<string> AreaCodes, IReadOnlyList<string> PartCodes, byte[]? AreaWkb);
+/// <param name="AreaSource">What the shape was made from: codes, shapes (polygons, circles) or towns (approximate cells).</param>
+public sealed record Coverage(IReadOnlyList<string> AreaCodes, IReadOnlyList<string> PartCodes, byte[]? AreaWkb, string AreaSource);
 
 public sealed record StoredRevision(string DocumentId, int Revision, string MsgType, string Status, IReadOnlyList<string> AreaCodes);
 
@@ -109,10 +110,10 @@ public sealed class NoticeStore(Db db)
             if (alert.MsgType == "Cancel")
             {
                 // A cancel withdraws the document everywhere it went: it covers what the revision before it covered.
-                var before = await connection.QuerySingleAsync<(string AreaCodes, string PartCodes, byte[]? AreaWkb)>(
-                    "SELECT area_codes, part_codes, area_wkb FROM notices WHERE document_id = @documentId AND revision = @revision",
+                var before = await connection.QuerySingleAsync<(string AreaCodes, string PartCodes, byte[]? AreaWkb, string AreaSource)>(
+                    "SELECT area_codes, part_codes, area_wkb, area_source FROM notices WHERE document_id = @documentId AND revision = @revision",
                     new { documentId, revision = current.Revision }, tx);
-                coverage = new Coverage(Split(before.AreaCodes), Split(before.PartCodes), before.AreaWkb);
+                coverage = new Coverage(Split(before.AreaCodes), Split(before.PartCodes), before.AreaWkb, before.AreaSource);
             }
 
             var updated = await connection.ExecuteAsync("""
@@ -127,14 +128,14 @@ public sealed class NoticeStore(Db db)
 
         await connection.ExecuteAsync("""
             INSERT INTO notices (document_id, revision, sender, identifier, sent, msg_type, title, area_codes, part_codes,
-                                 area_wkb, expires, body_sha256, cap_body, source_type, source_body, received_at)
+                                 area_wkb, area_source, expires, body_sha256, cap_body, source_type, source_body, received_at)
             VALUES (@documentId, @revision, @Sender, @Identifier, @Sent, @MsgType, @Title, @areaCodes, @partCodes,
-                    @AreaWkb, @Expires, @bodySha256, @capBody, @SourceType, @SourceBody, @now)
+                    @AreaWkb, @AreaSource, @Expires, @bodySha256, @capBody, @SourceType, @SourceBody, @now)
             """, new
         {
             documentId, revision, alert.Sender, alert.Identifier, alert.Sent, alert.MsgType, alert.Title,
             areaCodes = string.Join(' ', coverage.AreaCodes), partCodes = string.Join(' ', coverage.PartCodes),
-            coverage.AreaWkb, alert.Expires, bodySha256, capBody = submission.WriteCap?.Invoke(previous) ?? submission.SourceBody,
+            coverage.AreaWkb, coverage.AreaSource, alert.Expires, bodySha256, capBody = submission.WriteCap?.Invoke(previous) ?? submission.SourceBody,
             submission.SourceType, submission.SourceBody, now,
         }, tx);
         await Outbox.AddAsync(connection, tx, new NoticeAccepted(documentId, revision, alert.Status, alert.MsgType, coverage.PartCodes));

@@ -78,7 +78,7 @@ public static partial class NoticesApi
 
     private static async Task<Results<Accepted<NoticeReceipt>, ProblemHttpResult>> Submit(
         HttpRequest request, ClaimsPrincipal user, NoticeStore store, Gazetteer gazetteer, TownIndex towns, Outbox outbox,
-        IOptions<HubOptions> options, CancellationToken ct)
+        Alerts.ActiveAlerts alerts, IOptions<HubOptions> options, CancellationToken ct)
     {
         var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
         if (refusal is not null) return refusal;
@@ -87,10 +87,11 @@ public static partial class NoticesApi
         var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, request.Query);
         if (problem is not null) return problem;
 
-        var (stored, conflict) = await store.SaveAsync(accepted!.Submission, issuer, Coverage(accepted.Areas, accepted.Shape), ct);
+        var (stored, conflict) = await store.SaveAsync(accepted!.Submission, issuer, Coverage(accepted.Areas, accepted.Shape, accepted.ShapeSource), ct);
         if (conflict is not null) return conflict;
 
         outbox.Notify();
+        alerts.Changed();
         var receipt = Receipt(stored!, gazetteer) with { Warnings = accepted.Warnings.Count == 0 ? null : accepted.Warnings.Select(HubProblems.Describe).ToList() };
         return TypedResults.Accepted(receipt.Links.Self, receipt);
     }
@@ -120,8 +121,11 @@ public static partial class NoticesApi
         return TypedResults.Ok(new ValidationReport(errors.Count == 0, format!, "alert-hub", errors, warnings));
     }
 
-    /// <summary>What intake accepted; <see cref="Shape"/> is what it covers: its districts' own area when it has districts, else its areas'.</summary>
-    private sealed record Accepted(Submission Submission, List<Area> Areas, IReadOnlyList<Problem> Warnings, Geometry? Shape);
+    /// <summary>
+    /// What intake accepted. <see cref="Shape"/> is what it covers: its districts, else the polygons and circles it
+    /// drew, else its areas; <see cref="ShapeSource"/> says which (<c>towns</c> when town cells, approximate, are in it).
+    /// </summary>
+    private sealed record Accepted(Submission Submission, List<Area> Areas, IReadOnlyList<Problem> Warnings, Geometry? Shape, string ShapeSource);
 
     /// <summary>
     /// Reads a body in any accepted format and runs every check that needs no store: schema, rules, geocoding,
@@ -168,19 +172,24 @@ public static partial class NoticesApi
                 previous => Encoding.UTF8.GetBytes(CapWriter.Write(NoticeCap.ToCap(notice, previous))));
         }
 
-        var (areas, problems) = Geocode(submission.Cap, gazetteer);
+        var (named, problems) = Geocode(submission.Cap, gazetteer);
+        // Native notices draw only district polygons, which must lie in their areas (Placed); CAP may route by drawing.
+        var (drawn, under) = native is null ? Drawn(submission.Cap, gazetteer, problems) : (null, []);
         if (problems.Count > 0) return (null, Invalid(true, problems));
+        named.AddRange(under);
 
-        var outOfScope = issuer.Role == Roles.Issuer ? OutOfScope(submission.Cap, areas, issuer, gazetteer) : [];
+        var outOfScope = issuer.Role == Roles.Issuer ? OutOfScope(named, issuer, gazetteer) : [];
         if (outOfScope.Count > 0)
             return (null, HubProblems.Result(StatusCodes.Status403Forbidden, "notice.out-of-scope",
                 "発信者の担当区域外の地域が含まれています。", "The notice covers areas outside the issuer's own.", outOfScope));
+        var areas = named.Select(n => n.Area).Distinct().ToList();
         var covered = Shapes.Union(areas.Select(a => a.Geometry).ToList());
-        var (unknown, districts) = native is null ? ([], null) : Districts(native, gazetteer, towns);
+        var (unknown, districts, approximate) = native is null ? ([], null, false) : Districts(native, gazetteer, towns);
         if (unknown.Count > 0) return (null, Invalid(true, unknown));
         var (misplaced, doubtful) = native is null || covered is null ? ([], []) : Placed(native, covered);
         if (misplaced.Count > 0) return (null, Invalid(true, misplaced));
-        return (new Accepted(submission, areas, [.. skipped, .. doubtful], districts ?? covered), null);
+        var (shape, source) = districts is not null ? (districts, approximate ? "towns" : "shapes") : drawn is not null ? (drawn, "shapes") : (covered, "codes");
+        return (new Accepted(submission, areas, [.. skipped, .. doubtful], shape, source), null);
     }
 
     /// <summary>
@@ -188,12 +197,13 @@ public static partial class NoticesApi
     /// refused with the nearest names, never guessed. Districts with a code or a polygon use the name as a label.
     /// The districts together make the notice's shape: town cells (approximate), code areas and polygons.
     /// </summary>
-    private static (List<Problem> Problems, Geometry? Shape) Districts(Notice notice, Gazetteer gazetteer, TownIndex towns)
+    private static (List<Problem> Problems, Geometry? Shape, bool Approximate) Districts(Notice notice, Gazetteer gazetteer, TownIndex towns)
     {
-        if (notice.Body is not EvacuationBody evacuation) return ([], null);
+        if (notice.Body is not EvacuationBody evacuation) return ([], null, false);
         var areas = notice.Envelope.Areas.Select(a => LocalGovernmentCode.TryParse(a.Code, out var c, out _) ? gazetteer.Find(c) : null).OfType<Area>().ToList();
         var problems = new List<Problem>();
         var shapes = new List<Geometry>();
+        var approximate = false;
         foreach (var (district, i) in evacuation.Districts.Select((d, i) => (d, i)))
         {
             if (district.Polygon is not null)
@@ -210,6 +220,7 @@ public static partial class NoticesApi
             if (matches.Any(m => m.Found))
             {
                 shapes.AddRange(matches.SelectMany(m => m.Towns).Select(t => towns.Cell(t, gazetteer)));
+                approximate = true;
                 continue;
             }
             var near = string.Join("、", matches.SelectMany(m => m.Candidates).Distinct().Take(5));
@@ -218,7 +229,7 @@ public static partial class NoticesApi
                 $"地区「{district.Name}」は {where} の町丁目・大字にありません。{(near.Length > 0 ? $"近い名前: {near}" : "地区名を確認するか、地域コードか多角形で指定してください。")}",
                 $"District '{district.Name}' is not a town of {where}. {(near.Length > 0 ? $"Nearest names: {near}" : "Check the name, or give an area code or a polygon.")}"));
         }
-        return (problems, problems.Count > 0 ? null : Shapes.Union(shapes));
+        return (problems, problems.Count > 0 ? null : Shapes.Union(shapes), approximate);
     }
 
     /// <summary>
@@ -317,10 +328,10 @@ public static partial class NoticesApi
     private static bool SameCode(string code, string? other) =>
         other is not null && LocalGovernmentCode.TryParse(code, out var a, out _) && LocalGovernmentCode.TryParse(other, out var b, out _) && a == b;
 
-    private static Coverage Coverage(List<Area> areas, Geometry? shape) => new(
+    private static Coverage Coverage(List<Area> areas, Geometry? shape, string source) => new(
         areas.Select(a => a.Code).ToList(),
         areas.SelectMany(a => a.PartCodes).Distinct().Order(StringComparer.Ordinal).ToList(),
-        shape is null ? null : new WKBWriter().Write(shape));
+        shape is null ? null : new WKBWriter().Write(shape), source);
 
     /// <summary>The format by content type; plain application/xml is CAP unless its root is a native notice.</summary>
     private static async Task<(string? Format, byte[]? Body, ProblemHttpResult? Refusal)> ReadAsync(HttpRequest request, HubOptions options, CancellationToken ct)
@@ -349,38 +360,63 @@ public static partial class NoticesApi
         return (format, body, null);
     }
 
-    private static (List<Area> Areas, List<Problem> Problems) Geocode(CapAlert alert, Gazetteer gazetteer)
+    /// <summary>An area a notice names or draws, with where it does so (for errors) and how it is named there.</summary>
+    private sealed record NamedArea(Area Area, SourceLocation At, string Label);
+
+    private static (List<NamedArea> Named, List<Problem> Problems) Geocode(CapAlert alert, Gazetteer gazetteer)
     {
-        var areas = new List<Area>();
+        var named = new List<NamedArea>();
         var problems = new List<Problem>();
         // A cancel is routed by what its document covered, but the areas it names are checked all the same: they go out in its CAP.
         foreach (var geocode in alert.Geocodes.Where(g => g.IsLocalGovernmentCode))
         {
-            var code = LocalGovernmentCode.Parse(geocode.Value);
-            if (gazetteer.Find(code) is { } area)
-            {
-                if (!areas.Contains(area)) areas.Add(area);
-            }
+            if (gazetteer.Find(LocalGovernmentCode.Parse(geocode.Value)) is { } area)
+                named.Add(new NamedArea(area, geocode.At, geocode.Value));
             else
-            {
                 problems.Add(Problem.At("code.unknown", geocode.At,
                     $"地方公共団体コード「{geocode.Value}」に該当する市区町村がありません（境界データは 2021-01-01 時点）。",
                     $"No municipality has local government code '{geocode.Value}' (boundaries as of 2021-01-01)."));
-            }
         }
-        return (areas, problems);
+        return (named, problems);
     }
 
-    private static List<Problem> OutOfScope(CapAlert alert, List<Area> areas, Identity issuer, Gazetteer gazetteer)
+    /// <summary>
+    /// The polygons and circles of a CAP alert (already checked for form), as one shape, and the municipalities and
+    /// wards under it: routing uses codes, so a drawn area is routed to every municipality it really covers.
+    /// A shape over no municipality (at sea, or off the mapped land) cannot be routed and is refused.
+    /// </summary>
+    private static (Geometry? Shape, List<NamedArea> Under) Drawn(CapAlert alert, Gazetteer gazetteer, List<Problem> problems)
+    {
+        var shapes = new List<Geometry>();
+        var under = new List<NamedArea>();
+        foreach (var (info, i) in alert.Infos.Select((info, i) => (info, i)))
+        foreach (var (area, j) in info.Areas.Select((area, j) => (area, j)))
+        {
+            var drawn = area.Polygons.Select((p, k) => ($"polygon[{k + 1}]", (Geometry)NoticeRules.Shape(p)))
+                .Concat(area.Circles.Select((c, k) => ($"circle[{k + 1}]", (Geometry)NoticeRules.CircleShape(c))));
+            foreach (var (name, shape) in drawn)
+            {
+                var at = new SourceLocation($"/alert/info[{i + 1}]/area[{j + 1}]/{name}", null, null);
+                var municipalities = gazetteer.Under(shape).ToList();
+                if (municipalities.Count == 0)
+                    problems.Add(Problem.At("geo.shape.no-municipality", at,
+                        "範囲がどの市区町村にもかかっていません（海上か、境界データの外です）。地域コードで指定するか、範囲を確認してください。",
+                        "The shape covers no municipality (it lies at sea or off the mapped land); give an area code or check the shape."));
+                shapes.Add(shape);
+                under.AddRange(municipalities.Select(m => new NamedArea(gazetteer.Find(LocalGovernmentCode.Parse(m.Code))!, at, m.Name)));
+            }
+        }
+        return (Shapes.Union(shapes), under);
+    }
+
+    private static List<Problem> OutOfScope(List<NamedArea> named, Identity issuer, Gazetteer gazetteer)
     {
         // An issuer without a known area speaks for nowhere: the check fails closed.
         var own = (issuer.AreaCode is { } code && LocalGovernmentCode.TryParse(code, out var parsed, out _) ? gazetteer.Find(parsed)?.PartCodes : null)?.ToHashSet() ?? [];
-        return alert.Geocodes.Where(g => g.IsLocalGovernmentCode)
-            .Select(g => (Geocode: g, Area: gazetteer.Find(LocalGovernmentCode.Parse(g.Value))))
-            .Where(x => x.Area is not null && areas.Contains(x.Area) && !x.Area.PartCodes.All(own.Contains))
-            .Select(x => Problem.At("notice.out-of-scope", x.Geocode.At,
-                $"{x.Area!.Name}（{x.Geocode.Value}）は {issuer.Name} の担当区域外です。",
-                $"{x.Area.Name} ({x.Geocode.Value}) is outside the area of {issuer.Name}."))
+        return named.Where(n => !n.Area.PartCodes.All(own.Contains))
+            .Select(n => Problem.At("notice.out-of-scope", n.At,
+                $"{n.Area.Name}（{n.Label}）は {issuer.Name} の担当区域外です。",
+                $"{n.Area.Name} ({n.Label}) is outside the area of {issuer.Name}."))
             .ToList();
     }
 

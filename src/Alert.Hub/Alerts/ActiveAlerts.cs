@@ -1,0 +1,235 @@
+using System.Globalization;
+using Alert.Core.Cap;
+using Alert.Core.Codes;
+using Alert.Geo;
+using Alert.Hub.Intake;
+using Alert.Hub.Storage;
+using Dapper;
+using NetTopologySuite.Algorithm.Locate;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO;
+
+namespace Alert.Hub.Alerts;
+
+public sealed record AlertArea(string Code, string Name);
+
+public sealed record AlertLinks(string Cap, string Area);
+
+/// <summary>A notice in force, as apps and residents see it: what it is, how serious, where, and where to read it all.</summary>
+public sealed record ActiveAlert
+{
+    public required string Id { get; init; }
+    public required int Revision { get; init; }
+    public required string Status { get; init; }
+    public required string Category { get; init; }
+    public required string Event { get; init; }
+    public required string Headline { get; init; }
+    public string? HeadlineEn { get; init; }
+    public string? Instruction { get; init; }
+    public required string Severity { get; init; }
+    public required string Urgency { get; init; }
+    /// <summary>警戒レベル of an evacuation notice (the highest still in force), else null.</summary>
+    public int? Level { get; init; }
+    public required IReadOnlyList<AlertArea> Areas { get; init; }
+    /// <summary>True when the shape is made of town cells (built from town points), not surveyed boundaries.</summary>
+    public required bool Approximate { get; init; }
+    public required DateTimeOffset Sent { get; init; }
+    public DateTimeOffset? Expires { get; init; }
+    public required AlertLinks Links { get; init; }
+}
+
+/// <summary>
+/// Every notice in force, indexed for "what applies here": a point finds its municipality or ward through the
+/// gazetteer (an STRtree of boundaries, then indexed point-in-polygon), and that ward's bucket lists the notices
+/// touching it, most severe first. A notice that covers whole areas needs no further test; one drawn smaller
+/// (districts, polygons, circles) is tested against its own shape with a prepared point-in-polygon locator.
+/// Queries read an immutable snapshot; a refresh builds a new one and swaps it in, so readers never wait or see
+/// half an update. Refreshes run when this hub accepts a notice and every second for what other hubs accepted.
+/// </summary>
+public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<ActiveAlerts> logger) : BackgroundService
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    // Rows are stamped by the hub that writes them before its transaction commits, so a row can become visible
+    // stamped a little before the last look: every look goes back this far, and skips what it already holds.
+    private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(10);
+
+    private sealed record Entry(ActiveAlert Alert, string[] PartCodes, IndexedPointInAreaLocator? Shape, (int, int, int, long) Rank);
+
+    /// <summary>What queries read: the notices by id and, per municipality or ward, the notices touching it, most severe first.</summary>
+    private sealed record Snapshot(IReadOnlyDictionary<string, Entry> ById, IReadOnlyDictionary<string, Entry[]> ByPart);
+
+    private Snapshot _snapshot = new(new Dictionary<string, Entry>(), new Dictionary<string, Entry[]>());
+    private readonly Dictionary<string, Entry> _entries = [];
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private readonly SemaphoreSlim _changed = new(0, 1);
+    private DateTimeOffset? _since;
+
+    public int Count => _snapshot.ById.Count;
+
+    /// <summary>Asks for a refresh now (a notice was just accepted here); returns at once.</summary>
+    public void Changed()
+    {
+        try { _changed.Release(); } catch (SemaphoreFullException) { } // one pending refresh covers every change before it
+    }
+
+    /// <summary>Notices in force at a point, most severe first; none at sea or outside the boundaries.</summary>
+    public List<ActiveAlert> At(double lat, double lng, string status, DateTimeOffset now)
+    {
+        var result = new List<ActiveAlert>();
+        if (gazetteer.At(lat, lng) is not { } municipality || !_snapshot.ByPart.TryGetValue(municipality.Code, out var entries)) return result;
+        Coordinate? point = null;
+        foreach (var entry in entries)
+        {
+            if (!InForce(entry, status, now)) continue;
+            if (entry.Shape is { } shape && shape.Locate(point ??= new Coordinate(lng, lat)) == Location.Exterior) continue;
+            result.Add(entry.Alert);
+        }
+        return result;
+    }
+
+    /// <summary>Notices in force touching any part of an area (a prefecture, city, municipality or ward), most severe first.</summary>
+    public List<ActiveAlert> In(Area area, string status, DateTimeOffset now)
+    {
+        var snapshot = _snapshot;
+        return area.PartCodes.SelectMany(code => snapshot.ByPart.GetValueOrDefault(code) ?? []).DistinctBy(e => e.Alert.Id)
+            .Where(e => InForce(e, status, now)).OrderBy(e => e.Rank).Select(e => e.Alert).ToList();
+    }
+
+    private static bool InForce(Entry entry, string status, DateTimeOffset now) =>
+        entry.Alert.Status == status && (entry.Alert.Expires is not { } expires || expires > now);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RefreshAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The database may be away for a while: keep serving the last snapshot and look again shortly.
+                LogRefreshFailed(logger, ex);
+            }
+            try
+            {
+                await _changed.WaitAsync(Poll, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Loads what changed since the last look and swaps in a new snapshot if anything did.</summary>
+    public async Task RefreshAsync(CancellationToken ct = default)
+    {
+        await _refreshing.WaitAsync(ct);
+        try
+        {
+            var now = DateTimeOffset.UtcNow;
+            await using var connection = await db.OpenAsync(ct);
+            // The first look takes what is in force; later looks take every document touched since, cancels included.
+            var changed = (await connection.QueryAsync<(string Id, int Revision, string State)>(_since is null
+                ? "SELECT id, current_revision, state FROM documents WHERE state = 'active'"
+                : "SELECT id, current_revision, state FROM documents WHERE updated_at >= @since", new { since = _since - Overlap })).ToList();
+            _since = now;
+
+            var modified = false;
+            foreach (var (id, _, _) in changed.Where(c => c.State != "active"))
+                modified |= _entries.Remove(id);
+            var load = changed.Where(c => c.State == "active" && (!_entries.TryGetValue(c.Id, out var held) || held.Alert.Revision != c.Revision))
+                .Select(c => c.Id).ToList();
+            // Dapper spells a list out as (@a, @b, …) for SQLite, and hands PostgreSQL one array parameter.
+            var inBatch = db.Kind == DatabaseKind.Postgres ? "d.id = ANY(@batch)" : "d.id IN @batch";
+            foreach (var batch in load.Chunk(500))
+            {
+                var rows = await connection.QueryAsync<Row>($"""
+                    SELECT d.id, d.current_revision AS revision, d.status, n.area_codes AS areacodes, n.part_codes AS partcodes,
+                           n.area_wkb AS areawkb, n.area_source AS areasource, n.expires, n.sent, n.cap_body AS capbody
+                    FROM documents d JOIN notices n ON n.document_id = d.id AND n.revision = d.current_revision
+                    WHERE {inBatch} AND d.state = 'active'
+                    """, new { batch });
+                foreach (var row in rows)
+                {
+                    _entries[row.Id] = ToEntry(row);
+                    modified = true;
+                }
+            }
+            foreach (var id in _entries.Where(e => e.Value.Alert.Expires <= now).Select(e => e.Key).ToList())
+                modified |= _entries.Remove(id);
+
+            if (modified) _snapshot = Build(_entries);
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    private static Snapshot Build(Dictionary<string, Entry> entries)
+    {
+        var byPart = entries.Values.SelectMany(e => e.PartCodes.Select(code => (Code: code, Entry: e)))
+            .GroupBy(x => x.Code, x => x.Entry)
+            .ToDictionary(g => g.Key, g => g.OrderBy(e => e.Rank).ToArray());
+        return new Snapshot(new Dictionary<string, Entry>(entries), byPart);
+    }
+
+    private sealed record Row
+    {
+        public required string Id { get; init; }
+        public required int Revision { get; init; }
+        public required string Status { get; init; }
+        public required string AreaCodes { get; init; }
+        public required string PartCodes { get; init; }
+        public byte[]? AreaWkb { get; init; }
+        public required string AreaSource { get; init; }
+        public DateTimeOffset? Expires { get; init; }
+        public required DateTimeOffset Sent { get; init; }
+        public required byte[] CapBody { get; init; }
+    }
+
+    private Entry ToEntry(Row row)
+    {
+        var cap = CapReader.Read(new MemoryStream(row.CapBody)).Alert
+            ?? throw new InvalidDataException($"the stored CAP of {row.Id} revision {row.Revision} no longer reads");
+        var ja = cap.Infos.FirstOrDefault(i => i.Language.StartsWith("ja", StringComparison.OrdinalIgnoreCase)) ?? cap.Infos[0];
+        var en = cap.Infos.FirstOrDefault(i => i.Language.StartsWith("en", StringComparison.OrdinalIgnoreCase));
+        var level = int.TryParse(ja.Parameter("EvacuationLevel"), CultureInfo.InvariantCulture, out var l) ? l : (int?)null;
+        var link = $"/api/v1/notices/{row.Id}";
+        var alert = new ActiveAlert
+        {
+            Id = row.Id,
+            Revision = row.Revision,
+            Status = row.Status,
+            Category = ja.Parameter(Core.Notices.NoticeCap.CategoryCode) ?? (ja.Categories.Count > 0 ? ja.Categories[0] : "Other"),
+            Event = ja.Event,
+            Headline = ja.Headline ?? ja.Event,
+            HeadlineEn = en?.Headline,
+            Instruction = ja.Instruction,
+            Severity = ja.Severity,
+            Urgency = ja.Urgency,
+            Level = level,
+            Areas = NoticeStore.Split(row.AreaCodes).Select(code => LocalGovernmentCode.Parse(code))
+                .Select(code => new AlertArea(code.WithCheckDigit, gazetteer.Find(code)?.Name ?? "")).ToList(),
+            Approximate = row.AreaSource == "towns",
+            Sent = row.Sent,
+            Expires = row.Expires,
+            Links = new AlertLinks($"{link}/revisions/{row.Revision}/cap", $"{link}/area"),
+        };
+        // Whole areas are answered by the ward lookup alone; anything drawn smaller is tested against its shape.
+        var shape = row.AreaSource == "codes" || row.AreaWkb is null ? null : new IndexedPointInAreaLocator(new WKBReader().Read(row.AreaWkb));
+        return new Entry(alert, NoticeStore.Split(row.PartCodes), shape, Rank(level, ja.Severity, ja.Urgency, row.Sent));
+    }
+
+    /// <summary>Most severe first: the evacuation level, then CAP severity and urgency, then the newest.</summary>
+    internal static (int, int, int, long) Rank(int? level, string severity, string urgency, DateTimeOffset sent) => (
+        -(level ?? 0), -Array.IndexOf(Severities, severity), -Array.IndexOf(Urgencies, urgency), -sent.UtcTicks);
+
+    private static readonly string[] Severities = ["Unknown", "Minor", "Moderate", "Severe", "Extreme"];
+    private static readonly string[] Urgencies = ["Unknown", "Past", "Future", "Expected", "Immediate"];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refresh the active-alert index; serving the last one")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
+}

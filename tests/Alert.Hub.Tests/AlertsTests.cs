@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Alert.Core.Cap;
+using Alert.Hub.Tests.Support;
+
+namespace Alert.Hub.Tests;
+
+/// <summary>
+/// "What applies here" for residents and apps: notices in force at a point or in an area, most severe first, with
+/// drawn shapes (districts, circles) honoured inside a ward and cancels taking effect at once.
+/// </summary>
+public class AlertsTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
+{
+    // Town points from the bundled data: 出水一丁目 and 辛島町, both in 熊本市中央区.
+    private const string Demizu = "lat=32.788933&lng=130.732314";
+    private const string Karashima = "lat=32.799016&lng=130.702683";
+
+    private static CapAlert Order(string code, string severity = "Severe", string status = "Actual", CapArea? area = null)
+    {
+        var alert = CapWriter.EvacuationOrder($"alerts-{Guid.NewGuid():N}", code, "熊本市", DateTimeOffset.Now, status: status);
+        var info = alert.Infos[0] with { Severity = severity };
+        return alert with { Infos = [area is null ? info : info with { Areas = [area] }] };
+    }
+
+    private async Task<string> IssueAsync(CapAlert alert)
+    {
+        using var response = await hub.PostCapAsync(alert);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, body.ToString());
+        return body.GetProperty("id").GetString()!;
+    }
+
+    private async Task<List<string>> AlertIdsAsync(string query) =>
+        (await hub.Client.GetFromJsonAsync<JsonElement>("/api/v1/alerts?" + query)).GetProperty("alerts").EnumerateArray()
+            .Select(a => a.GetProperty("id").GetString()!).ToList();
+
+    private Task Shown(string query, string id) =>
+        HubFixture.Eventually(async () => (await AlertIdsAsync(query)).Contains(id), $"{id} at {query}");
+
+    [Fact]
+    public async Task A_ward_order_is_found_at_a_point_in_the_ward_and_by_city_and_prefecture_but_not_next_door()
+    {
+        var id = await IssueAsync(Order("431010")); // 中央区
+
+        await Shown(Demizu, id);
+        var answer = await hub.Client.GetFromJsonAsync<JsonElement>("/api/v1/alerts?" + Demizu);
+        answer.GetProperty("area").GetProperty("code").GetString().ShouldBe("431010");
+        var alert = answer.GetProperty("alerts").EnumerateArray().Single(a => a.GetProperty("id").GetString() == id);
+        alert.GetProperty("severity").GetString().ShouldBe("Severe");
+        alert.GetProperty("approximate").GetBoolean().ShouldBeFalse();
+        alert.GetProperty("areas")[0].GetProperty("name").GetString().ShouldBe("熊本県熊本市中央区");
+        alert.GetProperty("links").GetProperty("cap").GetString().ShouldBe($"/api/v1/notices/{id}/revisions/1/cap");
+
+        (await AlertIdsAsync("code=431001")).ShouldContain(id);   // the city covers its wards
+        (await AlertIdsAsync("code=43")).ShouldContain(id);       // and the prefecture its municipalities
+        (await AlertIdsAsync("code=431028")).ShouldNotContain(id); // 東区
+        (await AlertIdsAsync("lat=32.834329&lng=130.735793")).ShouldNotContain(id); // 乗越ケ丘, 北区
+    }
+
+    [Fact]
+    public async Task The_most_severe_comes_first_whatever_the_order_of_issue()
+    {
+        var minor = await IssueAsync(Order("431036", "Moderate")); // 西区
+        var extreme = await IssueAsync(Order("431036", "Extreme"));
+        var severe = await IssueAsync(Order("431036", "Severe"));
+
+        foreach (var id in new[] { minor, extreme, severe }) await Shown("code=431036", id);
+        var ids = await AlertIdsAsync("code=431036");
+        ids.Where(i => i == minor || i == extreme || i == severe).ShouldBe([extreme, severe, minor]);
+    }
+
+    [Fact]
+    public async Task A_circle_is_routed_to_the_wards_under_it_and_covers_only_its_inside()
+    {
+        var circle = new CapArea("辛島町付近", [], ["32.7990,130.7027 0.3"], []);
+        using var response = await hub.PostCapAsync(Order("431001", area: circle));
+        var receipt = await response.Content.ReadFromJsonAsync<JsonElement>();
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, receipt.ToString());
+        receipt.GetProperty("areas").EnumerateArray().Select(a => a.GetProperty("code").GetString()).ShouldBe(["431010"]);
+        var id = receipt.GetProperty("id").GetString()!;
+
+        await Shown(Karashima, id);
+        (await AlertIdsAsync(Demizu)).ShouldNotContain(id); // the same ward, 3 km away
+    }
+
+    [Fact]
+    public async Task A_circle_reaching_into_a_neighbour_is_out_of_scope_and_at_sea_unroutable()
+    {
+        // 10 km around 北区 reaches 合志市 and 菊陽町, which 熊本市 does not speak for.
+        using var outside = await hub.PostCapAsync(Order("431001", area: new CapArea("北部", [], ["32.87,130.70 10"], [])));
+        outside.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var problem = await outside.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("code").GetString().ShouldBe("notice.out-of-scope");
+        problem.GetProperty("errors").EnumerateArray().ShouldAllBe(e => e.GetProperty("path").GetString() == "/alert/info[1]/area[1]/circle[1]");
+        problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("en").GetString()).ShouldContain(e => e!.Contains("合志市"));
+
+        using var sea = await hub.PostCapAsync(Order("431001", area: new CapArea("沖合", [], ["32.00,129.00 5"], [])));
+        sea.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        (await sea.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0].GetProperty("code").GetString().ShouldBe("geo.shape.no-municipality");
+    }
+
+    [Fact]
+    public async Task A_district_order_covers_its_town_cell_approximately_and_not_the_rest_of_the_ward()
+    {
+        var xml = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", "evacuation.xml"))
+            .Replace("431001-2026-0042", $"alerts-{Guid.NewGuid():N}", StringComparison.Ordinal)
+            .Replace("    <validUntil>2026-07-02T03:00:00+09:00</validUntil>\n", "", StringComparison.Ordinal); // the example's day is over
+        // Only the 出水一丁目 district: the ward-wide and polygon districts of the example would cover 辛島町 too.
+        xml = xml[..xml.IndexOf("    <district>\n      <areaCode>", StringComparison.Ordinal)] + xml[xml.IndexOf("  </evacuation>", StringComparison.Ordinal)..];
+        using var response = await hub.PostCapAsync(xml, contentType: "application/vnd.alert-hub.notice+xml");
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        await Shown(Demizu, id);
+        var alert = (await hub.Client.GetFromJsonAsync<JsonElement>("/api/v1/alerts?" + Demizu)).GetProperty("alerts").EnumerateArray()
+            .Single(a => a.GetProperty("id").GetString() == id);
+        alert.GetProperty("level").GetInt32().ShouldBe(4);
+        alert.GetProperty("approximate").GetBoolean().ShouldBeTrue();
+        (await AlertIdsAsync(Karashima)).ShouldNotContain(id);
+    }
+
+    [Fact]
+    public async Task A_cancelled_notice_is_gone_at_once_and_drills_stay_apart()
+    {
+        var order = Order("431044"); // 南区
+        var id = await IssueAsync(order);
+        var drill = await IssueAsync(Order("431044", status: "Exercise"));
+        await Shown("code=431044", id);
+        await Shown("code=431044&status=Exercise", drill);
+        (await AlertIdsAsync("code=431044")).ShouldNotContain(drill);
+
+        var cancel = CapWriter.EvacuationOrder($"alerts-{Guid.NewGuid():N}", "431044", "熊本市", DateTimeOffset.Now, "Cancel",
+            new CapReference(order.Sender, order.Identifier, CapWriter.Time(order.Sent)));
+        (await hub.PostCapAsync(cancel)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        await HubFixture.Eventually(async () => !(await AlertIdsAsync("code=431044")).Contains(id), "the cancel to take the notice away");
+    }
+
+    [Theory]
+    [InlineData("", "request.query.lat")]
+    [InlineData("lat=32.8", "request.query.lng")]
+    [InlineData("lat=north&lng=130.7", "request.query.lat")]
+    [InlineData("lat=32.8&lng=200", "request.query.lng")]
+    [InlineData("lat=32.8&lng=130.7&code=43", "request.query.code")]
+    [InlineData("code=43999", "code.unknown")]
+    [InlineData("code=431002", "code.check-digit")]
+    [InlineData("code=43&status=Draft", "request.query.status")]
+    public async Task A_bad_query_is_told_what_is_wrong(string query, string code)
+    {
+        using var response = await hub.Client.GetAsync("/api/v1/alerts?" + query);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("code").GetString()).ShouldContain(code);
+    }
+
+    [Fact]
+    public async Task At_sea_there_is_no_municipality_and_nothing_applies()
+    {
+        var answer = await hub.Client.GetFromJsonAsync<JsonElement>("/api/v1/alerts?lat=32.0&lng=129.0");
+
+        answer.GetProperty("area").ValueKind.ShouldBe(JsonValueKind.Null);
+        answer.GetProperty("alerts").GetArrayLength().ShouldBe(0);
+    }
+}
