@@ -67,7 +67,7 @@ public sealed class TownIndex
         }
 
         var key = Normalize(name);
-        var towns = parts.SelectMany(p => _byMunicipality.GetValueOrDefault(p.Code) ?? []).ToList();
+        var towns = parts.SelectMany(In).ToList();
         var exact = towns.Where(t => t.Key == key).ToList();
         if (exact.Count > 0) return new TownMatch(exact, []);
 
@@ -81,9 +81,19 @@ public sealed class TownIndex
     public IEnumerable<Town> Search(Area area, string prefix)
     {
         var key = Normalize(prefix);
-        return area.Parts.SelectMany(p => _byMunicipality.GetValueOrDefault(p.Code) ?? [])
+        return area.Parts.SelectMany(In)
             .Where(t => t.Key.StartsWith(key, StringComparison.Ordinal)).OrderBy(t => t.Key, StringComparer.Ordinal);
     }
+
+    /// <summary>The towns of one municipality or ward.</summary>
+    public IReadOnlyList<Town> In(Municipality municipality) => _byMunicipality.GetValueOrDefault(municipality.Code) ?? [];
+
+    /// <summary>
+    /// The town whose <see cref="Cell"/> holds a point of the municipality: the nearest town point, measured in degrees
+    /// as the Voronoi diagram is, so the answer is the cell's without building it. Null where the municipality has no towns.
+    /// </summary>
+    public Town? Nearest(Municipality municipality, double lat, double lng) =>
+        In(municipality).MinBy(t => (t.Lat - lat) * (t.Lat - lat) + (t.Lng - lng) * (t.Lng - lng));
 
     /// <summary>
     /// The approximate area of a town: its cell in the Voronoi diagram of its municipality's town points, clipped to
@@ -95,12 +105,12 @@ public sealed class TownIndex
         // A town whose municipality the boundaries do not know (a later merger) has no cell: say so, do not guess.
         var municipality = (LocalGovernmentCode.TryParse(town.MunicipalityCode, out var code, out _) ? gazetteer.Find(code) : null)?.Parts.SingleOrDefault(p => p.Code == town.MunicipalityCode)
             ?? throw new ArgumentException($"no boundary for the municipality {town.MunicipalityCode} of {town.Name}", nameof(town));
-        var cells = _cells.GetOrAdd(municipality.Code, _ => BuildCells(municipality, _byMunicipality.GetValueOrDefault(municipality.Code) ?? []));
+        var cells = _cells.GetOrAdd(municipality.Code, _ => BuildCells(municipality, In(municipality)));
         // Every site gets a cell; should one not (a degenerate diagram), a small disc around the point stands in.
         return cells.TryGetValue(town, out var cell) ? cell : municipality.Geometry.Factory.CreatePoint(new Coordinate(town.Lng, town.Lat)).Buffer(0.002);
     }
 
-    private static Dictionary<Town, Geometry> BuildCells(Municipality municipality, List<Town> towns)
+    private static Dictionary<Town, Geometry> BuildCells(Municipality municipality, IReadOnlyList<Town> towns)
     {
         var boundary = municipality.Geometry;
         var result = new Dictionary<Town, Geometry>();
@@ -129,7 +139,7 @@ public sealed class TownIndex
         return result;
     }
 
-    /// <summary>The form names are compared in: NFKC, ヶ→ケ, 檮→梼, kanji numbers before 丁目/番/条 as digits, no 大字/字 prefix, no spaces.</summary>
+    /// <summary>The form names are compared in: NFKC, ヶ→ケ, 檮→梼, kanji numbers before 丁目/番/号/条/線 as digits, no 大字/字 prefix, no spaces.</summary>
     public static string Normalize(string name)
     {
         var text = name.Normalize(NormalizationForm.FormKC).Replace(" ", "", StringComparison.Ordinal).Replace("　", "", StringComparison.Ordinal)
@@ -141,7 +151,7 @@ public sealed class TownIndex
         {
             var start = i;
             while (i < text.Length && KanjiDigit(text[i]) >= 0) i++;
-            if (i > start && i < text.Length && text[i] is '丁' or '番' or '条' or '線')
+            if (i > start && i < text.Length && text[i] is '丁' or '番' or '号' or '条' or '線')
                 result.Append(KanjiNumber(text[start..i]));
             else
                 result.Append(text, start, i - start);
@@ -163,7 +173,7 @@ public sealed class TownIndex
     }
 
     /// <summary>Shared leading characters, plus a little for containment: enough to rank candidates for a person.</summary>
-    private static int Similarity(string a, string b)
+    internal static int Similarity(string a, string b)
     {
         var common = 0;
         while (common < a.Length && common < b.Length && a[common] == b[common]) common++;

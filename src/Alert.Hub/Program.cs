@@ -21,7 +21,7 @@ builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section)
     .Validate(o => o.MaxNoticeBytes > 0, "Alert:MaxNoticeBytes must be positive").ValidateOnStart();
 var options = builder.Configuration.GetSection(HubOptions.Section).Get<HubOptions>() ?? new HubOptions();
 
-builder.Services.AddSingleton(Gazetteer.LoadBundled()).AddSingleton(TownIndex.LoadBundled());
+builder.Services.AddSingleton(Gazetteer.LoadBundled()).AddSingleton(TownIndex.LoadBundled()).AddSingleton<Addresses>();
 builder.Services.AddSingleton<Db>().AddSingleton<ApiKeys>().AddSingleton<Outbox>()
     .AddSingleton<NoticeStore>().AddSingleton<SubscriberStore>();
 // Hosted services start in this order: schema first, then keys and samples, then the bus and the relay.

@@ -6,6 +6,9 @@ public sealed class TownFixture
 {
     public Gazetteer Gazetteer { get; } = Gazetteer.LoadBundled();
     public TownIndex Towns { get; } = TownIndex.LoadBundled();
+    public Addresses Addresses { get; }
+
+    public TownFixture() => Addresses = new Addresses(Gazetteer, Towns);
 }
 
 public class TownIndexTests(TownFixture fixture) : IClassFixture<TownFixture>
@@ -64,6 +67,7 @@ public class TownIndexTests(TownFixture fixture) : IClassFixture<TownFixture>
     [InlineData("二十三丁目", "23丁目")]
     [InlineData("十丁目", "10丁目")]
     [InlineData("十一番", "11番")]
+    [InlineData("東七号北", "東7号北")] // 北海道's 号 and 線 towns
     [InlineData("梼原", "梼原")]
     [InlineData("檮原", "梼原")]
     public void Normalising(string name, string expected) => TownIndex.Normalize(name).ShouldBe(expected);
@@ -85,5 +89,19 @@ public class TownCellTests(TownFixture fixture) : IClassFixture<TownFixture>
         cell.Area.ShouldBeLessThan(chuo.Geometry.Area / 20); // a town, not the ward
         foreach (var other in all.Where(t => t != towns[0]))
             cell.Intersection(fixture.Towns.Cell(other, fixture.Gazetteer)).Area.ShouldBeLessThan(1e-9); // cells do not overlap
+    }
+
+    [Fact]
+    public void The_nearest_town_is_the_one_whose_cell_holds_the_point()
+    {
+        var chuo = fixture.Gazetteer.Find(LocalGovernmentCode.Parse("43101"))!.Parts.Single();
+        var box = chuo.Geometry.EnvelopeInternal;
+        var random = new Random(43101);
+        var points = Enumerable.Range(0, 400).Select(_ => new NetTopologySuite.Geometries.Coordinate(
+            box.MinX + random.NextDouble() * box.Width, box.MinY + random.NextDouble() * box.Height)).Where(chuo.Covers).Take(30).ToList();
+
+        points.Count.ShouldBe(30);
+        foreach (var p in points)
+            fixture.Towns.Cell(fixture.Towns.Nearest(chuo, p.Y, p.X)!, fixture.Gazetteer).Covers(new NetTopologySuite.Geometries.Point(p)).ShouldBeTrue();
     }
 }

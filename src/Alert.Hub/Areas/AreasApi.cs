@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Alert.Core.Codes;
 using Alert.Geo;
@@ -8,7 +9,8 @@ namespace Alert.Hub.Areas;
 
 /// <summary>
 /// Places as GeoJSON for maps and forms: a prefecture, city, municipality or ward by code; a town's cell (labelled
-/// approximate: town polygons are not published, cells are built from town points); and name completion.
+/// approximate: town polygons are not published, cells are built from town points); name completion; addresses to
+/// points and points to places.
 /// Public: this is reference data, the same for everyone.
 /// </summary>
 public static class AreasApi
@@ -16,7 +18,10 @@ public static class AreasApi
     public static RouteGroupBuilder MapAreas(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/areas").WithTags("Areas");
+        // Before "/{code}", which would take "search", "geocode" and "at" for codes.
         group.MapGet("/search", Search);
+        group.MapGet("/geocode", Geocode);
+        group.MapGet("/at", At);
         group.MapGet("/{code}", GetArea);
         group.MapGet("/{code}/towns/{name}", GetTown);
         return group;
@@ -40,9 +45,11 @@ public static class AreasApi
         if (Find(code, gazetteer) is not { } found) return Unknown(code);
         var match = towns.Find(found.Area, name);
         if (!match.Found)
+        {
+            var (ja, en) = NearestNames(match.Candidates);
             return HubProblems.One(StatusCodes.Status404NotFound, "geo.district.unknown",
-                $"「{name}」は {found.Area.Name} の町丁目・大字にありません。{(match.Candidates.Count > 0 ? $"近い名前: {string.Join("、", match.Candidates)}" : "")}",
-                $"'{name}' is not a town of {found.Area.Name}. {(match.Candidates.Count > 0 ? $"Nearest names: {string.Join(", ", match.Candidates)}" : "")}");
+                $"「{name}」は {found.Area.Name} の町丁目・大字にありません。{ja}", $"'{name}' is not a town of {found.Area.Name}. {en}");
+        }
         // A town split by a ward boundary is one district: the union of its cells.
         var shape = Shapes.Union(match.Towns.Select(t => towns.Cell(t, gazetteer)).ToList())!;
         return Feature(shape, new JsonObject
@@ -53,6 +60,62 @@ public static class AreasApi
             ["approximate"] = true, // a Voronoi cell of town points, not a surveyed boundary
         });
     }
+
+    public sealed record Geocoded(string Address, double Lat, double Lng, string Precision, string Code, string Municipality, string? Town,
+        IReadOnlyList<string> Candidates);
+
+    /// <summary>
+    /// An address to a point, as precise as the town (its representative point) or only the municipality (a point inside
+    /// it, with the nearest town names). <paramref name="code"/>, say the issuer's area, fills in a municipality the address leaves out.
+    /// </summary>
+    private static Results<Ok<Geocoded>, ProblemHttpResult> Geocode(string? address, string? code, Gazetteer gazetteer, Addresses addresses)
+    {
+        if (string.IsNullOrWhiteSpace(address))
+            return HubProblems.One(StatusCodes.Status400BadRequest, "request.query.address", "?address= に住所を入れてください。", "Give the address in ?address=.", "?address");
+        Area? within = null;
+        if (code is not null)
+        {
+            if (Find(code, gazetteer) is not { } found) return Unknown(code);
+            within = found.Area;
+        }
+
+        var match = addresses.Locate(address, within);
+        if (match.Area is not { } area || match.Point is not { } point)
+        {
+            var (ja, en) = NearestNames(match.Candidates);
+            var problem = HubProblems.One(StatusCodes.Status404NotFound, "geo.address.unresolved",
+                $"住所「{address}」の場所を一つに決められません。{ja}", $"Address '{address}' does not resolve to one place. {en}", "?address");
+            problem.ProblemDetails.Extensions["candidates"] = match.Candidates; // for a form to offer them
+            return problem;
+        }
+        return TypedResults.Ok(new Geocoded(address, point.Lat, point.Lng, match.Precision.ToString().ToLowerInvariant(), match.Code!, area.Name,
+            match.Town?.Name, match.Candidates));
+    }
+
+    public sealed record Place(double Lat, double Lng, string Code, string Municipality, string? Town, bool Approximate);
+
+    /// <summary>The municipality or ward covering a point, and the town whose approximate cell holds it.</summary>
+    private static Results<Ok<Place>, ProblemHttpResult> At(string? lat, string? lng, Gazetteer gazetteer, TownIndex towns)
+    {
+        var (latOk, y) = Degrees(lat, 90);
+        var (lngOk, x) = Degrees(lng, 180);
+        if (!latOk || !lngOk)
+            return HubProblems.One(StatusCodes.Status400BadRequest, "request.query.point",
+                "?lat= と ?lng= に緯度（−90〜90）と経度（−180〜180）を十進の度で入れてください。",
+                "Give ?lat= (−90 to 90) and ?lng= (−180 to 180) in decimal degrees.", latOk ? "?lng" : "?lat");
+        if (gazetteer.At(y, x) is not { } municipality)
+            return HubProblems.One(StatusCodes.Status404NotFound, "geo.point.outside",
+                $"地点 ({y}, {x}) はどの市区町村の境界にも入りません（海上または国外）。", $"Point ({y}, {x}) lies in no municipality (at sea or abroad).");
+        // The town is approximate: the nearest town point, which is whose Voronoi cell holds the point, not a surveyed boundary.
+        return TypedResults.Ok(new Place(y, x, LocalGovernmentCode.Parse(municipality.Code).WithCheckDigit, municipality.FullName,
+            towns.Nearest(municipality, y, x)?.Name, Approximate: true));
+    }
+
+    private static (bool Ok, double Value) Degrees(string? text, double limit) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && Math.Abs(value) <= limit ? (true, value) : (false, 0);
+
+    private static (string Ja, string En) NearestNames(IReadOnlyList<string> names) => names.Count == 0 ? ("", "")
+        : ($"近い名前: {string.Join("、", names)}", $"Nearest names: {string.Join(", ", names)}");
 
     public sealed record Suggestion(string Kind, string Name, string? Code);
 
