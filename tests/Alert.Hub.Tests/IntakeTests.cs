@@ -427,6 +427,43 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     }
 
     [Fact]
+    public async Task Shelters_without_coordinates_are_placed_from_their_address_and_say_how_closely()
+    {
+        var shelter = Native("shelters.xml", "x");
+        var site = shelter[shelter.IndexOf("    <shelter>", StringComparison.Ordinal)..(shelter.IndexOf("</shelter>", StringComparison.Ordinal) + "</shelter>\n".Length)];
+        string Site(string id, string address) => site.Replace("E4310000000101", id, StringComparison.Ordinal)
+            .Replace("熊本県熊本市中央区出水2丁目7-1", address, StringComparison.Ordinal)
+            .Replace("      <location lat=\"32.7862305\" lng=\"130.7354818\"/>\n", "", StringComparison.Ordinal);
+        string Sheet(params string[] sites) => shelter.Replace(site, string.Concat(sites), StringComparison.Ordinal)
+            .Replace("431001-shelters-20260701", $"placed-{Guid.NewGuid():N}", StringComparison.Ordinal);
+
+        using var response = await hub.PostCapAsync(Sheet(
+            Site("E1", "熊本市中央区出水２丁目７－１"), Site("E2", "中央区水前寺公園9-9"), Site("E3", "熊本市中央区どこにもない町1-1")),
+            contentType: "application/vnd.alert-hub.notice+xml");
+        var receipt = await response.Content.ReadFromJsonAsync<JsonElement>();
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, receipt.ToString());
+        receipt.GetProperty("warnings").EnumerateArray().Select(w => (w.GetProperty("code").GetString(), w.GetProperty("path").GetString())).ShouldBe([
+            ("geo.address.located", "/notice/shelters/shelter[1]/address"),
+            ("geo.address.located", "/notice/shelters/shelter[2]/address"),
+            ("geo.address.located", "/notice/shelters/shelter[3]/address"),
+        ]);
+
+        // What goes out carries the places found, each saying how closely it was placed.
+        var id = receipt.GetProperty("id").GetString();
+        var cap = CapReader.Read(await hub.Client.GetStreamAsync($"/api/v1/notices/{id}/cap")).Alert.ShouldNotBeNull();
+        var sites = ((Alert.Core.Notices.SheltersBody)Alert.Core.Notices.NoticeCap.FromCap(cap)!.Body!).Shelters;
+        sites[0].Location.ShouldBe(new Alert.Core.Notices.Location(32.785288m, 130.735154m, Alert.Core.Notices.LocationPrecision.Town)); // 出水二丁目's point
+        sites[1].Location!.Precision.ShouldBe(Alert.Core.Notices.LocationPrecision.Town);
+        sites[2].Location!.Precision.ShouldBe(Alert.Core.Notices.LocationPrecision.Municipality);
+
+        using var elsewhere = await hub.PostCapAsync(Sheet(Site("E9", "熊本県合志市竹迫2140")), contentType: "application/vnd.alert-hub.notice+xml");
+        elsewhere.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        var problem = await elsewhere.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("errors")[0].GetProperty("code").GetString().ShouldBe("geo.address.outside-area");
+        problem.GetProperty("errors")[0].GetProperty("path").GetString().ShouldBe("/notice/shelters/shelter[1]/address");
+    }
+
+    [Fact]
     public async Task CAP_from_outside_has_no_native_form()
     {
         using var response = await hub.PostCapAsync(Example($"outside-{Guid.NewGuid():N}"));

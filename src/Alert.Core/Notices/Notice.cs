@@ -41,8 +41,14 @@ public sealed record Envelope(
 /// <summary>An area by its local government code, with the name the issuer gave it (may be empty).</summary>
 public sealed record AreaRef(string Code, string Name);
 
-/// <summary>WGS 84 degrees exactly as given: decimals keep every digit.</summary>
-public sealed record Location(decimal Lat, decimal Lng);
+/// <summary>
+/// WGS 84 degrees exactly as given: decimals keep every digit. <see cref="Precision"/> is set when the hub placed
+/// the site from its address (at its town's point, or its municipality's); null means the issuer's own coordinates.
+/// </summary>
+public sealed record Location(decimal Lat, decimal Lng, LocationPrecision? Precision = null);
+
+/// <summary>How closely an address placed a site: at its 町丁目・大字's representative point, or only in its municipality.</summary>
+public enum LocationPrecision { Town, Municipality }
 
 [System.Text.Json.Serialization.JsonPolymorphic(TypeDiscriminatorPropertyName = "category")]
 [System.Text.Json.Serialization.JsonDerivedType(typeof(EvacuationBody), "evacuation")]

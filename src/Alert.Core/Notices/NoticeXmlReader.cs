@@ -88,7 +88,8 @@ public static class NoticeXmlReader
         }
 
         private Location? Location(XElement parent, string path) => At(parent, "location", path) is { } l
-            ? new Location(decimal.Parse(l.Attribute("lat")!.Value, CultureInfo.InvariantCulture), decimal.Parse(l.Attribute("lng")!.Value, CultureInfo.InvariantCulture))
+            ? new Location(decimal.Parse(l.Attribute("lat")!.Value, CultureInfo.InvariantCulture), decimal.Parse(l.Attribute("lng")!.Value, CultureInfo.InvariantCulture),
+                l.Attribute("precision") is { } p ? Enum<LocationPrecision>(p.Value) : null)
             : null;
 
         public Notice Notice(XElement root)

@@ -53,7 +53,8 @@ public static class NoticeXmlWriter
     private static XElement Area(string name, AreaRef area) => new(N + name, new XAttribute("code", area.Code), area.Name);
 
     private static XElement? Location(Location? l) => l is null ? null
-        : new XElement(N + "location", new XAttribute("lat", l.Lat.ToString(CultureInfo.InvariantCulture)), new XAttribute("lng", l.Lng.ToString(CultureInfo.InvariantCulture)));
+        : new XElement(N + "location", new XAttribute("lat", l.Lat.ToString(CultureInfo.InvariantCulture)), new XAttribute("lng", l.Lng.ToString(CultureInfo.InvariantCulture)),
+            l.Precision is { } p ? new XAttribute("precision", Token(p)) : null);
 
     private static XElement? El(string name, object? value) => value switch
     {

@@ -114,7 +114,7 @@ public static class AreasApi
     private static (bool Ok, double Value) Degrees(string? text, double limit) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && Math.Abs(value) <= limit ? (true, value) : (false, 0);
 
-    private static (string Ja, string En) NearestNames(IReadOnlyList<string> names) => names.Count == 0 ? ("", "")
+    internal static (string Ja, string En) NearestNames(IReadOnlyList<string> names) => names.Count == 0 ? ("", "")
         : ($"近い名前: {string.Join("、", names)}", $"Nearest names: {string.Join(", ", names)}");
 
     public sealed record Suggestion(string Kind, string Name, string? Code);

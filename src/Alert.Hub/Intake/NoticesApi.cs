@@ -77,14 +77,14 @@ public static partial class NoticesApi
     }
 
     private static async Task<Results<Accepted<NoticeReceipt>, ProblemHttpResult>> Submit(
-        HttpRequest request, ClaimsPrincipal user, NoticeStore store, Gazetteer gazetteer, TownIndex towns, Outbox outbox,
+        HttpRequest request, ClaimsPrincipal user, NoticeStore store, Gazetteer gazetteer, TownIndex towns, Addresses addresses, Outbox outbox,
         Alerts.ActiveAlerts alerts, IOptions<HubOptions> options, CancellationToken ct)
     {
         var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
         if (refusal is not null) return refusal;
 
         var issuer = Identity.From(user);
-        var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, request.Query);
+        var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, addresses, request.Query);
         if (problem is not null) return problem;
 
         var (stored, conflict) = await store.SaveAsync(accepted!.Submission, issuer, Coverage(accepted.Areas, accepted.Shape, accepted.ShapeSource), ct);
@@ -104,7 +104,8 @@ public static partial class NoticesApi
     /// <c>?profile=cap</c> a CAP document is checked against CAP 1.2 alone, without the Japanese profile.
     /// </summary>
     private static async Task<Results<Ok<ValidationReport>, ProblemHttpResult>> Validate(
-        HttpRequest request, ClaimsPrincipal user, Gazetteer gazetteer, TownIndex towns, IOptions<HubOptions> options, string? profile, CancellationToken ct)
+        HttpRequest request, ClaimsPrincipal user, Gazetteer gazetteer, TownIndex towns, Addresses addresses, IOptions<HubOptions> options, string? profile,
+        CancellationToken ct)
     {
         var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
         if (refusal is not null) return refusal;
@@ -115,7 +116,7 @@ public static partial class NoticesApi
             return TypedResults.Ok(new ValidationReport(conformance.Count == 0, format, "cap", conformance, []));
         }
 
-        var (accepted, problem) = Check(format!, body!, Identity.From(user), gazetteer, towns, request.Query);
+        var (accepted, problem) = Check(format!, body!, Identity.From(user), gazetteer, towns, addresses, request.Query);
         var errors = problem?.ProblemDetails.Extensions["errors"] as IReadOnlyList<HubProblems.ProblemEntry> ?? [];
         var warnings = accepted?.Warnings.Select(HubProblems.Describe).ToList() ?? [];
         return TypedResults.Ok(new ValidationReport(errors.Count == 0, format!, "alert-hub", errors, warnings));
@@ -132,11 +133,12 @@ public static partial class NoticesApi
     /// the issuer's own area. The answer is what to store, or the problem to return.
     /// </summary>
     private static (Accepted? Accepted, ProblemHttpResult? Problem) Check(string format, byte[] body, Identity issuer, Gazetteer gazetteer, TownIndex towns,
-        IQueryCollection query)
+        Addresses addresses, IQueryCollection query)
     {
         Submission submission;
         Notice? native = null;
         IReadOnlyList<Problem> skipped = [];
+        var located = new List<Problem>();
         if (format == "csv")
         {
             var (envelope, sheet, partial, refusal) = CsvEnvelope(query, issuer);
@@ -148,7 +150,9 @@ public static partial class NoticesApi
                 ? new SourceLocation("?" + char.ToLowerInvariant(path[9]) + path[10..], null, null) : null).ToList();
             if (notice is null || wrong.Count > 0) return (null, Invalid(true, wrong));
             skipped = left;
-            native = notice;
+            (native, var outside) = Locate(notice, addresses, gazetteer, located);
+            if (outside.Count > 0) return (null, Invalid(true, outside));
+            notice = native;
             submission = new Submission(NoticeCap.ToCap(notice), format, body, envelope!.DocumentId, envelope.Revision,
                 previous => Encoding.UTF8.GetBytes(CapWriter.Write(NoticeCap.ToCap(notice, previous))));
         }
@@ -167,7 +171,9 @@ public static partial class NoticesApi
                     $"発信者コード「{notice.Envelope.IssuerCode}」はこのキーの発信者（{issuer.Name}）のものではありません。",
                     $"Issuer code '{notice.Envelope.IssuerCode}' is not that of this key's issuer ({issuer.Name}).", "/notice/envelope/issuer/@code"));
             // The CAP that goes out references the revision before it, known only inside the store's transaction.
-            native = notice;
+            (native, var outside) = Locate(notice, addresses, gazetteer, located);
+            if (outside.Count > 0) return (null, Invalid(true, outside));
+            notice = native;
             submission = new Submission(NoticeCap.ToCap(notice), format, body, notice.Envelope.DocumentId, notice.Envelope.Revision,
                 previous => Encoding.UTF8.GetBytes(CapWriter.Write(NoticeCap.ToCap(notice, previous))));
         }
@@ -189,7 +195,7 @@ public static partial class NoticesApi
         var (misplaced, doubtful) = native is null || covered is null ? ([], []) : Placed(native, covered);
         if (misplaced.Count > 0) return (null, Invalid(true, misplaced));
         var (shape, source) = districts is not null ? (districts, approximate ? "towns" : "shapes") : drawn is not null ? (drawn, "shapes") : (covered, "codes");
-        return (new Accepted(submission, areas, [.. skipped, .. doubtful], shape, source), null);
+        return (new Accepted(submission, areas, [.. skipped, .. located, .. doubtful], shape, source), null);
     }
 
     /// <summary>
@@ -230,6 +236,58 @@ public static partial class NoticesApi
                 $"District '{district.Name}' is not a town of {where}. {(near.Length > 0 ? $"Nearest names: {near}" : "Check the name, or give an area code or a polygon.")}"));
         }
         return (problems, problems.Count > 0 ? null : Shapes.Union(shapes), approximate);
+    }
+
+    /// <summary>
+    /// Shelters and places that come with an address and no coordinates are placed from the address: at their town's
+    /// point, or at their municipality's when no town matches, and the location says which (precision). Each placing
+    /// is reported back as a warning to check; an address that cannot be placed leaves the site unplaced with a
+    /// warning (it still counts, it is just not on maps); an address in a municipality the notice does not cover is an error.
+    /// </summary>
+    private static (Notice Notice, List<Problem> Errors) Locate(Notice notice, Addresses addresses, Gazetteer gazetteer, List<Problem> warnings)
+    {
+        var errors = new List<Problem>();
+        Area? Find(string code) => LocalGovernmentCode.TryParse(code, out var c, out _) ? gazetteer.Find(c) : null;
+        var own = notice.Envelope.Areas.Select(a => Find(a.Code)).OfType<Area>().SelectMany(a => a.PartCodes).ToHashSet();
+        var within = Find(notice.Envelope.IssuerCode);
+
+        Location? Place(string name, string? address, Location? location, string path)
+        {
+            if (location is not null || string.IsNullOrWhiteSpace(address)) return location;
+            var at = new SourceLocation(path + "/address", null, null);
+            var match = addresses.Locate(address, within);
+            if (match.Point is not { } point)
+            {
+                var (nearJa, nearEn) = Areas.AreasApi.NearestNames(match.Candidates);
+                warnings.Add(Problem.At("geo.address.unresolved", at,
+                    $"「{name}」の住所「{address}」から位置を求められませんでした。地図には載りません。緯度・経度を指定してください。{nearJa}",
+                    $"Could not place '{name}' from its address '{address}'; it will not appear on maps. Give its latitude and longitude. {nearEn}"));
+                return null;
+            }
+            if (!match.Area!.PartCodes.All(own.Contains))
+            {
+                errors.Add(Problem.At("geo.address.outside-area", at,
+                    $"「{name}」の住所「{address}」は {match.Area.Name} で、この情報の対象地域の外です。",
+                    $"The address of '{name}' ('{address}') is in {match.Area.Name}, outside the notice's areas."));
+                return null;
+            }
+            var (ja, en) = match.Town is { } town
+                ? ($"町丁目・大字「{town.Name}」の代表点", $"the representative point of {town.Name}")
+                : ($"{match.Area.Name} の代表点（町丁目は特定できませんでした）", $"a point of {match.Area.Name} (no town matched)");
+            warnings.Add(Problem.At("geo.address.located", at,
+                $"「{name}」の位置を住所から{ja}としました。正確な位置は緯度・経度で指定してください。",
+                $"'{name}' was placed from its address at {en}; give its latitude and longitude for an exact position."));
+            return new Location(Math.Round((decimal)point.Lat, 6), Math.Round((decimal)point.Lng, 6),
+                match.Town is null ? LocationPrecision.Municipality : LocationPrecision.Town);
+        }
+
+        var body = notice.Body switch
+        {
+            SheltersBody b => b with { Shelters = b.Shelters.Select((x, i) => x with { Location = Place(x.Name, x.Address, x.Location, $"/notice/shelters/shelter[{i + 1}]") }).ToList() },
+            GeneralBody b => b with { Places = b.Places.Select((x, i) => x with { Location = Place(x.Name, x.Address, x.Location, $"/notice/general/place[{i + 1}]") }).ToList() },
+            var other => other,
+        };
+        return (notice with { Body = body }, errors);
     }
 
     /// <summary>
