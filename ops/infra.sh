@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Throw-away PostgreSQL 15 + RabbitMQ 3.10 for tests, on loopback only, as root.
+# Throw-away PostgreSQL 15 (+ PostGIS 3) + RabbitMQ 3.10 for tests, on loopback only, as root.
 #   source ops/infra.sh; infra_install; infra_start; ...; infra_stop
 # Meant to be sourced: it sets no shell options of its own (callers use set -euo pipefail
 # and every function here works under it). infra_start exports ALERT_TEST_POSTGRES and
@@ -15,7 +15,8 @@ _infra_say() { echo "infra: $*" >&2; }
 
 infra_install() {
   local p missing=()
-  for p in rabbitmq-server postgresql chromium chromium-driver; do
+  # PostGIS: the peer the geocoding benchmark and its cross-check measure our point lookup against.
+  for p in rabbitmq-server postgresql postgresql-15-postgis-3 chromium chromium-driver; do
     [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
   done
   ((${#missing[@]})) || return 0
@@ -119,9 +120,11 @@ EOF
     _infra_say "PostgreSQL did not start:"; tail -n 30 "$d/postgres.log" >&2; return 1
   fi
   INFRA_PG_PID=$(head -n1 "$d/data/postmaster.pid"); _infra_save
+  # PostGIS is created as postgres (it takes a superuser); the alert role then uses its types and functions.
   timeout "$INFRA_WAIT" "$INFRA_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$d/run" -p "$INFRA_PG_PORT" \
     -U postgres -d postgres -c "CREATE ROLE alert LOGIN PASSWORD 'alert'" \
-    -c "CREATE DATABASE alert OWNER alert" || return 1
+    -c "CREATE DATABASE alert OWNER alert" \
+    -c '\connect alert' -c "CREATE EXTENSION postgis" || return 1
 }
 
 _infra_start_rabbit() {

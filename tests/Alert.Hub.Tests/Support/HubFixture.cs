@@ -141,7 +141,8 @@ public sealed class RabbitPostgresHub : HubFixture
         ["ConnectionStrings:Postgres"] = Required("ALERT_TEST_POSTGRES"),
     };
 
-    private static string Required(string variable) => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+    /// <summary>An address ops/test exports; missing, the test fails at once (infrastructure tests never skip).</summary>
+    public static string Required(string variable) => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
         ? value
         : throw new InvalidOperationException($"{variable} is not set: infrastructure tests run through ops/test, which starts RabbitMQ and PostgreSQL.");
 }
