@@ -147,6 +147,12 @@ public static class AlertCommand
         var seconds = new Option<int>("--seconds") { Description = "Seconds per measurement", DefaultValueFactory = _ => 5 };
         var validate = new Command("validate", "Documents validated per second by the hub's readers (CAP, native XML, JSON); no hub needed.") { seconds };
         validate.SetAction(result => ValidateBench.Run(TimeSpan.FromSeconds(result.GetValue(seconds))));
-        return new Command("bench", "Measure the hub: latency of a running hub with real local receivers, or validation speed.") { latency, validate };
+        var notices = new Option<int>("--notices") { Description = "Notices in force for the point lookups", DefaultValueFactory = _ => 10_000 };
+        var postgis = new Option<string?>("--postgis") { Description = "Npgsql connection string of a PostgreSQL with PostGIS, to measure ST_Covers beside the index" };
+        var markdown = new Option<FileInfo?>("--markdown") { Description = "Also write the table to this Markdown file" };
+        var geo = new Command("geo", "Gazetteer load and memory, point → notices in force, names and addresses resolved; PostGIS beside it.")
+            { seconds, notices, postgis, markdown };
+        geo.SetAction((result, _) => GeoBench.RunAsync(TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(notices), result.GetValue(postgis), result.GetValue(markdown)));
+        return new Command("bench", "Measure the hub: latency of a running hub with real local receivers, validation speed, geocoding.") { latency, validate, geo };
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text.Json;
 using Alert.Core.Codes;
@@ -28,6 +29,11 @@ public sealed record Municipality(string Code, string Prefecture, string? County
 
     public bool Covers(Coordinate point) => Geometry.EnvelopeInternal.Covers(point) && Locator.Locate(point) != Location.Exterior;
 
+    private readonly Lazy<Geometry> _boundary = new(() => Geometry.Boundary);
+
+    /// <summary>The boundary lines (outer and inner rings): a square they do not cross lies wholly inside or outside.</summary>
+    public Geometry Boundary => _boundary.Value;
+
     public string FullName => County is { } c && c.EndsWith('市') ? $"{Prefecture}{c}{Name}" : $"{Prefecture}{Name}";
 }
 
@@ -54,12 +60,14 @@ public sealed class Gazetteer
 {
     private readonly Dictionary<string, Area> _areas;
     private readonly STRtree<Municipality> _byEnvelope = new();
+    private readonly ConcurrentDictionary<int, GridCell> _grid = new();
 
     private Gazetteer(Dictionary<string, Area> areas, List<Municipality> municipalities)
     {
         _areas = areas;
         Municipalities = municipalities;
         foreach (var m in municipalities) _byEnvelope.Insert(m.Geometry.EnvelopeInternal, m);
+        _inside = municipalities.ToDictionary(m => m.Code, m => new GridCell(m, [m]));
         _byEnvelope.Build(); // built before anyone queries: a built STRtree is read-only, so queries may run in parallel
     }
 
@@ -130,13 +138,64 @@ public sealed class Gazetteer
     /// The municipality or ward whose boundary covers the point, or null at sea and abroad. Neighbours share their
     /// boundary line; a point exactly on it goes to the lower code, so every point has one answer.
     /// </summary>
-    public Municipality? At(double lat, double lng)
+    public Municipality? At(double lat, double lng) => At(lat, lng, out _, out _);
+
+    /// <summary>
+    /// Japan as a grid of squares 1/256° a side (about 430 × 360 m), each learnt on first use: the municipalities whose
+    /// boundary meets it, and whether it lies wholly inside one. Most inhabited squares do, and a point there is answered
+    /// by one dictionary look; a square a boundary crosses tests its few municipalities in code order. Squares inside
+    /// a municipality share one record, so a learnt square costs a dictionary entry; past <see cref="MaxSquares"/>
+    /// squares (far more than Japan's inhabited ones) points are answered without learning more.
+    /// </summary>
+    private sealed record GridCell(Municipality? Whole, Municipality[] Candidates);
+
+    public const int GridPerDegree = 256;
+    public const int MaxSquares = 2_000_000;
+    private int _squares;
+    private readonly Dictionary<string, GridCell> _inside;
+    private const double GridSouth = 20, GridWest = 122, GridNorth = 46, GridEast = 154; // every municipality lies inside
+
+    /// <summary>
+    /// <see cref="At(double, double)"/>, also giving the grid square of the point and whether that square lies wholly
+    /// inside the municipality found (then anything known of the square holds for every point in it).
+    /// </summary>
+    internal Municipality? At(double lat, double lng, out int square, out bool whole)
     {
+        (square, whole) = (-1, false);
+        if (lat is < GridSouth or >= GridNorth || lng is < GridWest or >= GridEast) return null;
+        square = (int)((lat - GridSouth) * GridPerDegree) * ((int)(GridEast - GridWest) * GridPerDegree) + (int)((lng - GridWest) * GridPerDegree);
+        if (!_grid.TryGetValue(square, out var cell))
+        {
+            cell = Learn(square);
+            if (_squares < MaxSquares && _grid.TryAdd(square, cell)) Interlocked.Increment(ref _squares);
+        }
+        if (cell.Whole is { } inside)
+        {
+            whole = true;
+            return inside;
+        }
         var point = new Coordinate(lng, lat);
-        Municipality? found = null;
-        foreach (var m in _byEnvelope.Query(new Envelope(point)))
-            if (m.Covers(point) && (found is null || string.CompareOrdinal(m.Code, found.Code) < 0)) found = m;
-        return found;
+        foreach (var m in cell.Candidates)
+            if (m.Locator.Locate(point) != Location.Exterior) return m; // lowest code first: a shared line goes to it
+        return null;
+    }
+
+    /// <summary>The square a grid number stands for, as a rectangle polygon (NTS tests rectangles against shapes quickly).</summary>
+    internal static Geometry Square(int square)
+    {
+        var columns = (int)(GridEast - GridWest) * GridPerDegree;
+        var (south, west) = (GridSouth + (double)(square / columns) / GridPerDegree, GridWest + (double)(square % columns) / GridPerDegree);
+        return Factory.ToGeometry(new Envelope(west, west + 1.0 / GridPerDegree, south, south + 1.0 / GridPerDegree));
+    }
+
+    private static readonly GeometryFactory Factory = new(new PrecisionModel(), 4326);
+
+    private GridCell Learn(int square)
+    {
+        var rectangle = Square(square);
+        var candidates = _byEnvelope.Query(rectangle.EnvelopeInternal).Where(m => rectangle.Intersects(m.Geometry))
+            .OrderBy(m => m.Code, StringComparer.Ordinal).ToArray();
+        return candidates.Length == 1 && !rectangle.Intersects(candidates[0].Boundary) ? _inside[candidates[0].Code] : new GridCell(null, candidates);
     }
 
     /// <summary>

@@ -5,8 +5,6 @@ using Alert.Geo;
 using Alert.Hub.Intake;
 using Alert.Hub.Storage;
 using Dapper;
-using NetTopologySuite.Algorithm.Locate;
-using NetTopologySuite.Geometries;
 using NetTopologySuite.IO;
 
 namespace Alert.Hub.Alerts;
@@ -39,12 +37,9 @@ public sealed record ActiveAlert
 }
 
 /// <summary>
-/// Every notice in force, indexed for "what applies here": a point finds its municipality or ward through the
-/// gazetteer (an STRtree of boundaries, then indexed point-in-polygon), and that ward's bucket lists the notices
-/// touching it, most severe first. A notice that covers whole areas needs no further test; one drawn smaller
-/// (districts, polygons, circles) is tested against its own shape with a prepared point-in-polygon locator.
-/// Queries read an immutable snapshot; a refresh builds a new one and swaps it in, so readers never wait or see
-/// half an update. Refreshes run when this hub accepts a notice and every second for what other hubs accepted.
+/// Every notice in force, indexed for "what applies here" (<see cref="CoverageIndex{T}"/>), most severe first.
+/// Queries read an immutable index; a refresh builds a new one and swaps it in, so readers never wait or see half
+/// an update. Refreshes run when this hub accepts a notice and every second for what other hubs accepted.
 /// </summary>
 public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<ActiveAlerts> logger) : BackgroundService
 {
@@ -53,18 +48,14 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
     // stamped a little before the last look: every look goes back this far, and skips what it already holds.
     private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(10);
 
-    private sealed record Entry(ActiveAlert Alert, string[] PartCodes, IndexedPointInAreaLocator? Shape, (int, int, int, long) Rank);
-
-    /// <summary>What queries read: the notices by id and, per municipality or ward, the notices touching it, most severe first.</summary>
-    private sealed record Snapshot(IReadOnlyDictionary<string, Entry> ById, IReadOnlyDictionary<string, Entry[]> ByPart);
-
-    private Snapshot _snapshot = new(new Dictionary<string, Entry>(), new Dictionary<string, Entry[]>());
-    private readonly Dictionary<string, Entry> _entries = [];
+    private CoverageIndex<ActiveAlert> _index = new(gazetteer, []);
+    private int _count;
+    private readonly Dictionary<string, CoverageIndex<ActiveAlert>.Item> _entries = [];
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly SemaphoreSlim _changed = new(0, 1);
     private DateTimeOffset? _since;
 
-    public int Count => _snapshot.ById.Count;
+    public int Count => _count;
 
     /// <summary>Asks for a refresh now (a notice was just accepted here); returns at once.</summary>
     public void Changed()
@@ -73,30 +64,14 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
     }
 
     /// <summary>Notices in force at a point, most severe first; none at sea or outside the boundaries.</summary>
-    public List<ActiveAlert> At(double lat, double lng, string status, DateTimeOffset now)
-    {
-        var result = new List<ActiveAlert>();
-        if (gazetteer.At(lat, lng) is not { } municipality || !_snapshot.ByPart.TryGetValue(municipality.Code, out var entries)) return result;
-        Coordinate? point = null;
-        foreach (var entry in entries)
-        {
-            if (!InForce(entry, status, now)) continue;
-            if (entry.Shape is { } shape && shape.Locate(point ??= new Coordinate(lng, lat)) == Location.Exterior) continue;
-            result.Add(entry.Alert);
-        }
-        return result;
-    }
+    public List<ActiveAlert> At(double lat, double lng, string status, DateTimeOffset now) => _index.At(lat, lng, a => InForce(a, status, now));
 
     /// <summary>Notices in force touching any part of an area (a prefecture, city, municipality or ward), most severe first.</summary>
     public List<ActiveAlert> In(Area area, string status, DateTimeOffset now)
-    {
-        var snapshot = _snapshot;
-        return area.PartCodes.SelectMany(code => snapshot.ByPart.GetValueOrDefault(code) ?? []).DistinctBy(e => e.Alert.Id)
-            .Where(e => InForce(e, status, now)).OrderBy(e => e.Rank).Select(e => e.Alert).ToList();
-    }
+        => _index.In(area).Where(a => InForce(a, status, now)).OrderBy(Rank).ToList();
 
-    private static bool InForce(Entry entry, string status, DateTimeOffset now) =>
-        entry.Alert.Status == status && (entry.Alert.Expires is not { } expires || expires > now);
+    private static bool InForce(ActiveAlert alert, string status, DateTimeOffset now) =>
+        alert.Status == status && (alert.Expires is not { } expires || expires > now);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -139,7 +114,7 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             var modified = false;
             foreach (var (id, _, _) in changed.Where(c => c.State != "active"))
                 modified |= _entries.Remove(id);
-            var load = changed.Where(c => c.State == "active" && (!_entries.TryGetValue(c.Id, out var held) || held.Alert.Revision != c.Revision))
+            var load = changed.Where(c => c.State == "active" && (!_entries.TryGetValue(c.Id, out var held) || held.Value.Revision != c.Revision))
                 .Select(c => c.Id).ToList();
             // Dapper spells a list out as (@a, @b, …) for SQLite, and hands PostgreSQL one array parameter.
             var inBatch = db.Kind == DatabaseKind.Postgres ? "d.id = ANY(@batch)" : "d.id IN @batch";
@@ -157,23 +132,19 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
                     modified = true;
                 }
             }
-            foreach (var id in _entries.Where(e => e.Value.Alert.Expires <= now).Select(e => e.Key).ToList())
+            foreach (var id in _entries.Where(e => e.Value.Value.Expires <= now).Select(e => e.Key).ToList())
                 modified |= _entries.Remove(id);
 
-            if (modified) _snapshot = Build(_entries);
+            if (modified)
+            {
+                _index = new CoverageIndex<ActiveAlert>(gazetteer, _entries.Values.OrderBy(e => Rank(e.Value)), _index);
+                _count = _entries.Count;
+            }
         }
         finally
         {
             _refreshing.Release();
         }
-    }
-
-    private static Snapshot Build(Dictionary<string, Entry> entries)
-    {
-        var byPart = entries.Values.SelectMany(e => e.PartCodes.Select(code => (Code: code, Entry: e)))
-            .GroupBy(x => x.Code, x => x.Entry)
-            .ToDictionary(g => g.Key, g => g.OrderBy(e => e.Rank).ToArray());
-        return new Snapshot(new Dictionary<string, Entry>(entries), byPart);
     }
 
     private sealed record Row
@@ -190,7 +161,7 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
         public required byte[] CapBody { get; init; }
     }
 
-    private Entry ToEntry(Row row)
+    private CoverageIndex<ActiveAlert>.Item ToEntry(Row row)
     {
         var cap = CapReader.Read(new MemoryStream(row.CapBody)).Alert
             ?? throw new InvalidDataException($"the stored CAP of {row.Id} revision {row.Revision} no longer reads");
@@ -219,13 +190,13 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             Links = new AlertLinks($"{link}/revisions/{row.Revision}/cap", $"{link}/area"),
         };
         // Whole areas are answered by the ward lookup alone; anything drawn smaller is tested against its shape.
-        var shape = row.AreaSource == "codes" || row.AreaWkb is null ? null : new IndexedPointInAreaLocator(new WKBReader().Read(row.AreaWkb));
-        return new Entry(alert, NoticeStore.Split(row.PartCodes), shape, Rank(level, ja.Severity, ja.Urgency, row.Sent));
+        var shape = row.AreaSource == "codes" || row.AreaWkb is null ? null : new WKBReader().Read(row.AreaWkb);
+        return new CoverageIndex<ActiveAlert>.Item(alert, NoticeStore.Split(row.PartCodes), shape);
     }
 
     /// <summary>Most severe first: the evacuation level, then CAP severity and urgency, then the newest.</summary>
-    internal static (int, int, int, long) Rank(int? level, string severity, string urgency, DateTimeOffset sent) => (
-        -(level ?? 0), -Array.IndexOf(Severities, severity), -Array.IndexOf(Urgencies, urgency), -sent.UtcTicks);
+    private static (int, int, int, long) Rank(ActiveAlert a) => (
+        -(a.Level ?? 0), -Array.IndexOf(Severities, a.Severity), -Array.IndexOf(Urgencies, a.Urgency), -a.Sent.UtcTicks);
 
     private static readonly string[] Severities = ["Unknown", "Minor", "Moderate", "Severe", "Extreme"];
     private static readonly string[] Urgencies = ["Unknown", "Past", "Future", "Expected", "Immediate"];

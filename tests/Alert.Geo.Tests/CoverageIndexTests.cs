@@ -1,0 +1,62 @@
+using Alert.Core.Notices;
+using NetTopologySuite.Geometries;
+
+namespace Alert.Geo.Tests;
+
+/// <summary>
+/// The grid squares the gazetteer and the coverage index learn are a shortcut only: every answer must be the one a
+/// plain test of every boundary and every shape gives, at any point, on first use and after, and after a rebuild.
+/// </summary>
+public class CoverageIndexTests(GazetteerFixture fixture) : IClassFixture<GazetteerFixture>
+{
+    private readonly Gazetteer _gazetteer = fixture.Gazetteer;
+
+    /// <summary>Points in and around Kyushu: towns, coasts, municipal borders, sea.</summary>
+    private static List<(double Lat, double Lng)> Points(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (31.0 + random.NextDouble() * 3.0, 129.5 + random.NextDouble() * 2.5)).ToList();
+    }
+
+    private Municipality? Plainly(double lat, double lng) =>
+        _gazetteer.Municipalities.Where(m => m.Geometry.Covers(new Point(lng, lat))).MinBy(m => m.Code, StringComparer.Ordinal);
+
+    [Fact]
+    public void The_municipality_at_a_point_is_the_one_a_plain_test_of_every_boundary_finds()
+    {
+        var points = Points(3000, 1);
+        // Twice: the first look learns each square, the second answers from what was learnt.
+        foreach (var pass in new[] { "first", "second" })
+        foreach (var (lat, lng) in points)
+            _gazetteer.At(lat, lng)?.Code.ShouldBe(Plainly(lat, lng)?.Code, $"{pass} look at {lat},{lng}");
+    }
+
+    [Fact]
+    public void The_items_at_a_point_are_those_a_plain_test_of_every_shape_finds_in_the_order_given()
+    {
+        var random = new Random(2);
+        var kyushu = _gazetteer.Municipalities.Where(m => m.Code[..2] is "40" or "41" or "42" or "43" or "44" or "45" or "46").ToList();
+        var items = Enumerable.Range(0, 400).Select(i =>
+        {
+            var m = kyushu[random.Next(kyushu.Count)];
+            if (i % 2 == 0) return new CoverageIndex<int>.Item(i, [m.Code], null);
+            var centre = m.Geometry.InteriorPoint;
+            var circle = NoticeRules.CircleShape(FormattableString.Invariant($"{centre.Y:F4},{centre.X:F4} {1 + random.NextDouble() * 8:F1}"));
+            return new CoverageIndex<int>.Item(i, _gazetteer.Under(circle).Select(u => u.Code).ToList(), circle);
+        }).ToList();
+        List<int> Plainly(IEnumerable<CoverageIndex<int>.Item> all, double lat, double lng) => this.Plainly(lat, lng) is not { } m ? []
+            : all.Where(i => i.PartCodes.Contains(m.Code) && (i.Shape is null || i.Shape.Covers(new Point(lng, lat)))).Select(i => i.Value).ToList();
+
+        var index = new CoverageIndex<int>(_gazetteer, items);
+        var points = Points(3000, 3);
+        foreach (var pass in new[] { "first", "second" })
+        foreach (var (lat, lng) in points)
+            index.At(lat, lng, _ => true).ShouldBe(Plainly(items, lat, lng), $"{pass} look at {lat},{lng}");
+
+        // A rebuild keeps what it learnt for unchanged municipalities only: a new item must show where it applies.
+        var added = new CoverageIndex<int>.Item(1000, [kyushu[0].Code], null);
+        var rebuilt = new CoverageIndex<int>(_gazetteer, [added, .. items], index);
+        foreach (var (lat, lng) in points)
+            rebuilt.At(lat, lng, v => v != 7).ShouldBe(Plainly([added, .. items], lat, lng).Where(v => v != 7).ToList(), $"after the rebuild at {lat},{lng}");
+    }
+}
