@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using NetTopologySuite.Algorithm.Locate;
 using NetTopologySuite.Geometries;
+using NetTopologySuite.Index.Strtree;
 
 namespace Alert.Geo;
 
@@ -28,6 +29,9 @@ public sealed class CoverageIndex<T>
 
     private readonly Gazetteer _gazetteer;
     private readonly Dictionary<string, Item[]> _byPart;
+    // Drawn shapes by envelope, with their place in the order, for points no municipality covers: a circle reaches out
+    // to sea, and the simplified boundaries cut off beaches and harbours where people still need the warning.
+    private readonly STRtree<(Item Item, int Order)> _drawn = new();
     // Per grid square lying wholly in one municipality, learnt on first use: most points then need no point-in-polygon test.
     private readonly ConcurrentDictionary<int, SquarePlan> _bySquare = new();
     private int _squares;
@@ -39,7 +43,11 @@ public sealed class CoverageIndex<T>
     public CoverageIndex(Gazetteer gazetteer, IEnumerable<Item> items, CoverageIndex<T>? previous = null)
     {
         _gazetteer = gazetteer;
-        _byPart = items.SelectMany(i => i.PartCodes.Select(code => (Code: code, Item: i)))
+        var list = items.ToList();
+        foreach (var (item, order) in list.Select((item, order) => (item, order)).Where(x => x.item.Shape is not null))
+            _drawn.Insert(item.Shape!.EnvelopeInternal, (item, order));
+        _drawn.Build();
+        _byPart = list.SelectMany(i => i.PartCodes.Select(code => (Code: code, Item: i)))
             .GroupBy(x => x.Code, x => x.Item)
             .ToDictionary(g => g.Key, g => g.ToArray());
         if (previous is null) return;
@@ -49,12 +57,20 @@ public sealed class CoverageIndex<T>
             if (unchanged.Contains(plan.Code) && _bySquare.TryAdd(square, plan)) _squares++;
     }
 
-    /// <summary>The items covering a point, in index order, that <paramref name="keep"/> accepts; none at sea.</summary>
+    /// <summary>The items covering a point, in index order, that <paramref name="keep"/> accepts; at sea, only drawn shapes can.</summary>
     public List<T> At(double lat, double lng, Func<T, bool> keep)
     {
         var result = new List<T>();
-        if (_gazetteer.At(lat, lng, out var square, out var whole) is not { } municipality || !_byPart.TryGetValue(municipality.Code, out var items)) return result;
         Coordinate? point = null;
+        var municipality = _gazetteer.At(lat, lng, out var square, out var whole);
+        if (municipality is null)
+        {
+            point = new Coordinate(lng, lat);
+            result.AddRange(_drawn.Query(new Envelope(point)).Where(x => keep(x.Item.Value) && x.Item.Locator!.Locate(point) != Location.Exterior)
+                .OrderBy(x => x.Order).Select(x => x.Item.Value));
+            return result;
+        }
+        if (!_byPart.TryGetValue(municipality.Code, out var items)) return result;
         bool Covers(Item item) => item.Locator is not { } shape || shape.Locate(point ??= new Coordinate(lng, lat)) != Location.Exterior;
         if (whole)
         {
