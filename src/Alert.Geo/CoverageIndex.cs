@@ -9,7 +9,7 @@ namespace Alert.Geo;
 /// Things that cover parts of Japan (notices in force), found by point or by area. A point finds its municipality or
 /// ward through the gazetteer, whose bucket here lists what touches it; an item covering whole municipalities needs
 /// no further test, one drawn smaller (town cells, polygons, circles) is tested against its own shape with an indexed
-/// point-in-polygon locator, the index a prepared geometry uses. Immutable once built, so any number of threads may
+/// point-in-polygon locator (the index a prepared geometry uses; a plain ring test for small shapes). Immutable once built, so any number of threads may
 /// query it; a change builds a new index and swaps it in whole.
 /// </summary>
 public sealed class CoverageIndex<T>
@@ -18,7 +18,10 @@ public sealed class CoverageIndex<T>
     /// <param name="Shape">Its own shape when it covers less than whole parts; null when it covers them whole.</param>
     public sealed record Item(T Value, IReadOnlyList<string> PartCodes, Geometry? Shape)
     {
-        internal IndexedPointInAreaLocator? Locator { get; } = Shape is null ? null : new IndexedPointInAreaLocator(Shape);
+        // An index pays off for long boundaries; a town cell or a circle has a few dozen points, and testing them all
+        // directly is quicker than querying an index about them.
+        internal IPointOnGeometryLocator? Locator { get; } = Shape is null ? null
+            : Shape.NumPoints > 256 ? new IndexedPointInAreaLocator(Shape) : new SimplePointInAreaLocator(Shape);
 
         /// <summary>Its shape's rings: a grid square they do not cross lies wholly inside or outside the shape.</summary>
         internal Geometry? Boundary { get; } = Shape?.Boundary;
@@ -51,10 +54,11 @@ public sealed class CoverageIndex<T>
             .GroupBy(x => x.Code, x => x.Item)
             .ToDictionary(g => g.Key, g => g.ToArray());
         if (previous is null) return;
-        var unchanged = _byPart.Where(p => previous._byPart.TryGetValue(p.Key, out var old) && old.SequenceEqual(p.Value, ReferenceEqualityComparer.Instance))
-            .Select(p => p.Key).ToHashSet();
+        var same = new Dictionary<string, bool>();
+        bool Unchanged(string code) => same.TryGetValue(code, out var known) ? known
+            : same[code] = (previous._byPart.GetValueOrDefault(code) ?? []).SequenceEqual(_byPart.GetValueOrDefault(code) ?? [], ReferenceEqualityComparer.Instance);
         foreach (var (square, plan) in previous._bySquare)
-            if (unchanged.Contains(plan.Code) && _bySquare.TryAdd(square, plan)) _squares++;
+            if (Unchanged(plan.Code) && _bySquare.TryAdd(square, plan)) _squares++;
     }
 
     /// <summary>The items covering a point, in index order, that <paramref name="keep"/> accepts; at sea, only drawn shapes can.</summary>
@@ -62,31 +66,31 @@ public sealed class CoverageIndex<T>
     {
         var result = new List<T>();
         Coordinate? point = null;
-        var municipality = _gazetteer.At(lat, lng, out var square, out var whole);
-        if (municipality is null)
-        {
-            point = new Coordinate(lng, lat);
-            result.AddRange(_drawn.Query(new Envelope(point)).Where(x => keep(x.Item.Value) && x.Item.Locator!.Locate(point) != Location.Exterior)
-                .OrderBy(x => x.Order).Select(x => x.Item.Value));
-            return result;
-        }
-        if (!_byPart.TryGetValue(municipality.Code, out var items)) return result;
         bool Covers(Item item) => item.Locator is not { } shape || shape.Locate(point ??= new Coordinate(lng, lat)) != Location.Exterior;
-        if (whole)
+
+        // A square learnt before answers in one look, without asking the gazetteer again.
+        var square = Gazetteer.SquareOf(lat, lng);
+        if (!_bySquare.TryGetValue(square, out var plan))
         {
-            if (!_bySquare.TryGetValue(square, out var plan))
+            var municipality = _gazetteer.At(lat, lng, out _, out var whole);
+            if (municipality is null)
             {
-                plan = Plan(square, municipality.Code, items);
-                if (_squares < Gazetteer.MaxSquares && _bySquare.TryAdd(square, plan)) Interlocked.Increment(ref _squares);
+                point = new Coordinate(lng, lat);
+                result.AddRange(_drawn.Query(new Envelope(point)).Where(x => keep(x.Item.Value) && Covers(x.Item)).OrderBy(x => x.Order).Select(x => x.Item.Value));
+                return result;
             }
-            foreach (var (item, test) in plan.Entries)
-                if (keep(item.Value) && (!test || Covers(item))) result.Add(item.Value);
+            var items = _byPart.GetValueOrDefault(municipality.Code) ?? [];
+            if (!whole)
+            {
+                foreach (var item in items)
+                    if (keep(item.Value) && Covers(item)) result.Add(item.Value);
+                return result;
+            }
+            plan = Plan(square, municipality.Code, items);
+            if (_squares < Gazetteer.MaxSquares && _bySquare.TryAdd(square, plan)) Interlocked.Increment(ref _squares);
         }
-        else
-        {
-            foreach (var item in items)
-                if (keep(item.Value) && Covers(item)) result.Add(item.Value);
-        }
+        foreach (var (item, test) in plan.Entries)
+            if (keep(item.Value) && (!test || Covers(item))) result.Add(item.Value);
         return result;
     }
 

@@ -161,9 +161,8 @@ public sealed class Gazetteer
     /// </summary>
     internal Municipality? At(double lat, double lng, out int square, out bool whole)
     {
-        (square, whole) = (-1, false);
-        if (lat is < GridSouth or >= GridNorth || lng is < GridWest or >= GridEast) return null;
-        square = (int)((lat - GridSouth) * GridPerDegree) * ((int)(GridEast - GridWest) * GridPerDegree) + (int)((lng - GridWest) * GridPerDegree);
+        (square, whole) = (SquareOf(lat, lng), false);
+        if (square < 0) return null;
         if (!_grid.TryGetValue(square, out var cell))
         {
             cell = Learn(square);
@@ -179,6 +178,11 @@ public sealed class Gazetteer
             if (m.Locator.Locate(point) != Location.Exterior) return m; // lowest code first: a shared line goes to it
         return null;
     }
+
+    /// <summary>The grid square a point lies in, or -1 outside the grid (which holds every municipality).</summary>
+    internal static int SquareOf(double lat, double lng) =>
+        lat is < GridSouth or >= GridNorth || lng is < GridWest or >= GridEast ? -1
+            : (int)((lat - GridSouth) * GridPerDegree) * ((int)(GridEast - GridWest) * GridPerDegree) + (int)((lng - GridWest) * GridPerDegree);
 
     /// <summary>The square a grid number stands for, as a rectangle polygon (NTS tests rectangles against shapes quickly).</summary>
     internal static Geometry Square(int square)
