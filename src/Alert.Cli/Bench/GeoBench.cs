@@ -85,6 +85,7 @@ public static class GeoBench
             var measured = await peer.MeasureAsync(points, duration);
             Row("PostGIS ST_Covers + GiST, one connection, prepared", $"{measured.QueriesPerSecond:N0} lookups/s");
             Row("in-memory index ÷ PostGIS", $"{lookups / measured.QueriesPerSecond:N0}×");
+            Row("for scale: prepared SELECT 1, one connection", $"{await RoundTripsAsync(postgis, duration):N0} /s");
         }
 
         if (markdown is not null)
@@ -153,6 +154,18 @@ public static class GeoBench
             };
             return (area, name);
         }).ToList();
+    }
+
+    /// <summary>Bare round trips to the same server: how much of PostGIS's figure is the trip, not the geometry.</summary>
+    private static async Task<double> RoundTripsAsync(string connectionString, TimeSpan duration)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT 1", connection);
+        await command.PrepareAsync();
+        var (clock, n) = (Stopwatch.StartNew(), 0);
+        for (; clock.Elapsed < duration; n++) await command.ExecuteScalarAsync();
+        return n / clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>Operations per second of <paramref name="operation"/> on this thread, after a one-second warm-up.</summary>
