@@ -63,4 +63,25 @@ public class CoverageIndexTests(GazetteerFixture fixture) : IClassFixture<Gazett
         foreach (var (lat, lng) in points)
             rebuilt.At(lat, lng, v => v != 7).ShouldBe(Plainly([added, .. items], lat, lng).Where(v => v != 7).ToList(), $"after the rebuild at {lat},{lng}");
     }
+
+    [Fact]
+    public void Many_threads_asking_at_once_while_squares_are_learnt_get_the_plain_answers()
+    {
+        var kumamoto = _gazetteer.Municipalities.Where(m => m.Code.StartsWith("43", StringComparison.Ordinal)).ToList();
+        var items = kumamoto.Select((m, i) => new CoverageIndex<int>.Item(i, [m.Code], i % 3 == 0 ? m.Geometry.Buffer(-0.01) : null)).ToList();
+        var index = new CoverageIndex<int>(_gazetteer, items);
+        var points = Points(4000, 4).Where(p => p.Lat > 32.1 && p.Lat < 33.2 && p.Lng > 130.1 && p.Lng < 131.3).ToList();
+        var expected = points.Select(p => this.Plainly(p.Lat, p.Lng) is not { } m ? []
+            : items.Where(i => i.PartCodes.Contains(m.Code) && (i.Shape is null || i.Shape.Covers(new Point(p.Lng, p.Lat)))).Select(i => i.Value).ToList()).ToList();
+
+        var wrong = 0;
+        Parallel.For(0, points.Count * 4, new ParallelOptions { MaxDegreeOfParallelism = 8 }, k =>
+        {
+            var i = k % points.Count;
+            if (!index.At(points[i].Lat, points[i].Lng, _ => true).SequenceEqual(expected[i])) Interlocked.Increment(ref wrong);
+        });
+
+        points.Count.ShouldBeGreaterThan(500);
+        wrong.ShouldBe(0);
+    }
 }

@@ -48,7 +48,7 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
     // stamped a little before the last look: every look goes back this far, and skips what it already holds.
     private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(10);
 
-    private CoverageIndex<ActiveAlert> _index = new(gazetteer, []);
+    private volatile CoverageIndex<ActiveAlert> _index = new(gazetteer, []);
     private int _count;
     private readonly Dictionary<string, CoverageIndex<ActiveAlert>.Item> _entries = [];
     private readonly SemaphoreSlim _refreshing = new(1, 1);
