@@ -48,6 +48,7 @@ public class AlertsTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         answer.GetProperty("area").GetProperty("code").GetString().ShouldBe("431010");
         var alert = answer.GetProperty("alerts").EnumerateArray().Single(a => a.GetProperty("id").GetString() == id);
         alert.GetProperty("severity").GetString().ShouldBe("Severe");
+        alert.GetProperty("sent").GetString().ShouldEndWith("+09:00"); // Japan time, as notices are read
         alert.GetProperty("approximate").GetBoolean().ShouldBeFalse();
         alert.GetProperty("areas")[0].GetProperty("name").GetString().ShouldBe("熊本県熊本市中央区");
         alert.GetProperty("links").GetProperty("cap").GetString().ShouldBe($"/api/v1/notices/{id}/revisions/1/cap");

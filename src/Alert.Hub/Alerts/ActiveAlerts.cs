@@ -185,8 +185,9 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             Areas = NoticeStore.Split(row.AreaCodes).Select(code => LocalGovernmentCode.Parse(code))
                 .Select(code => new AlertArea(code.WithCheckDigit, gazetteer.Find(code)?.Name ?? "")).ToList(),
             Approximate = row.AreaSource == "towns",
-            Sent = row.Sent,
-            Expires = row.Expires,
+            // Stored in UTC; shown in Japan time, as every notice is written and read.
+            Sent = row.Sent.ToOffset(Jst),
+            Expires = row.Expires?.ToOffset(Jst),
             Links = new AlertLinks($"{link}/revisions/{row.Revision}/cap", $"{link}/area"),
         };
         // Whole areas are answered by the ward lookup alone; anything drawn smaller is tested against its shape.
@@ -198,6 +199,7 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
     private static (int, int, int, long) Rank(ActiveAlert a) => (
         -(a.Level ?? 0), -Array.IndexOf(Severities, a.Severity), -Array.IndexOf(Urgencies, a.Urgency), -a.Sent.UtcTicks);
 
+    private static readonly TimeSpan Jst = TimeSpan.FromHours(9);
     private static readonly string[] Severities = ["Unknown", "Minor", "Moderate", "Severe", "Extreme"];
     private static readonly string[] Urgencies = ["Unknown", "Past", "Future", "Expected", "Immediate"];
 
