@@ -25,4 +25,17 @@ public sealed class HubOptions
     public int MaxNoticeBytes { get; set; } = 1_048_576;
 
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A failed webhook is tried again after this, then after twice as long each time (with jitter), up to <see cref="WebhookRetryMax"/>.</summary>
+    public TimeSpan WebhookRetryFirst { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan WebhookRetryMax { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A notice without valid-until is tried this long; one with it, until then. After that the delivery is dead.</summary>
+    public TimeSpan WebhookGiveUpAfter { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>After this many failures in a row a subscriber's circuit opens: no attempts for <see cref="BreakerOpen"/>.</summary>
+    public int BreakerFailures { get; set; } = 5;
+
+    public TimeSpan BreakerOpen { get; set; } = TimeSpan.FromSeconds(30);
 }

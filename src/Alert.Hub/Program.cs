@@ -27,7 +27,8 @@ builder.Services.AddSingleton<Db>().AddSingleton<ApiKeys>().AddSingleton<Outbox>
 // Hosted services start in this order: schema first, then keys and samples, then the bus and the relay.
 builder.Services.AddHostedService<Migrator>().AddHostedService<Seed>();
 builder.Services.AddHubBus(options, builder.Configuration);
-builder.Services.AddHostedService<InMemoryRecovery>().AddHostedService<OutboxRelay>();
+builder.Services.AddSingleton<Breakers>();
+builder.Services.AddHostedService<InMemoryRecovery>().AddHostedService<OutboxRelay>().AddHostedService<RetryScheduler>();
 builder.Services.AddSingleton<ActiveAlerts>().AddHostedService(sp => sp.GetRequiredService<ActiveAlerts>());
 builder.Services.AddHttpClient(WebhookConsumer.HttpClientName, c => c.Timeout = options.WebhookTimeout);
 

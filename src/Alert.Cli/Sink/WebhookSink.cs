@@ -7,7 +7,13 @@ using Microsoft.Extensions.Logging;
 namespace Alert.Cli.Sink;
 
 /// <summary>What a webhook receiver got: when, on which path, with which idempotency key.</summary>
-public sealed record Receipt(string Path, string IdempotencyKey, string ContentType, string Body, DateTimeOffset At);
+public sealed record Receipt(string Path, string IdempotencyKey, string ContentType, string Body, DateTimeOffset At)
+{
+    /// <summary>The body's bytes as sent (what a signature covers) and the X-Alert-Signature header, if any.</summary>
+    public byte[] Bytes { get; init; } = [];
+
+    public string? Signature { get; init; }
+}
 
 /// <summary>
 /// A real webhook receiver on 127.0.0.1 (Kestrel, port chosen by the OS), as a transmitter would run one:
@@ -71,12 +77,21 @@ public sealed class WebhookSink : IAsyncDisposable
 
     private async Task<IResult> HandleAsync(string name, HttpRequest request)
     {
-        using var reader = new StreamReader(request.Body);
-        var body = await reader.ReadToEndAsync();
-        if (_failuresLeft.TryGetValue(name, out var left) && left > 0 && _failuresLeft.TryUpdate(name, left - 1, left))
-            return Results.StatusCode(StatusCodes.Status500InternalServerError);
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        var bytes = buffer.ToArray();
+        var body = System.Text.Encoding.UTF8.GetString(bytes);
+        // Concurrent requests each take one failure: retry the decrement until it holds or none are left.
+        while (_failuresLeft.TryGetValue(name, out var left) && left > 0)
+        {
+            if (_failuresLeft.TryUpdate(name, left - 1, left)) return Results.StatusCode(StatusCodes.Status500InternalServerError);
+        }
 
-        var receipt = new Receipt(name, request.Headers["Idempotency-Key"].ToString(), request.ContentType ?? "", body, DateTimeOffset.UtcNow);
+        var receipt = new Receipt(name, request.Headers["Idempotency-Key"].ToString(), request.ContentType ?? "", body, DateTimeOffset.UtcNow)
+        {
+            Bytes = bytes,
+            Signature = request.Headers["X-Alert-Signature"].FirstOrDefault(),
+        };
         _received.Enqueue(receipt);
         Received?.Invoke(receipt);
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

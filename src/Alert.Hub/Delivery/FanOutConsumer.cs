@@ -37,8 +37,8 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
 
         var now = DateTimeOffset.UtcNow;
         await connection.ExecuteAsync("""
-            INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, updated_at)
-            VALUES (@DocumentId, @Revision, @SubscriberId, 'pending', 0, @now)
+            INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, created_at, updated_at)
+            VALUES (@DocumentId, @Revision, @SubscriberId, 'pending', 0, @now, @now)
             ON CONFLICT DO NOTHING
             """, targets.Select(t => new { t.DocumentId, t.Revision, t.SubscriberId, now }));
         await context.PublishBatch(targets, context.CancellationToken);

@@ -8,8 +8,9 @@ namespace Alert.Hub.Delivery;
 
 /// <summary>
 /// The in-memory bus forgets its messages when the process stops; the database does not. At start, with that bus,
-/// whatever was accepted but not yet fanned out goes back to the outbox, and every delivery still pending or retrying
-/// is sent again. (RabbitMQ keeps its messages in durable queues, so this is not needed there.)
+/// whatever was accepted but not yet fanned out goes back to the outbox, every delivery still pending is sent again,
+/// and retrying ones are made due now: a retry the scheduler had leased and handed to the bus was lost with it.
+/// RabbitMQ keeps its messages in durable queues, so this is not needed there.
 /// </summary>
 public sealed partial class InMemoryRecovery(Db db, Outbox outbox, IBus bus, IOptions<HubOptions> options, ILogger<InMemoryRecovery> logger) : IHostedService
 {
@@ -25,9 +26,11 @@ public sealed partial class InMemoryRecovery(Db db, Outbox outbox, IBus bus, IOp
             """);
         var unfinished = (await connection.QueryAsync<(string DocumentId, int Revision, string SubscriberId)>("""
             SELECT document_id, revision, subscriber_id FROM deliveries
-            WHERE state IN ('pending', 'retrying') ORDER BY document_id, revision
+            WHERE state = 'pending' ORDER BY document_id, revision
             """)).Select(d => new DeliverNotice(d.DocumentId, d.Revision, d.SubscriberId)).ToList();
         await bus.PublishBatch(unfinished, cancellationToken);
+        await connection.ExecuteAsync("UPDATE deliveries SET next_attempt_at = @now WHERE state = 'retrying' AND next_attempt_at > @now",
+            new { now = DateTimeOffset.UtcNow });
         if (republished > 0) outbox.Notify();
         if (republished + unfinished.Count > 0) LogRecovered(logger, republished, unfinished.Count);
     }

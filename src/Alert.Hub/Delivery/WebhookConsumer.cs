@@ -1,32 +1,50 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
+using Alert.Core.Webhooks;
 using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
 using Dapper;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Alert.Hub.Delivery;
 
 /// <summary>
-/// POSTs one revision's CAP XML to one webhook subscriber and records what happened. A revision that a newer one
-/// has replaced is dropped instead of sent, so a receiver never gets an older revision after a newer one from here.
+/// Makes one attempt to POST one revision's CAP XML to one webhook subscriber and records what happened. A failed
+/// attempt is not retried here: it sets when to try again (<see cref="RetryScheduler"/> sends it then), so a
+/// receiver that is down holds no consumer while it waits. A revision that a newer one has replaced is dropped
+/// instead of sent, so a receiver never gets an older revision after a newer one from here.
 /// </summary>
-public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients) : IConsumer<DeliverNotice>
+public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Breakers breakers, IOptions<HubOptions> options) : IConsumer<DeliverNotice>
 {
     public const string HttpClientName = "webhooks";
+
+    private sealed record Row
+    {
+        public string? State { get; init; }
+        public required string Url { get; init; }
+        public required string Secret { get; init; }
+        public long Paused { get; init; }
+        public required byte[] CapBody { get; init; }
+        public DateTimeOffset? Expires { get; init; }
+        public DateTimeOffset? CreatedAt { get; init; }
+        public DateTimeOffset? RetryUntil { get; init; }
+        public int CurrentRevision { get; init; }
+    }
 
     public async Task Consume(ConsumeContext<DeliverNotice> context)
     {
         var delivery = context.Message;
         await using var connection = await db.OpenAsync(context.CancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<(string State, string Url, byte[] CapBody, int CurrentRevision)>("""
-            SELECT d.state, s.url, n.cap_body, doc.current_revision
+        var row = await connection.QuerySingleOrDefaultAsync<Row>("""
+            SELECT d.state, s.url, s.secret, s.paused, n.cap_body AS capbody, n.expires, d.created_at AS createdat, d.retry_until AS retryuntil, doc.current_revision AS currentrevision
             FROM deliveries d
             JOIN subscribers s ON s.id = d.subscriber_id
             JOIN notices n ON n.document_id = d.document_id AND n.revision = d.revision
             JOIN documents doc ON doc.id = d.document_id
             WHERE d.document_id = @DocumentId AND d.revision = @Revision AND d.subscriber_id = @SubscriberId
             """, delivery);
-        if (row.State is null or "delivered" or "superseded") return; // subscriber removed, or already done
+        if (row?.State is null or "delivered" or "superseded" or "dead") return; // subscriber removed, or already settled
 
         if (row.CurrentRevision > delivery.Revision)
         {
@@ -34,6 +52,34 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients) : ICo
             return;
         }
 
+        var now = DateTimeOffset.UtcNow;
+        var o = options.Value;
+        // Past this, a late evacuation order is worse than none: the delivery is dead, and shown as such (unless an
+        // operator republished it, and so set a deadline of their own).
+        var deadline = row.RetryUntil ?? row.Expires ?? (row.CreatedAt ?? now) + o.WebhookGiveUpAfter;
+        var wait = row.Paused != 0 ? now + o.BreakerOpen : breakers.Wait(delivery.SubscriberId, now, o);
+        if (wait is { } until)
+        {
+            // Not an attempt: the delivery waits, with its count of attempts unchanged.
+            await ScheduleAsync(connection, delivery, until, deadline, row.Paused != 0 ? "paused" : "circuit open: too many failures in a row", attempted: false);
+            return;
+        }
+
+        var error = await PostAsync(row, delivery, now, context.CancellationToken);
+        if (error is null)
+        {
+            breakers.Succeeded(delivery.SubscriberId);
+            await SetStateAsync(connection, delivery, "delivered", null);
+            return;
+        }
+        breakers.Failed(delivery.SubscriberId, now, o);
+        var attempts = await connection.ExecuteScalarAsync<int>(
+            "SELECT attempts FROM deliveries WHERE document_id = @DocumentId AND revision = @Revision AND subscriber_id = @SubscriberId", delivery);
+        await ScheduleAsync(connection, delivery, now + Backoff(attempts + 1, o), deadline, error, attempted: true);
+    }
+
+    private async Task<string?> PostAsync(Row row, DeliverNotice delivery, DateTimeOffset now, CancellationToken ct)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, row.Url)
         {
             // The body as the issuer sent it, byte for byte: its XML declaration names the encoding, a signature stays valid.
@@ -42,61 +88,137 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients) : ICo
         request.Headers.Add("Idempotency-Key", delivery.IdempotencyKey);
         request.Headers.Add("X-Alert-Document", delivery.DocumentId);
         request.Headers.Add("X-Alert-Revision", delivery.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-        string? error;
+        if (row.Secret.Length > 0) request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(row.Secret, row.CapBody, now));
         try
         {
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, context.CancellationToken);
-            error = response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, ct);
+            return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            error = ex is TaskCanceledException ? "timed out" : ex.Message;
+            return ex is TaskCanceledException ? "timed out" : ex.Message;
         }
-
-        if (error is null)
-        {
-            await SetStateAsync(connection, delivery, "delivered", null);
-            return;
-        }
-
-        await SetStateAsync(connection, delivery, "retrying", error);
-        throw new WebhookFailedException($"webhook {delivery.IdempotencyKey}: {error}");
     }
 
-    internal static Task SetStateAsync(System.Data.Common.DbConnection connection, DeliverNotice delivery, string state, string? error) =>
+    /// <summary>Exponential backoff with full jitter: spread out, so receivers coming back are not hit by every hub at once.</summary>
+    internal static TimeSpan Backoff(int attempt, HubOptions o)
+    {
+        var ceiling = Math.Min(o.WebhookRetryMax.TotalMilliseconds, o.WebhookRetryFirst.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30)));
+        return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
+    }
+
+    /// <summary>Sets the next try, or declares the delivery dead when that would come after its deadline.</summary>
+    private static Task ScheduleAsync(System.Data.Common.DbConnection connection, DeliverNotice delivery, DateTimeOffset next, DateTimeOffset deadline,
+        string error, bool attempted) =>
+        next > deadline
+            ? SetStateAsync(connection, delivery, "dead", error, attempted)
+            : SetStateAsync(connection, delivery, "retrying", error, attempted, next);
+
+    internal static Task SetStateAsync(System.Data.Common.DbConnection connection, DeliverNotice delivery, string state, string? error,
+        bool attempted = true, DateTimeOffset? next = null) =>
         connection.ExecuteAsync("""
             UPDATE deliveries
-            SET state = @state, last_error = @error, updated_at = @now,
-                attempts = attempts + CASE WHEN @state IN ('delivered', 'retrying') THEN 1 ELSE 0 END,
+            SET state = @state, last_error = @error, updated_at = @now, next_attempt_at = @next,
+                attempts = attempts + @counted,
                 delivered_at = CASE WHEN @state = 'delivered' THEN @now ELSE delivered_at END
             WHERE document_id = @DocumentId AND revision = @Revision AND subscriber_id = @SubscriberId AND state <> 'delivered'
-            """, new { state, error, now = DateTimeOffset.UtcNow, delivery.DocumentId, delivery.Revision, delivery.SubscriberId });
+            """, new
+        {
+            state, error, now = DateTimeOffset.UtcNow, next, delivery.DocumentId, delivery.Revision, delivery.SubscriberId,
+            counted = attempted && state != "superseded" ? 1 : 0,
+        });
 }
 
-public sealed class WebhookFailedException(string message) : Exception(message);
+/// <summary>
+/// Per-subscriber circuit breakers of this hub process: after <see cref="HubOptions.BreakerFailures"/> failures in a
+/// row a subscriber gets no attempts for <see cref="HubOptions.BreakerOpen"/> (doubling while it stays down, up to
+/// the longest retry), so a dead endpoint does not keep consumers waiting on timeouts that other subscribers need.
+/// </summary>
+public sealed class Breakers
+{
+    private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset OpenUntil)> _state = new();
+
+    /// <summary>
+    /// Null when an attempt may go ahead; else until when to wait. Once an open circuit's time is up, one attempt
+    /// goes through (half-open) and the others keep waiting until it has told whether the receiver is back.
+    /// </summary>
+    public DateTimeOffset? Wait(string subscriberId, DateTimeOffset now, HubOptions o)
+    {
+        while (_state.TryGetValue(subscriberId, out var s) && s.Failures >= o.BreakerFailures)
+        {
+            if (s.OpenUntil > now) return s.OpenUntil;
+            if (_state.TryUpdate(subscriberId, (s.Failures, now + o.BreakerOpen), s)) return null; // this one is the probe
+        }
+        return null;
+    }
+
+    public void Succeeded(string subscriberId) => _state.TryRemove(subscriberId, out _);
+
+    public void Failed(string subscriberId, DateTimeOffset now, HubOptions o) =>
+        _state.AddOrUpdate(subscriberId, (1, DateTimeOffset.MinValue), (_, s) =>
+        {
+            var failures = s.Failures + 1;
+            if (failures < o.BreakerFailures) return (failures, s.OpenUntil);
+            // Open; once the time is up one attempt goes through (half-open), and a further failure opens it longer.
+            var open = TimeSpan.FromTicks(Math.Min(o.WebhookRetryMax.Ticks, o.BreakerOpen.Ticks << Math.Min(failures - o.BreakerFailures, 10)));
+            return (failures, now + open);
+        });
+}
 
 public sealed class WebhookConsumerDefinition : ConsumerDefinition<WebhookConsumer>
 {
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<WebhookConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        // Backoff with jitter for a receiver that is down; after the last try the delivery is marked failed.
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(6, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1)));
+        // Receivers' failures are recorded and rescheduled, never thrown; only the database can fail a message here.
+        endpointConfigurator.UseMessageRetry(r => r.Intervals(100, 500, 1000, 2000, 5000));
         // One slow receiver must not hold up the others: many deliveries run at once.
         endpointConfigurator.ConcurrentMessageLimit = 32;
     }
 }
 
-/// <summary>Marks a delivery failed once its retries are spent (MassTransit publishes the fault).</summary>
-public sealed class WebhookFaultConsumer(Db db) : IConsumer<Fault<DeliverNotice>>
+/// <summary>
+/// Sends the deliveries whose next try has come. Each is leased first (its next try moved two minutes on, in the same
+/// statement that finds it), so several hubs never send one twice, and one that dies holding it gives it up by itself.
+/// </summary>
+public sealed partial class RetryScheduler(Db db, IBus bus, ILogger<RetryScheduler> logger) : BackgroundService
 {
-    public async Task Consume(ConsumeContext<Fault<DeliverNotice>> context)
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // A delivery cut short by a shutdown has not failed: it stays retrying and is resumed.
-        if (context.Message.Exceptions.Any(e => e.ExceptionType.Contains("Canceled", StringComparison.Ordinal))) return;
-        await using var connection = await db.OpenAsync(context.CancellationToken);
-        var error = context.Message.Exceptions.FirstOrDefault()?.Message;
-        await WebhookConsumer.SetStateAsync(connection, context.Message.Message, "failed", error);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await SendDueAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogFailed(logger, ex); // the database or the bus is away: the rows wait, and the next tick tries again
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
+
+    private async Task SendDueAsync(CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using var connection = await db.OpenAsync(ct);
+        var due = (await connection.QueryAsync<(string DocumentId, int Revision, string SubscriberId)>("""
+            UPDATE deliveries SET next_attempt_at = @lease
+            WHERE state = 'retrying' AND next_attempt_at <= @now
+            RETURNING document_id, revision, subscriber_id
+            """, new { now, lease = now + Lease })).Select(d => new DeliverNotice(d.DocumentId, d.Revision, d.SubscriberId)).ToList();
+        if (due.Count > 0) await bus.PublishBatch(due, ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send due webhook retries; trying again shortly")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
 }

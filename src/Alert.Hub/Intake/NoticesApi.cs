@@ -49,7 +49,12 @@ public sealed record DeliveryStatus
     public required int Attempts { get; init; }
     public string? LastError { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
+    public DateTimeOffset? CreatedAt { get; init; }
     public DateTimeOffset? DeliveredAt { get; init; }
+    public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>From the delivery's creation (the fan-out) to its receipt.</summary>
+    public double? TookMs => DeliveredAt - CreatedAt is { } took ? Math.Round(took.TotalMilliseconds, 1) : null;
 }
 
 public sealed record NoticeStatus(string Id, string Status, string State, int CurrentRevision, IReadOnlyList<NoticeArea> Areas,
@@ -73,6 +78,8 @@ public static partial class NoticesApi
         group.MapGet("/{id}/cap", GetCap);
         group.MapGet("/{id}/revisions/{revision:int}/cap", GetCap);
         group.MapGet("/{id}/area", GetArea);
+        group.MapGet("/{id}/deliveries", GetDeliveries).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
+        group.MapPost("/{id}/deliveries/{subscriberId}/retry", Republish).RequireAuthorization(Roles.Admin);
         return group;
     }
 
@@ -540,13 +547,37 @@ public static partial class NoticesApi
             "SELECT area_codes FROM notices WHERE document_id = @id AND revision = @CurrentRevision", new { id, document.CurrentRevision });
         var deliveries = (await connection.QueryAsync<DeliveryStatus>("""
             SELECT d.subscriber_id AS subscriberid, s.name AS subscriber, d.revision, d.state, d.attempts, d.last_error AS lasterror,
-                   d.updated_at AS updatedat, d.delivered_at AS deliveredat
+                   d.updated_at AS updatedat, d.created_at AS createdat, d.delivered_at AS deliveredat, d.next_attempt_at AS nextattemptat
             FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
             WHERE d.document_id = @id ORDER BY d.revision, s.name
             """, new { id })).ToList();
         var stored = new StoredRevision(id, document.CurrentRevision, revisions[^1].MsgType, document.Status, NoticeStore.Split(areaCodes));
         var receipt = Receipt(stored, gazetteer);
         return TypedResults.Ok(new NoticeStatus(id, document.Status, document.State, document.CurrentRevision, receipt.Areas, revisions, deliveries, receipt.Links));
+    }
+
+    /// <summary>Each subscriber's delivery of each revision: its state, attempts, when it was made and how long it took.</summary>
+    private static async Task<IResult> GetDeliveries(string id, ClaimsPrincipal user, Db db, Gazetteer gazetteer) =>
+        await GetStatus(id, user, db, gazetteer) is Ok<NoticeStatus> { Value: { } status } ? TypedResults.Ok(status.Deliveries) : NotFound(id);
+
+    /// <summary>
+    /// Sends a dead delivery again, once the receiver is fixed: it becomes due at once and goes through the same
+    /// retries. The revision sent is the one that died; if a newer one exists by then it is superseded instead.
+    /// </summary>
+    private static async Task<IResult> Republish(string id, string subscriberId, int? revision, Db db, IOptions<HubOptions> options)
+    {
+        await using var connection = await db.OpenAsync();
+        var now = DateTimeOffset.UtcNow;
+        var changed = await connection.ExecuteAsync("""
+            UPDATE deliveries SET state = 'retrying', next_attempt_at = @now, retry_until = @until, updated_at = @now
+            WHERE document_id = @id AND subscriber_id = @subscriberId AND state IN ('dead', 'failed')
+              AND (@revision IS NULL OR revision = @revision)
+            """, new { id, subscriberId, revision, now, until = now + options.Value.WebhookGiveUpAfter });
+        return changed > 0
+            ? TypedResults.Accepted($"/api/v1/notices/{id}/deliveries", new { republished = changed })
+            : HubProblems.One(StatusCodes.Status404NotFound, "delivery.not-dead",
+                $"情報 {id} の購読者 {subscriberId} への配信で、停止（dead）したものはありません。",
+                $"No dead delivery of notice {id} to subscriber {subscriberId}.");
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetCap(string id, int? revision, Db db)

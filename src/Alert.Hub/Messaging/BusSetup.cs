@@ -23,7 +23,6 @@ public static class BusSetup
             x.SetKebabCaseEndpointNameFormatter();
             x.AddConsumer<FanOutConsumer, FanOutConsumerDefinition>();
             x.AddConsumer<WebhookConsumer, WebhookConsumerDefinition>();
-            x.AddConsumer<WebhookFaultConsumer>();
 
             if (options.Transport == Transport.RabbitMq)
             {

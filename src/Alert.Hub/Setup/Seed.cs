@@ -32,7 +32,7 @@ public sealed class Seed(ApiKeys keys, SubscriberStore subscribers, Db db, IOpti
             if (options.Value.Samples)
             {
                 subscribers.AddAsync(new Subscriber(SampleSubscriberId, "Sample broadcaster (熊本県)", "broadcaster", $"{url}/sample/receiver",
-                    ["43"], ["Actual", "Exercise", "Test"], DateTimeOffset.UtcNow)).GetAwaiter().GetResult();
+                    ["43"], ["Actual", "Exercise", "Test"], false, DateTimeOffset.UtcNow) { Secret = Core.Webhooks.WebhookSignature.NewSecret() }).GetAwaiter().GetResult();
             }
             PrintWelcome(url, adminKey, issuerKey);
         });

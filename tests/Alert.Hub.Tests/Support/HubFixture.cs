@@ -123,6 +123,10 @@ public sealed class EmbeddedHub : HubFixture
     protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
         ["Alert:Transport"] = "InMemory",
+        ["Alert:WebhookRetryFirst"] = "00:00:00.2",
+        ["Alert:WebhookRetryMax"] = "00:00:02",
+        ["Alert:BreakerFailures"] = "3",
+        ["Alert:BreakerOpen"] = "00:00:01",
         ["Alert:Database"] = "Sqlite",
     };
 }
@@ -136,6 +140,8 @@ public sealed class RabbitPostgresHub : HubFixture
     protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
         ["Alert:Transport"] = "RabbitMq",
+        ["Alert:WebhookRetryFirst"] = "00:00:00.2",
+        ["Alert:WebhookRetryMax"] = "00:00:02",
         ["Alert:Database"] = "Postgres",
         ["ConnectionStrings:RabbitMq"] = Required("ALERT_TEST_RABBITMQ"),
         ["ConnectionStrings:Postgres"] = Required("ALERT_TEST_POSTGRES"),

@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Alert.Core.Cap;
+using Alert.Core.Webhooks;
+using Alert.Hub.Tests.Support;
+
+namespace Alert.Hub.Tests;
+
+/// <summary>
+/// Webhook push as transmitters rely on it: signed bodies, a secret shown once, retries that give up at the notice's
+/// valid-until (dead) and can be republished, a dead receiver that costs the others nothing, pause and resume.
+/// Receivers are real HTTP endpoints on 127.0.0.1 (the sink), some made to fail.
+/// </summary>
+public class WebhookTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
+{
+    private static CapAlert Order(TimeSpan? validFor = null)
+    {
+        var alert = CapWriter.EvacuationOrder($"hook-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now);
+        return validFor is { } span ? alert with { Infos = [alert.Infos[0] with { Expires = DateTimeOffset.Now + span }] } : alert;
+    }
+
+    private async Task<(string Id, string Hook, string Secret)> SubscribeAsync()
+    {
+        var hook = Guid.NewGuid().ToString("N");
+        using var response = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/subscribers",
+            new { name = $"hook {hook[..6]}", kind = "broadcaster", url = hub.Sink.Url(hook), areaCodes = new[] { "43" } });
+        response.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (body.GetProperty("id").GetString()!, hook, body.GetProperty("secret").GetString()!);
+    }
+
+    private async Task<string> IssueAsync(CapAlert alert)
+    {
+        using var response = await hub.PostCapAsync(alert);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>The delivery's record; an empty object until the fan-out has made it.</summary>
+    private async Task<JsonElement> DeliveryAsync(string id, string subscriberId)
+    {
+        using var response = await hub.SendAsAdminAsync(HttpMethod.Get, $"/api/v1/notices/{id}/deliveries");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().SingleOrDefault(d => d.GetProperty("subscriberId").GetString() == subscriberId) is
+            { ValueKind: JsonValueKind.Object } found ? found : JsonDocument.Parse("{}").RootElement;
+    }
+
+    private static string? Field(JsonElement delivery, string name) => delivery.TryGetProperty(name, out var value) ? value.ToString() : null;
+
+    private Task DeliveryBecomes(string id, string subscriberId, string state) => HubFixture.Eventually(
+        async () => Field(await DeliveryAsync(id, subscriberId), "state") == state, $"delivery of {id} to become {state}");
+
+    [Fact]
+    public async Task Bodies_are_signed_with_the_secret_shown_once_and_a_new_secret_replaces_it()
+    {
+        var (subscriberId, hook, secret) = await SubscribeAsync();
+        secret.ShouldStartWith("whsec_");
+        (await (await hub.SendAsAdminAsync(HttpMethod.Get, "/api/v1/subscribers")).Content.ReadAsStringAsync()).ShouldNotContain(secret);
+        (await (await hub.SendAsAdminAsync(HttpMethod.Get, $"/api/v1/subscribers/{subscriberId}")).Content.ReadAsStringAsync()).ShouldNotContain("secret");
+
+        var first = await hub.Sink.WaitForDocumentAsync(hook, await IssueAsync(Order()));
+        WebhookSignature.Verify(secret, first.Signature, first.Bytes, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)).ShouldBeTrue();
+        WebhookSignature.Verify("whsec_other", first.Signature, first.Bytes, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)).ShouldBeFalse();
+        WebhookSignature.Verify(secret, first.Signature, [.. first.Bytes, (byte)' '], DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)).ShouldBeFalse();
+        WebhookSignature.Verify(secret, first.Signature, first.Bytes, DateTimeOffset.UtcNow.AddHours(1), TimeSpan.FromMinutes(5)).ShouldBeFalse(); // replayed later
+
+        using var rotated = await hub.SendAsAdminAsync(HttpMethod.Post, $"/api/v1/subscribers/{subscriberId}/secret");
+        var fresh = (await rotated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
+        var second = await hub.Sink.WaitForDocumentAsync(hook, await IssueAsync(Order()));
+        WebhookSignature.Verify(fresh, second.Signature, second.Bytes, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)).ShouldBeTrue();
+        WebhookSignature.Verify(secret, second.Signature, second.Bytes, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_delivery_not_made_before_valid_until_is_dead_and_goes_out_when_republished()
+    {
+        var (subscriberId, hook, _) = await SubscribeAsync();
+        hub.Sink.FailNext(hook, int.MaxValue);
+        var id = await IssueAsync(Order(validFor: TimeSpan.FromSeconds(3)));
+
+        await DeliveryBecomes(id, subscriberId, "dead");
+        var dead = await DeliveryAsync(id, subscriberId);
+        dead.GetProperty("attempts").GetInt32().ShouldBeGreaterThan(1);
+        dead.GetProperty("lastError").GetString().ShouldNotBeNullOrEmpty();
+
+        hub.Sink.FailNext(hook, 0); // the receiver is fixed
+        using var republished = await hub.SendAsAdminAsync(HttpMethod.Post, $"/api/v1/notices/{id}/deliveries/{subscriberId}/retry");
+        republished.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await hub.Sink.WaitForDocumentAsync(hook, id);
+        await DeliveryBecomes(id, subscriberId, "delivered");
+        (await DeliveryAsync(id, subscriberId)).GetProperty("tookMs").GetDouble().ShouldBeGreaterThan(0);
+
+        using var again = await hub.SendAsAdminAsync(HttpMethod.Post, $"/api/v1/notices/{id}/deliveries/{subscriberId}/retry");
+        again.StatusCode.ShouldBe(HttpStatusCode.NotFound); // nothing dead any more
+    }
+
+    [Fact]
+    public async Task A_receiver_that_keeps_failing_opens_its_circuit_and_costs_the_others_nothing()
+    {
+        var (downId, down, _) = await SubscribeAsync();
+        var (_, up, _) = await SubscribeAsync();
+        hub.Sink.FailNext(down, int.MaxValue);
+
+        var ids = new List<string>();
+        for (var i = 0; i < 10; i++) ids.Add(await IssueAsync(Order()));
+
+        foreach (var id in ids) await hub.Sink.WaitForDocumentAsync(up, id);
+        async Task<bool> Waiting(string id) => Field(await DeliveryAsync(id, downId), "lastError")?.StartsWith("circuit open", StringComparison.Ordinal) == true;
+        await HubFixture.Eventually(async () => (await Task.WhenAll(ids.Select(Waiting))).Any(w => w), "the failing receiver's circuit to open");
+        hub.Sink.For(down).ShouldBeEmpty();
+
+        // Back up: the waiting deliveries go out once the circuit lets an attempt through.
+        hub.Sink.FailNext(down, 0);
+        foreach (var id in ids) await hub.Sink.WaitForDocumentAsync(down, id, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_paused_subscriber_keeps_its_deliveries_waiting_until_resumed()
+    {
+        var (subscriberId, hook, _) = await SubscribeAsync();
+        (await hub.SendAsAdminAsync(HttpMethod.Post, $"/api/v1/subscribers/{subscriberId}/pause")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var id = await IssueAsync(Order());
+        await HubFixture.Eventually(async () => Field(await DeliveryAsync(id, subscriberId), "lastError") == "paused", "the delivery to wait");
+        hub.Sink.For(hook).ShouldBeEmpty();
+        (await DeliveryAsync(id, subscriberId)).GetProperty("attempts").GetInt32().ShouldBe(0);
+
+        using var resumed = await hub.SendAsAdminAsync(HttpMethod.Post, $"/api/v1/subscribers/{subscriberId}/resume");
+        (await resumed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("paused").GetBoolean().ShouldBeFalse();
+        await hub.Sink.WaitForDocumentAsync(hook, id);
+    }
+
+    [Fact]
+    public async Task A_subscriber_is_read_updated_and_unknown_ones_are_not_found()
+    {
+        var (subscriberId, _, _) = await SubscribeAsync();
+        using var updated = await hub.SendAsAdminAsync(HttpMethod.Put, $"/api/v1/subscribers/{subscriberId}",
+            new { name = "熊本放送", kind = "broadcaster", url = hub.Sink.Url("renamed"), areaCodes = new[] { "431001" } });
+        updated.StatusCode.ShouldBe(HttpStatusCode.OK, await updated.Content.ReadAsStringAsync());
+
+        var read = await (await hub.SendAsAdminAsync(HttpMethod.Get, $"/api/v1/subscribers/{subscriberId}")).Content.ReadFromJsonAsync<JsonElement>();
+        read.GetProperty("name").GetString().ShouldBe("熊本放送");
+        read.GetProperty("areaCodes").EnumerateArray().Select(c => c.GetString()).ShouldBe(["43100"]);
+
+        (await hub.SendAsAdminAsync(HttpMethod.Get, "/api/v1/subscribers/nobody")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/subscribers/nobody/pause")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await hub.SendAsAdminAsync(HttpMethod.Put, $"/api/v1/subscribers/{subscriberId}", new { name = "" })).StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+    }
+}
