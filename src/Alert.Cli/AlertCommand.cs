@@ -5,6 +5,7 @@ using Alert.Core;
 using Alert.Core.Cap;
 using Alert.Core.Csv;
 using Alert.Core.Notices;
+using Alert.Core.Rendering;
 using Alert.Core.Xml;
 
 namespace Alert.Cli;
@@ -78,9 +79,15 @@ public static class AlertCommand
     private static Command Convert()
     {
         var file = new Argument<FileInfo>("file") { Description = "A native notice (XML or JSON) or a CAP alert written by the hub" };
-        var to = new Option<string>("--to") { Description = "xml, json or cap", DefaultValueFactory = _ => "cap" };
-        to.AcceptOnlyFromAmong("xml", "json", "cap");
-        var command = new Command("convert", "Write a notice in another format, as the hub would (prints to standard output).") { file, to };
+        var to = new Option<string>("--to") { Description = "xml, json, cap, or text (the short text for signage and area mail)", DefaultValueFactory = _ => "cap" };
+        to.AcceptOnlyFromAmong("xml", "json", "cap", "text");
+        var lang = new Option<string?>("--lang") { Description = $"For cap, the languages besides Japanese (default en); for text, one language. Any of {string.Join(", ", Languages.All.Select(l => l.Tag))}" };
+        lang.Validators.Add(r =>
+        {
+            try { Languages.ParseList(r.GetValueOrDefault<string?>() ?? ""); }
+            catch (ArgumentException e) { r.AddError(e.Message); }
+        });
+        var command = new Command("convert", "Write a notice in another format, as the hub would (prints to standard output).") { file, to, lang };
         command.SetAction(result =>
         {
             var bytes = File.ReadAllBytes(result.GetValue(file)!.FullName);
@@ -100,7 +107,8 @@ public static class AlertCommand
             {
                 "xml" => NoticeXmlWriter.Write(notice),
                 "json" => NoticeJson.Write(notice),
-                _ => CapWriter.Write(NoticeCap.ToCap(notice)),
+                "text" => ShortText.Write(notice, Languages.Find(result.GetValue(lang)) ?? Languages.Japanese).Text,
+                _ => CapWriter.Write(NoticeCap.ToCap(notice, null, result.GetValue(lang) is { } tags ? Languages.ParseList(tags) : null)),
             });
             return 0;
         });

@@ -6,10 +6,14 @@ namespace Alert.Core.Tests;
 /// <summary>The same notice in every format: nothing is lost on the way.</summary>
 public class NoticeFormatsTests
 {
-    private static Notice Read(string name) =>
+    internal static Notice Read(string name) =>
         NoticeXmlReader.Read(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", name))).Notice!;
 
     public static TheoryData<string> Examples => NoticeXmlReaderTests.Examples;
+
+    /// <summary>What an update or cancel of an example replaces: its first revision.</summary>
+    internal static CapReference? Previous(Notice notice) => notice.Envelope.Kind == NoticeKind.Issue ? null
+        : new CapReference(NoticeCap.Sender(notice.Envelope.IssuerCode), $"{notice.Envelope.DocumentId}.r1", "2026-07-01T03:00:00+09:00");
 
     [Theory]
     [MemberData(nameof(Examples))]
@@ -17,10 +21,7 @@ public class NoticeFormatsTests
     {
         var notice = Read(name);
 
-        var previous = notice.Envelope.Kind == NoticeKind.Issue ? null
-            : new CapReference(NoticeCap.Sender(notice.Envelope.IssuerCode), $"{notice.Envelope.DocumentId}.r1", "2026-07-01T03:00:00+09:00");
-
-        var cap = CapReader.Read(CapWriter.Write(NoticeCap.ToCap(notice, previous)));
+        var cap = CapReader.Read(CapWriter.Write(NoticeCap.ToCap(notice, Previous(notice))));
 
         cap.Problems.ShouldBeEmpty(); // valid CAP 1.2 and valid in the hub's profile
         NoticeJson.Write(NoticeCap.FromCap(cap.Alert!).ShouldNotBeNull()).ShouldBe(NoticeJson.Write(notice));

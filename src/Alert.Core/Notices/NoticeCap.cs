@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Alert.Core.Cap;
 using Alert.Core.Codes;
+using Alert.Core.Rendering;
 
 namespace Alert.Core.Notices;
 
@@ -16,6 +17,9 @@ public static class NoticeCap
     public const string NoticeParameter = "AlertHub.Notice";
     public const string CategoryCode = "AlertHub.Category";
 
+    /// <summary>On infos other than Japanese: the language names and the issuer's own words stand in, as written.</summary>
+    public const string UntranslatedParameter = "AlertHub.Untranslated";
+
     /// <summary>The CAP sender of an issuer: its six-digit local government code.</summary>
     public static string Sender(string issuerCode) =>
         "jisx0402:" + (LocalGovernmentCode.TryParse(issuerCode, out var code, out _) ? code.WithCheckDigit : issuerCode);
@@ -23,13 +27,17 @@ public static class NoticeCap
     /// <summary>Unique per sender, and the same for the same revision whoever writes it.</summary>
     public static string Identifier(Envelope envelope) => $"{envelope.DocumentId}.r{envelope.Revision}";
 
-    public static CapAlert ToCap(Notice notice, CapReference? previous = null)
+    /// <summary>
+    /// The notice as CAP, one info per language: Japanese first with every detail, then each of
+    /// <paramref name="languages"/> (default English) with the event, headline and instruction from the standard phrases.
+    /// </summary>
+    public static CapAlert ToCap(Notice notice, CapReference? previous = null, IReadOnlyList<Language>? languages = null)
     {
         var e = notice.Envelope;
         // A Cancel has an info too: it names the areas and carries the notice, so receivers know what to take down.
-        // One info per language: Japanese with every detail, English with what a visitor needs to act.
         var japanese = Info(notice, notice.Body);
-        var infos = new[] { japanese, English(notice, japanese) };
+        var infos = (languages ?? [Languages.English]).Where(l => l != Languages.Japanese).Distinct()
+            .Select(l => Translated(notice, japanese, l)).Prepend(japanese).ToList();
         return new CapAlert(Identifier(e), Sender(e.IssuerCode), e.Sent, e.Mode.ToString(),
             e.Kind switch { NoticeKind.Issue => "Alert", NoticeKind.Cancel => "Cancel", _ => "Update" },
             "Public", previous is null ? [] : [previous], infos,
@@ -52,25 +60,24 @@ public static class NoticeCap
     private static CapInfo Info(Notice notice, NoticeBody? body)
     {
         var e = notice.Envelope;
-        var (category, eventName, urgency, severity, certainty, headline, description, instruction, parameters) = body switch
+        var (category, urgency, severity, certainty, description, parameters) = body switch
         {
-            EvacuationBody b => Evacuation(e, b),
-            SheltersBody b => ("Safety", "避難所情報", "Expected", "Minor", "Observed",
-                $"{e.IssuerName} 避難所情報（開設 {b.Shelters.Count(s => s.Status != ShelterStatus.Closed)} か所）",
-                Lines(b.Shelters.Select(s => $"{s.Name}: {Status(s.Status)}{(s.Present is { } p ? $" {p}人" : "")}{(s.Capacity is { } c ? $"／定員{c}人" : "")}")),
-                null, new List<CapValue>()),
-            DisasterHqBody b => ("Other", "災害対策本部設置状況", "Unknown", "Minor", "Observed",
-                $"{b.Name}を{(b.State == HqState.Established ? "設置" : "廃止")}しました", $"{b.Name}: {(b.State == HqState.Established ? "設置" : "廃止")} {Time(b.At)}", null, []),
-            DamageBody b => ("Other", "被害情報", "Past", "Moderate", "Observed", $"{e.IssuerName} 被害情報",
+            EvacuationBody b => Evacuation(b),
+            SheltersBody b => ("Safety", "Expected", "Minor", "Observed",
+                Lines(b.Shelters.Select(s => $"{s.Name}: {Phrases.Standard.Get(PhraseKey.Of(s.Status), Languages.Japanese)}{(s.Present is { } p ? $" {p}人" : "")}{(s.Capacity is { } c ? $"／定員{c}人" : "")}")),
+                new List<CapValue>()),
+            DisasterHqBody b => ("Other", "Unknown", "Minor", "Observed", $"{b.Name}: {(b.State == HqState.Established ? "設置" : "廃止")} {Time(b.At)}", []),
+            DamageBody b => ("Other", "Past", "Moderate", "Observed",
                 Lines(b.Reports.Select(r => $"{(r.Area.Name.Length > 0 ? r.Area.Name : r.Area.Code)}: 死者{r.Dead ?? 0} 行方不明{r.Missing ?? 0} 床上浸水{r.FloodedAboveFloor ?? 0} 床下浸水{r.FloodedBelowFloor ?? 0}")),
-                null, []),
-            LifelineBody b => ("Infra", "ライフライン情報", "Expected", "Moderate", "Observed", $"{e.IssuerName} ライフライン情報",
+                []),
+            LifelineBody b => ("Infra", "Expected", "Moderate", "Observed",
                 Lines(b.Statuses.Select(s => $"{(s.Area.Name.Length > 0 ? s.Area.Name : s.Area.Code)}: {s.Kind} {s.State}{(s.Households is { } h ? $" {h}世帯" : "")}")),
-                null, []),
-            GeneralBody b => ("Other", "お知らせ", "Unknown", "Minor", "Observed", b.Title, b.Text, null, []),
-            null => ("Other", "取消", "Past", "Minor", "Observed", $"【取消】{e.IssuerName}の情報（{e.DocumentId}）を取り消しました", e.Reason ?? "", null, new List<CapValue>()),
+                []),
+            GeneralBody b => ("Other", "Unknown", "Minor", "Observed", b.Text, []),
+            null => ("Other", "Past", "Minor", "Observed", e.Reason ?? "", new List<CapValue>()),
             _ => throw new ArgumentOutOfRangeException(nameof(body)),
         };
+        var (eventName, headline, instruction) = Texts(notice, Languages.Japanese);
         parameters.Add(new CapValue(NoticeParameter, NoticeJson.Write(notice)));
 
         // Every code the notice names becomes a CAP area, so receivers can place it and the hub geocodes and checks
@@ -85,53 +92,65 @@ public static class NoticeCap
             _ => [],
         });
 
-        return new CapInfo("ja-JP", [category], eventName, urgency, severity, certainty, e.ValidUntil, headline, description, instruction, areas,
+        return new CapInfo(Languages.Japanese.Tag, [category], eventName, urgency, severity, certainty, e.ValidUntil, headline, description, instruction, areas,
             [new CapValue(CategoryCode, notice.Category?.ToString().ToLowerInvariant() ?? "cancel")], parameters);
     }
 
-    private static CapInfo English(Notice notice, CapInfo japanese)
+    /// <summary>
+    /// Another language's info: the event, headline and instruction from the standard phrases; names and the issuer's
+    /// own words stay in Japanese as written (the <see cref="UntranslatedParameter"/> says so), areas as in Japanese.
+    /// </summary>
+    private static CapInfo Translated(Notice notice, CapInfo japanese, Language language)
     {
-        var e = notice.Envelope;
-        string Hazards(IEnumerable<DisasterType> types) => string.Join(", ", types.Distinct().Select(t => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(t.ToString()).Replace('-', ' ')));
-        var (eventName, headline, instruction) = notice.Body switch
+        var (eventName, headline, instruction) = Texts(notice, language);
+        return japanese with
         {
-            EvacuationBody b when HighestInForce(b) is { } level
-                => (level.English(), $"[Level {(int)level}] {e.IssuerName}: {level.English()} ({Hazards(b.Districts.Select(d => d.DisasterType))})",
-                    level switch
-                    {
-                        EvacuationLevel.EmergencySafety => "Danger to life: secure your safety immediately!",
-                        EvacuationLevel.EvacuationOrder => "Everyone leave dangerous places now.",
-                        _ => "Elderly people and those who need help: leave dangerous places now.",
-                    }),
-            EvacuationBody b => ("Evacuation lifted", $"{e.IssuerName}: evacuation information lifted ({Hazards(b.Districts.Select(d => d.DisasterType))})", (string?)null),
-            SheltersBody b => ("Shelter information", $"{e.IssuerName}: shelters ({b.Shelters.Count(s => s.Status != ShelterStatus.Closed)} open)", null),
-            DisasterHqBody b => ("Disaster headquarters", $"{b.Name}: {(b.State == HqState.Established ? "established" : "dissolved")}", null),
-            DamageBody => ("Damage report", $"{e.IssuerName}: damage report", null),
-            LifelineBody b => ("Lifeline status", $"{e.IssuerName}: {string.Join(", ", b.Statuses.Select(s => $"{s.Kind} {s.State}".ToLowerInvariant()).Distinct())}", null),
-            GeneralBody => ("Notice", $"{e.IssuerName}: notice", null),
-            _ => ("Cancellation", $"[Cancelled] {e.IssuerName} withdrew notice {e.DocumentId}", null),
+            Language = language.Tag, Event = eventName, Headline = headline, Description = null, Instruction = instruction,
+            Parameters = [new CapValue(UntranslatedParameter, Languages.Japanese.Tag)],
         };
-        return japanese with { Language = "en-US", Event = eventName, Headline = headline, Description = null, Instruction = instruction, Parameters = [] };
     }
 
-    private static (string, string, string, string, string, string, string, string?, List<CapValue>) Evacuation(Envelope e, EvacuationBody b)
+    /// <summary>Event, headline and instruction in one language, all from the standard phrases.</summary>
+    private static (string Event, string Headline, string? Instruction) Texts(Notice notice, Language language)
     {
+        var e = notice.Envelope;
+        var phrases = Phrases.Standard;
+        string Say(string key) => phrases.Get(key, language);
+        string Fill(string key, params (string, string)[] values) => phrases.Format(key, language, values);
+        string Hazards(IEnumerable<DisasterType> types) => string.Join(Say("list.hazards"), types.Distinct().Select(t => Say(PhraseKey.Of(t))));
+        return notice.Body switch
+        {
+            EvacuationBody b when HighestInForce(b) is { } level => (Say(PhraseKey.Level(level)),
+                Fill("headline.evacuation", ("level", ((int)level).ToString(CultureInfo.InvariantCulture)), ("issuer", e.IssuerName),
+                    ("name", Say(PhraseKey.Level(level))), ("hazards", Hazards(b.Districts.Select(d => d.DisasterType)))),
+                Say(PhraseKey.Action(level))),
+            EvacuationBody b => (Say("event.evacuation-lifted"),
+                Fill("headline.evacuation-lifted", ("issuer", e.IssuerName), ("hazards", Hazards(b.Districts.Select(d => d.DisasterType)))), null),
+            SheltersBody b => (Say(PhraseKey.Of(NoticeCategory.Shelters)),
+                Fill("headline.shelters", ("issuer", e.IssuerName), ("open", b.Shelters.Count(s => s.Status != ShelterStatus.Closed).ToString(CultureInfo.InvariantCulture))), null),
+            DisasterHqBody b => (Say(PhraseKey.Of(NoticeCategory.DisasterHq)), Fill("headline.disaster-hq", ("name", b.Name), ("state", Say(PhraseKey.Of(b.State)))), null),
+            DamageBody => (Say(PhraseKey.Of(NoticeCategory.Damage)), Fill("headline.damage", ("issuer", e.IssuerName)), null),
+            LifelineBody b => (Say(PhraseKey.Of(NoticeCategory.Lifeline)), Fill("headline.lifeline", ("issuer", e.IssuerName),
+                ("statuses", string.Join(Say("list.names"), b.Statuses.Select(s => Fill("lifeline.status", ("kind", Say(PhraseKey.Of(s.Kind))), ("state", Say(PhraseKey.Of(s.State))))).Distinct()))), null),
+            GeneralBody b => (Say(PhraseKey.Of(NoticeCategory.General)), Fill("headline.general", ("title", b.Title), ("issuer", e.IssuerName)), null),
+            _ => (Say("event.cancel"), Fill("headline.cancel", ("issuer", e.IssuerName), ("id", e.DocumentId)), null),
+        };
+    }
 
-        var hazards = string.Join("・", b.Districts.Select(d => d.DisasterType.Japanese()).Distinct());
+    private static (string, string, string, string, string, List<CapValue>) Evacuation(EvacuationBody b)
+    {
         var description = Lines(b.Districts.Select(d =>
             $"{d.Name ?? d.AreaCode ?? "範囲指定"}: {(d.Lifted is null ? "" : "解除 ")}警戒レベル{d.Level}（{d.DisasterType.Japanese()}）" +
             $"{(d.Households is { } h ? $" {h}世帯" : "")}{(d.Persons is { } p ? $" {p}人" : "")}"));
-        if (HighestInForce(b) is not { } level)
-            return ("Safety", "避難情報の解除", "Past", "Minor", "Observed", $"{e.IssuerName} 避難情報の解除（{hazards}）", description, null, []);
+        if (HighestInForce(b) is not { } level) return ("Safety", "Past", "Minor", "Observed", description, []);
 
-        var (urgency, severity, certainty, instruction) = level switch
+        var (urgency, severity, certainty) = level switch
         {
-            EvacuationLevel.EmergencySafety => ("Immediate", "Extreme", "Observed", "命の危険 直ちに安全確保！"),
-            EvacuationLevel.EvacuationOrder => ("Immediate", "Severe", "Likely", "危険な場所から全員避難"),
-            _ => ("Expected", "Moderate", "Likely", "危険な場所から高齢者等は避難"),
+            EvacuationLevel.EmergencySafety => ("Immediate", "Extreme", "Observed"),
+            EvacuationLevel.EvacuationOrder => ("Immediate", "Severe", "Likely"),
+            _ => ("Expected", "Moderate", "Likely"),
         };
-        return ("Safety", level.Japanese(), urgency, severity, certainty, $"【警戒レベル{(int)level}】{e.IssuerName} {level.Japanese()}（{hazards}）",
-            description, instruction, [new CapValue("EvacuationLevel", ((int)level).ToString(CultureInfo.InvariantCulture))]);
+        return ("Safety", urgency, severity, certainty, description, [new CapValue("EvacuationLevel", ((int)level).ToString(CultureInfo.InvariantCulture))]);
     }
 
     private static CapArea CodeArea(string name, string code, string path) => new(name.Length > 0 ? name : code, [], [],
@@ -140,13 +159,6 @@ public static class NoticeCap
     /// <summary>The highest level still in force (not lifted), which the event, headline and instruction speak of.</summary>
     private static EvacuationLevel? HighestInForce(EvacuationBody body) =>
         body.Districts.Where(d => d.Lifted is null).Select(d => Notices.Evacuation.ParseLevel(d.Level)).Max();
-
-    private static string Status(ShelterStatus status) => status switch
-    {
-        ShelterStatus.Open => "開設",
-        ShelterStatus.Full => "満員",
-        _ => "閉鎖",
-    };
 
     private static string Time(DateTimeOffset time) => time.ToString("M月d日 H:mm", CultureInfo.InvariantCulture);
 
