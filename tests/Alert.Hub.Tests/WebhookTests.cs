@@ -146,4 +146,65 @@ public class WebhookTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         (await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/subscribers/nobody/pause")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await hub.SendAsAdminAsync(HttpMethod.Put, $"/api/v1/subscribers/{subscriberId}", new { name = "" })).StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
     }
+
+    /// <summary>An example native notice as a new document, with its validity (a past day in the example) removed.</summary>
+    private static string Native(string name) => System.Text.RegularExpressions.Regex.Replace(
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", name)), "<documentId>[^<]*</documentId>|\\s*<validUntil>[^<]*</validUntil>",
+        m => m.Value.Contains("documentId", StringComparison.Ordinal) ? $"<documentId>hook-{Guid.NewGuid():N}</documentId>" : "");
+
+    [Fact]
+    public async Task Each_subscriber_gets_the_categories_levels_form_and_languages_it_asked_for()
+    {
+        async Task<(string Id, string Hook, string Secret)> Subscribe(object filters)
+        {
+            var hook = Guid.NewGuid().ToString("N");
+            var body = JsonSerializer.SerializeToNode(filters)!.AsObject();
+            body["name"] = $"hook {hook[..6]}";
+            body["url"] = hub.Sink.Url(hook);
+            body["areaCodes"] = new System.Text.Json.Nodes.JsonArray("43");
+            using var response = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/subscribers", body);
+            var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+            response.StatusCode.ShouldBe(HttpStatusCode.Created, created.ToString());
+            return (created.GetProperty("id").GetString()!, hook, created.GetProperty("secret").GetString()!);
+        }
+
+        var (signageId, signage, secret) = await Subscribe(new { kind = "signage", format = "text", languages = new[] { "en" }, categories = new[] { "evacuation" }, minLevel = 4 });
+        var (_, tv, _) = await Subscribe(new { kind = "broadcaster", languages = new[] { "en", "zh-Hans" } });
+
+        using var evacuation = await hub.PostCapAsync(Native("evacuation.xml"), contentType: "application/vnd.alert-hub.notice+xml");
+        evacuation.StatusCode.ShouldBe(HttpStatusCode.Accepted, await evacuation.Content.ReadAsStringAsync());
+        var evacuationId = (await evacuation.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var shelters = await hub.PostCapAsync(Native("shelters.xml"), contentType: "application/vnd.alert-hub.notice+xml");
+        shelters.StatusCode.ShouldBe(HttpStatusCode.Accepted, await shelters.Content.ReadAsStringAsync());
+        var sheltersId = (await shelters.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        var text = await hub.Sink.WaitForDocumentAsync(signage, evacuationId);
+        text.ContentType.ShouldStartWith("text/plain");
+        text.Body.Length.ShouldBeLessThanOrEqualTo(360);
+        text.Body.ShouldContain("Level 5");
+        WebhookSignature.Verify(secret, text.Signature, text.Bytes, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)).ShouldBeTrue();
+
+        var cap = CapReader.Read(new MemoryStream((await hub.Sink.WaitForDocumentAsync(tv, evacuationId)).Bytes)).Alert.ShouldNotBeNull();
+        cap.Infos.Select(i => i.Language).ShouldBe(["ja-JP", "en-US", "zh-Hans"]);
+
+        // The shelters notice reached the broadcaster, so its fan-out is done: the signage, asking for evacuation only, has no delivery of it.
+        await hub.Sink.WaitForDocumentAsync(tv, sheltersId);
+        using var deliveries = await hub.SendAsAdminAsync(HttpMethod.Get, $"/api/v1/notices/{sheltersId}/deliveries");
+        (await deliveries.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ShouldNotContain(d => d.GetProperty("subscriberId").GetString() == signageId);
+    }
+
+    [Theory]
+    [InlineData("format", "\"pdf\"", "subscriber.format")]
+    [InlineData("languages", "[\"fr\"]", "subscriber.language")]
+    [InlineData("categories", "[\"weather\"]", "subscriber.category")]
+    [InlineData("minLevel", "2", "subscriber.min-level")]
+    [InlineData("minSeverity", "\"Huge\"", "subscriber.min-severity")]
+    public async Task A_filter_the_hub_cannot_apply_is_refused(string field, string value, string code)
+    {
+        using var response = await hub.SendAsync(HttpMethod.Post, "/api/v1/subscribers", new StringContent(
+            $"{{\"name\": \"x\", \"url\": \"http://127.0.0.1:9/x\", \"areaCodes\": [\"43\"], \"{field}\": {value}}}", System.Text.Encoding.UTF8, "application/json"), HubFixture.AdminKey);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0].GetProperty("code").GetString().ShouldBe(code);
+    }
 }

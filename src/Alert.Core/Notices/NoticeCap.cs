@@ -17,6 +17,19 @@ public static class NoticeCap
     public const string NoticeParameter = "AlertHub.Notice";
     public const string CategoryCode = "AlertHub.Category";
 
+    /// <summary>
+    /// The hub category of a CAP info as receivers filter by it: evacuation, shelters, disaster-hq, damage, lifeline,
+    /// general, cancel for a native cancel, other for CAP from elsewhere (the eventCode holds the model's name, disasterhq).
+    /// </summary>
+    public static string Category(CapInfo info) =>
+        info.EventCodes?.FirstOrDefault(c => c.Name == CategoryCode)?.Value is { } code
+            ? Enum.GetValues<NoticeCategory>().Select(c => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(c.ToString()))
+                .FirstOrDefault(c => c.Replace("-", "", StringComparison.Ordinal) == code) ?? code
+            : "other";
+
+    /// <summary>The 警戒レベル an evacuation notice's CAP carries (the highest in force), else null.</summary>
+    public static int? Level(CapInfo info) => int.TryParse(info.Parameter("EvacuationLevel"), NumberStyles.None, CultureInfo.InvariantCulture, out var level) ? level : null;
+
     /// <summary>On infos other than Japanese: the language names and the issuer's own words stand in, as written.</summary>
     public const string UntranslatedParameter = "AlertHub.Untranslated";
 

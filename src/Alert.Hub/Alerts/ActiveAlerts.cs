@@ -1,6 +1,7 @@
 using System.Globalization;
 using Alert.Core.Cap;
 using Alert.Core.Codes;
+using Alert.Core.Notices;
 using Alert.Geo;
 using Alert.Hub.Intake;
 using Alert.Hub.Storage;
@@ -167,14 +168,14 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             ?? throw new InvalidDataException($"the stored CAP of {row.Id} revision {row.Revision} no longer reads");
         var ja = cap.Infos.FirstOrDefault(i => i.Language.StartsWith("ja", StringComparison.OrdinalIgnoreCase)) ?? cap.Infos[0];
         var en = cap.Infos.FirstOrDefault(i => i.Language.StartsWith("en", StringComparison.OrdinalIgnoreCase));
-        var level = int.TryParse(ja.Parameter("EvacuationLevel"), CultureInfo.InvariantCulture, out var l) ? l : (int?)null;
+        var level = NoticeCap.Level(ja);
         var link = $"/api/v1/notices/{row.Id}";
         var alert = new ActiveAlert
         {
             Id = row.Id,
             Revision = row.Revision,
             Status = row.Status,
-            Category = ja.Parameter(Core.Notices.NoticeCap.CategoryCode) ?? (ja.Categories.Count > 0 ? ja.Categories[0] : "Other"),
+            Category = NoticeCap.Category(ja),
             Event = ja.Event,
             Headline = ja.Headline ?? ja.Event,
             HeadlineEn = en?.Headline,

@@ -1,4 +1,7 @@
+using Alert.Core.Cap;
 using Alert.Core.Codes;
+using Alert.Core.Notices;
+using Alert.Hub.Subscribers;
 using Alert.Geo;
 using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
@@ -18,8 +21,11 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
     {
         var notice = context.Message;
         await using var connection = await db.OpenAsync(context.CancellationToken);
-        var subscribers = await connection.QueryAsync<(string Id, string AreaCodes, string Statuses)>(
-            "SELECT id, area_codes, statuses FROM subscribers");
+        var subscribers = await connection.QueryAsync<(string Id, string AreaCodes, string Statuses, string Categories, int? MinLevel, string? MinSeverity)>(
+            "SELECT id, area_codes, statuses, categories, min_level, min_severity FROM subscribers");
+        var cap = await connection.ExecuteScalarAsync<byte[]>(
+            "SELECT cap_body FROM notices WHERE document_id = @DocumentId AND revision = @Revision", notice);
+        var (category, level, severity) = Describe(cap);
         var earlier = (await connection.QueryAsync<string>(
             "SELECT DISTINCT subscriber_id FROM deliveries WHERE document_id = @DocumentId AND revision < @Revision", notice)).ToHashSet();
         // Earlier revisions' areas count too: their own fan-out may not have recorded its deliveries yet when this
@@ -31,7 +37,7 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
 
         var targets = subscribers
             .Where(s => s.Statuses.Split(' ').Contains(notice.Status))
-            .Where(s => earlier.Contains(s.Id) || Covers(s.AreaCodes, parts))
+            .Where(s => earlier.Contains(s.Id) || (Covers(s.AreaCodes, parts) && Wants(s.Categories, s.MinLevel, s.MinSeverity, category, level, severity)))
             .Select(s => new DeliverNotice(notice.DocumentId, notice.Revision, s.Id))
             .ToList();
 
@@ -46,6 +52,21 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
             "UPDATE notices SET fanned_out_at = @now WHERE document_id = @DocumentId AND revision = @Revision AND fanned_out_at IS NULL",
             new { now, notice.DocumentId, notice.Revision });
     }
+
+    /// <summary>The hub category, the 警戒レベル and the CAP severity of a revision, from its first info.</summary>
+    private static (string Category, int? Level, string Severity) Describe(byte[]? cap) =>
+        (cap is null ? null : CapReader.Read(new MemoryStream(cap)).Alert)?.Infos is { Count: > 0 } infos
+            ? (NoticeCap.Category(infos[0]), NoticeCap.Level(infos[0]), infos[0].Severity)
+            : ("other", null, "Unknown");
+
+    /// <summary>
+    /// A subscriber's own filters, for notices it has not been sent before (whoever got a revision gets the rest):
+    /// its categories, its lowest evacuation level (other notices have none and pass), its lowest severity.
+    /// </summary>
+    private static bool Wants(string categories, int? minLevel, string? minSeverity, string category, int? level, string severity) =>
+        (categories.Length == 0 || categories.Split(' ').Contains(category))
+        && (minLevel is null || level is null || level >= minLevel)
+        && (minSeverity is null || Array.IndexOf(SubscribersApi.Severities, severity) >= Array.IndexOf(SubscribersApi.Severities, minSeverity));
 
     private bool Covers(string filterCodes, HashSet<string> parts) =>
         filterCodes.Split(' ', StringSplitOptions.RemoveEmptyEntries)

@@ -1,5 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
+using System.Text;
+using Alert.Core.Cap;
+using Alert.Core.Notices;
+using Alert.Core.Rendering;
 using Alert.Core.Webhooks;
 using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
@@ -30,6 +34,8 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         public DateTimeOffset? CreatedAt { get; init; }
         public DateTimeOffset? RetryUntil { get; init; }
         public int CurrentRevision { get; init; }
+        public required string Format { get; init; }
+        public required string Languages { get; init; }
     }
 
     public async Task Consume(ConsumeContext<DeliverNotice> context)
@@ -37,7 +43,8 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         var delivery = context.Message;
         await using var connection = await db.OpenAsync(context.CancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<Row>("""
-            SELECT d.state, s.url, s.secret, s.paused, n.cap_body AS capbody, n.expires, d.created_at AS createdat, d.retry_until AS retryuntil, doc.current_revision AS currentrevision
+            SELECT d.state, s.url, s.secret, s.paused, n.cap_body AS capbody, n.expires, d.created_at AS createdat, d.retry_until AS retryuntil, doc.current_revision AS currentrevision,
+                   s.format, s.languages
             FROM deliveries d
             JOIN subscribers s ON s.id = d.subscriber_id
             JOIN notices n ON n.document_id = d.document_id AND n.revision = d.revision
@@ -80,15 +87,15 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
 
     private async Task<string?> PostAsync(Row row, DeliverNotice delivery, DateTimeOffset now, CancellationToken ct)
     {
+        var (body, contentType) = Render(row.CapBody, row.Format, row.Languages);
         using var request = new HttpRequestMessage(HttpMethod.Post, row.Url)
         {
-            // The body as the issuer sent it, byte for byte: its XML declaration names the encoding, a signature stays valid.
-            Content = new ByteArrayContent(row.CapBody) { Headers = { ContentType = new MediaTypeHeaderValue("application/cap+xml") } },
+            Content = new ByteArrayContent(body) { Headers = { ContentType = MediaTypeHeaderValue.Parse(contentType) } },
         };
         request.Headers.Add("Idempotency-Key", delivery.IdempotencyKey);
         request.Headers.Add("X-Alert-Document", delivery.DocumentId);
         request.Headers.Add("X-Alert-Revision", delivery.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (row.Secret.Length > 0) request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(row.Secret, row.CapBody, now));
+        if (row.Secret.Length > 0) request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(row.Secret, body, now));
         try
         {
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, ct);
@@ -98,6 +105,27 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         {
             return ex is TaskCanceledException ? "timed out" : ex.Message;
         }
+    }
+
+    /// <summary>
+    /// The body in the form the subscriber asked for. CAP without languages asked is the document byte for byte as
+    /// received (its XML declaration names the encoding, an issuer's signature stays valid); with languages it is
+    /// written again with one info per language. Short text and native JSON are written from the notice the CAP
+    /// carries; CAP from elsewhere carries none and goes as it came.
+    /// </summary>
+    internal static (byte[] Body, string ContentType) Render(byte[] cap, string format, string languages)
+    {
+        const string Cap = "application/cap+xml";
+        if (format == "cap" && languages.Length == 0) return (cap, Cap);
+        var alert = CapReader.Read(new MemoryStream(cap)).Alert;
+        if (alert is null || NoticeCap.FromCap(alert) is not { } notice) return (cap, Cap);
+        var wanted = Core.Rendering.Languages.ParseList(languages);
+        return format switch
+        {
+            "text" => (Encoding.UTF8.GetBytes(ShortText.Write(notice, wanted.Count > 0 ? wanted[0] : Core.Rendering.Languages.Japanese).Text), "text/plain; charset=utf-8"),
+            "notice-json" => (Encoding.UTF8.GetBytes(NoticeJson.Write(notice)), "application/vnd.alert-hub.notice+json"),
+            _ => (Encoding.UTF8.GetBytes(CapWriter.Write(NoticeCap.ToCap(notice, alert.References.Count > 0 ? alert.References[0] : null, wanted))), Cap),
+        };
     }
 
     /// <summary>Exponential backoff with full jitter: spread out, so receivers coming back are not hit by every hub at once.</summary>

@@ -10,11 +10,33 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alert.Hub.Subscribers;
 
-public sealed record SubscriberRequest(string? Name, string? Kind, string? Url, IReadOnlyList<string>? AreaCodes, IReadOnlyList<string>? Statuses);
+public sealed record SubscriberRequest(string? Name, string? Kind, string? Url, IReadOnlyList<string>? AreaCodes, IReadOnlyList<string>? Statuses)
+{
+    public IReadOnlyList<string>? Categories { get; init; }
+    public int? MinLevel { get; init; }
+    public string? MinSeverity { get; init; }
+    public string? Format { get; init; }
+    public IReadOnlyList<string>? Languages { get; init; }
+}
 
 public sealed record Subscriber(string Id, string Name, string Kind, string Url, IReadOnlyList<string> AreaCodes, IReadOnlyList<string> Statuses,
     bool Paused, DateTimeOffset CreatedAt)
 {
+    /// <summary>Hub categories wanted (evacuation, shelters, disaster-hq, damage, lifeline, general, other); empty: all.</summary>
+    public IReadOnlyList<string> Categories { get; init; } = [];
+
+    /// <summary>Evacuation notices below this 警戒レベル are not sent; other notices are not affected.</summary>
+    public int? MinLevel { get; init; }
+
+    /// <summary>Notices of a lower CAP severity (Minor &lt; Moderate &lt; Severe &lt; Extreme) are not sent.</summary>
+    public string? MinSeverity { get; init; }
+
+    /// <summary>The body: cap (CAP 1.2, the default), text (short text for signage and mail), notice-json.</summary>
+    public string Format { get; init; } = "cap";
+
+    /// <summary>CAP infos and short text in these languages (ja always first in CAP); empty: Japanese and English.</summary>
+    public IReadOnlyList<string> Languages { get; init; } = [];
+
     /// <summary>The signing secret, in the answer that creates or replaces it and nowhere else: it is shown once.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Secret { get; init; }
@@ -28,6 +50,9 @@ public static class SubscribersApi
 {
     private static readonly string[] Kinds = ["broadcaster", "app", "signage", "other"];
     private static readonly string[] Statuses = ["Actual", "Exercise", "Test"];
+    public static readonly string[] Categories = ["evacuation", "shelters", "disaster-hq", "damage", "lifeline", "general", "other"];
+    public static readonly string[] Severities = ["Minor", "Moderate", "Severe", "Extreme"];
+    private static readonly string[] Formats = ["cap", "text", "notice-json"];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static RouteGroupBuilder MapSubscribers(this IEndpointRouteBuilder app)
@@ -53,12 +78,7 @@ public static class SubscribersApi
         if (await store.FindAsync(id) is not { } existing) return NotFound(id);
         var (body, refusal) = await ReadAsync(request, gazetteer);
         if (refusal is not null) return refusal;
-        var updated = existing with
-        {
-            Name = body!.Name!.Trim(), Kind = body.Kind ?? existing.Kind, Url = body.Url!,
-            AreaCodes = body.AreaCodes!.Select(c => LocalGovernmentCode.Parse(c).Value).Distinct().ToList(),
-            Statuses = body.Statuses is { Count: > 0 } s ? s.Distinct().ToList() : existing.Statuses,
-        };
+        var updated = SubscriberStore.From(existing.Id, body!, existing.CreatedAt) with { Paused = existing.Paused };
         await store.AddAsync(updated);
         return TypedResults.Ok(updated);
     }
@@ -133,6 +153,23 @@ public static class SubscribersApi
             if (!Statuses.Contains(body.Statuses![i]))
                 Add("subscriber.status", $"$.statuses[{i}]", "statuses は Actual, Exercise, Test から選びます。", "statuses are chosen from Actual, Exercise, Test.");
         }
+        for (var i = 0; i < (body.Categories?.Count ?? 0); i++)
+        {
+            if (!Categories.Contains(body.Categories![i]))
+                Add("subscriber.category", $"$.categories[{i}]", $"categories は {string.Join(", ", Categories)} から選びます。", $"categories are chosen from {string.Join(", ", Categories)}.");
+        }
+        if (body.MinLevel is not (null or 3 or 4 or 5))
+            Add("subscriber.min-level", "$.minLevel", "minLevel は警戒レベル 3、4、5 のいずれかです。", "minLevel is 警戒レベル 3, 4 or 5.");
+        if (body.MinSeverity is not null && !Severities.Contains(body.MinSeverity))
+            Add("subscriber.min-severity", "$.minSeverity", $"minSeverity は {string.Join(", ", Severities)} のいずれかです。", $"minSeverity is one of {string.Join(", ", Severities)}.");
+        if (body.Format is not null && !Formats.Contains(body.Format))
+            Add("subscriber.format", "$.format", $"format は {string.Join(", ", Formats)} のいずれかです。", $"format is one of {string.Join(", ", Formats)}.");
+        for (var i = 0; i < (body.Languages?.Count ?? 0); i++)
+        {
+            if (Alert.Core.Rendering.Languages.Find(body.Languages![i]) is null)
+                Add("subscriber.language", $"$.languages[{i}]", $"言語「{body.Languages[i]}」には対応していません（{string.Join(", ", Alert.Core.Rendering.Languages.All.Select(l => l.Tag))}）。",
+                    $"Language '{body.Languages[i]}' is not offered ({string.Join(", ", Alert.Core.Rendering.Languages.All.Select(l => l.Tag))}).");
+        }
         return problems;
     }
 }
@@ -141,48 +178,85 @@ public sealed class SubscriberStore(Db db)
 {
     public async Task<Subscriber> AddAsync(SubscriberRequest request)
     {
-        var subscriber = new Subscriber(Guid.CreateVersion7().ToString("N"), request.Name!.Trim(), request.Kind ?? "other", request.Url!,
-            request.AreaCodes!.Select(c => LocalGovernmentCode.Parse(c).Value).Distinct().ToList(),
-            request.Statuses is { Count: > 0 } s ? s.Distinct().ToList() : ["Actual"], false, DateTimeOffset.UtcNow) { Secret = WebhookSignature.NewSecret() };
+        var subscriber = From(Guid.CreateVersion7().ToString("N"), request, DateTimeOffset.UtcNow) with { Secret = WebhookSignature.NewSecret() };
         await AddAsync(subscriber);
         return subscriber;
     }
+
+    /// <summary>A subscriber as a (checked) request describes it; languages by their canonical tags.</summary>
+    internal static Subscriber From(string id, SubscriberRequest request, DateTimeOffset createdAt) =>
+        new(id, request.Name!.Trim(), request.Kind ?? "other", request.Url!,
+            request.AreaCodes!.Select(c => LocalGovernmentCode.Parse(c).Value).Distinct().ToList(),
+            request.Statuses is { Count: > 0 } s ? s.Distinct().ToList() : ["Actual"], false, createdAt)
+        {
+            Categories = request.Categories?.Distinct().ToList() ?? [],
+            MinLevel = request.MinLevel,
+            MinSeverity = request.MinSeverity,
+            Format = request.Format ?? "cap",
+            Languages = request.Languages?.Select(l => Alert.Core.Rendering.Languages.Find(l)!.Tag).Distinct().ToList() ?? [],
+        };
 
     /// <summary>Adds or replaces a subscriber; a replaced one keeps its secret unless <see cref="Subscriber.Secret"/> is given.</summary>
     public async Task AddAsync(Subscriber subscriber)
     {
         await using var connection = await db.OpenAsync();
         await connection.ExecuteAsync("""
-            INSERT INTO subscribers (id, name, kind, url, area_codes, statuses, secret, created_at)
-            VALUES (@Id, @Name, @Kind, @Url, @areaCodes, @statuses, COALESCE(@Secret, ''), @CreatedAt)
+            INSERT INTO subscribers (id, name, kind, url, area_codes, statuses, categories, min_level, min_severity, format, languages, secret, created_at)
+            VALUES (@Id, @Name, @Kind, @Url, @areaCodes, @statuses, @categories, @MinLevel, @MinSeverity, @Format, @languages, COALESCE(@Secret, ''), @CreatedAt)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, url = excluded.url,
-                area_codes = excluded.area_codes, statuses = excluded.statuses,
+                area_codes = excluded.area_codes, statuses = excluded.statuses, categories = excluded.categories,
+                min_level = excluded.min_level, min_severity = excluded.min_severity, format = excluded.format, languages = excluded.languages,
                 secret = CASE WHEN @Secret IS NULL THEN subscribers.secret ELSE excluded.secret END
             """, new
         {
             subscriber.Id, subscriber.Name, subscriber.Kind, subscriber.Url, subscriber.CreatedAt, subscriber.Secret,
+            subscriber.MinLevel, subscriber.MinSeverity, subscriber.Format,
             areaCodes = string.Join(' ', subscriber.AreaCodes), statuses = string.Join(' ', subscriber.Statuses),
+            categories = string.Join(' ', subscriber.Categories), languages = string.Join(' ', subscriber.Languages),
         });
     }
 
     // paused is INTEGER in both dialects (SQLite has no boolean); read as BIGINT so both give a long.
-    private const string Select = "SELECT id, name, kind, url, area_codes, statuses, CAST(paused AS BIGINT), created_at FROM subscribers";
+    private const string Select = """
+        SELECT id, name, kind, url, area_codes AS areacodes, statuses, paused, created_at AS createdat, categories,
+               min_level AS minlevel, min_severity AS minseverity, format, languages
+        FROM subscribers
+        """;
 
-    private static Subscriber Read((string Id, string Name, string Kind, string Url, string AreaCodes, string Statuses, long Paused, DateTimeOffset CreatedAt) r) =>
-        new(r.Id, r.Name, r.Kind, r.Url, r.AreaCodes.Split(' '), r.Statuses.Split(' '), r.Paused != 0, r.CreatedAt);
+    private sealed record Row
+    {
+        public required string Id { get; init; }
+        public required string Name { get; init; }
+        public required string Kind { get; init; }
+        public required string Url { get; init; }
+        public required string AreaCodes { get; init; }
+        public required string Statuses { get; init; }
+        public long Paused { get; init; } // INTEGER in both dialects: SQLite has no boolean
+        public DateTimeOffset CreatedAt { get; init; }
+        public required string Categories { get; init; }
+        public int? MinLevel { get; init; }
+        public string? MinSeverity { get; init; }
+        public required string Format { get; init; }
+        public required string Languages { get; init; }
+
+        public Subscriber ToSubscriber() => new(Id, Name, Kind, Url, Split(AreaCodes), Split(Statuses), Paused != 0, CreatedAt)
+        {
+            Categories = Split(Categories), MinLevel = MinLevel, MinSeverity = MinSeverity, Format = Format, Languages = Split(Languages),
+        };
+
+        private static string[] Split(string list) => list.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    }
 
     public async Task<IReadOnlyList<Subscriber>> ListAsync()
     {
         await using var connection = await db.OpenAsync();
-        return (await connection.QueryAsync<(string, string, string, string, string, string, long, DateTimeOffset)>($"{Select} ORDER BY created_at, id"))
-            .Select(Read).ToList();
+        return (await connection.QueryAsync<Row>($"{Select} ORDER BY created_at, id")).Select(r => r.ToSubscriber()).ToList();
     }
 
     public async Task<Subscriber?> FindAsync(string id)
     {
         await using var connection = await db.OpenAsync();
-        var rows = await connection.QueryAsync<(string, string, string, string, string, string, long, DateTimeOffset)>($"{Select} WHERE id = @id", new { id });
-        return rows.Select(Read).FirstOrDefault();
+        return (await connection.QueryAsync<Row>($"{Select} WHERE id = @id", new { id })).Select(r => r.ToSubscriber()).FirstOrDefault();
     }
 
     /// <summary>Pauses or resumes; on resume, the deliveries that waited are due at once.</summary>
