@@ -40,6 +40,7 @@ builder.Services.AddProblemDetails().AddExceptionHandler<StoreUnavailable>();
 // Japanese stays readable in JSON (problem texts, area names) instead of \uXXXX escapes.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
 builder.Services.AddHubHealth();
+builder.Services.AddFeeds();
 
 var app = builder.Build();
 app.UseExceptionHandler();

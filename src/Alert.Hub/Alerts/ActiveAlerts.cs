@@ -10,7 +10,12 @@ using NetTopologySuite.IO;
 
 namespace Alert.Hub.Alerts;
 
-public sealed record AlertArea(string Code, string Name);
+public sealed record AlertArea(string Code, string Name)
+{
+    /// <summary>The areas a revision names (its stored codes, space separated), each with check digit and name.</summary>
+    public static IReadOnlyList<AlertArea> Named(string areaCodes, Gazetteer gazetteer) => NoticeStore.Split(areaCodes)
+        .Select(code => LocalGovernmentCode.Parse(code)).Select(code => new AlertArea(code.WithCheckDigit, gazetteer.Find(code)?.Name ?? "")).ToList();
+}
 
 public sealed record AlertLinks(string Cap, string Area);
 
@@ -45,9 +50,11 @@ public sealed record ActiveAlert
 public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<ActiveAlerts> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
-    // Rows are stamped by the hub that writes them before its transaction commits, so a row can become visible
-    // stamped a little before the last look: every look goes back this far, and skips what it already holds.
-    private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Rows are stamped by the hub that writes them before its transaction commits, so a row can become visible
+    /// stamped up to this much before the last look: every look goes back this far, and skips what it already holds.
+    /// </summary>
+    public static readonly TimeSpan Overlap = TimeSpan.FromSeconds(10);
 
     private volatile CoverageIndex<ActiveAlert> _index = new(gazetteer, []);
     private int _count;
@@ -117,8 +124,7 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
                 modified |= _entries.Remove(id);
             var load = changed.Where(c => c.State == "active" && (!_entries.TryGetValue(c.Id, out var held) || held.Value.Revision != c.Revision))
                 .Select(c => c.Id).ToList();
-            // Dapper spells a list out as (@a, @b, …) for SQLite, and hands PostgreSQL one array parameter.
-            var inBatch = db.Kind == DatabaseKind.Postgres ? "d.id = ANY(@batch)" : "d.id IN @batch";
+            var inBatch = db.AnyOf("d.id", "batch");
             foreach (var batch in load.Chunk(500))
             {
                 var rows = await connection.QueryAsync<Row>($"""
@@ -183,8 +189,7 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             Severity = ja.Severity,
             Urgency = ja.Urgency,
             Level = level,
-            Areas = NoticeStore.Split(row.AreaCodes).Select(code => LocalGovernmentCode.Parse(code))
-                .Select(code => new AlertArea(code.WithCheckDigit, gazetteer.Find(code)?.Name ?? "")).ToList(),
+            Areas = AlertArea.Named(row.AreaCodes, gazetteer),
             Approximate = row.AreaSource == "towns",
             // Stored in UTC; shown in Japan time, as every notice is written and read.
             Sent = row.Sent.ToOffset(Jst),

@@ -12,8 +12,6 @@ namespace Alert.Hub.Alerts;
 /// </summary>
 public static class AlertsApi
 {
-    private static readonly string[] Statuses = ["Actual", "Exercise", "Test"];
-
     public sealed record AlertsAnswer(AlertArea? Area, string Status, IReadOnlyList<ActiveAlert> Alerts);
 
     public static RouteGroupBuilder MapAlerts(this IEndpointRouteBuilder app)
@@ -28,10 +26,9 @@ public static class AlertsApi
         ActiveAlerts alerts, Gazetteer gazetteer)
     {
         var problems = new List<Problem>();
-        void Wrong(string name, string ja, string en) => problems.Add(new Problem($"request.query.{name}", $"?{name}", null, null, ja, en));
+        void Wrong(string name, string ja, string en) => QueryChecks.Wrong(problems, name, ja, en);
 
-        var mode = status is null ? "Actual" : Statuses.FirstOrDefault(s => s.Equals(status, StringComparison.OrdinalIgnoreCase));
-        if (mode is null) Wrong("status", "?status= は Actual、Exercise、Test のいずれかです。", "?status= is Actual, Exercise or Test.");
+        var mode = QueryChecks.Status(status, problems);
         var byPoint = lat is not null || lng is not null;
         if (byPoint == (code is not null))
             Wrong(byPoint ? "code" : "lat", "?lat=&lng=（地点）か ?code=（地域コード）のどちらか一方を指定してください。",
@@ -39,18 +36,8 @@ public static class AlertsApi
         var (y, x) = (Degrees(lat, 90), Degrees(lng, 180));
         if (byPoint && y is null) Wrong("lat", "?lat= は緯度（-90〜90 の数値、例 32.79）です。", "?lat= is a latitude: a number from -90 to 90 (e.g. 32.79).");
         if (byPoint && x is null) Wrong("lng", "?lng= は経度（-180〜180 の数値、例 130.74）です。", "?lng= is a longitude: a number from -180 to 180 (e.g. 130.74).");
-        Area? area = null;
-        if (code is not null && !byPoint)
-        {
-            if (!LocalGovernmentCode.TryParse(code, out var parsed, out var error)) problems.Add(new Problem(error.Code, "?code", null, null, error.Ja, error.En));
-            else if ((area = gazetteer.Find(parsed)) is null)
-                problems.Add(new Problem("code.unknown", "?code", null, null,
-                    $"地方公共団体コード「{code}」に該当する地域がありません（境界データは 2021-01-01 時点）。",
-                    $"No area has local government code '{code}' (boundaries as of 2021-01-01)."));
-        }
-        if (problems.Count > 0)
-            return HubProblems.Result(StatusCodes.Status400BadRequest, "request.invalid",
-                "問い合わせの指定に誤りがあります。", "The query is not valid; see each error.", problems);
+        var area = code is not null && !byPoint ? QueryChecks.Area(code, gazetteer, problems) : null;
+        if (problems.Count > 0) return QueryChecks.Invalid(problems);
 
         var now = DateTimeOffset.UtcNow;
         if (area is not null)

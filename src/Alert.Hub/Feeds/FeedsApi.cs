@@ -1,71 +1,175 @@
-using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Unicode;
 using System.Xml.Linq;
-using Alert.Hub.Storage;
-using Dapper;
+using Alert.Core;
+using Alert.Core.Cap;
+using Alert.Geo;
+using Alert.Hub.Alerts;
+using Microsoft.Net.Http.Headers;
 
 namespace Alert.Hub.Feeds;
 
 /// <summary>
-/// The Atom feed broadcasters pull, in the manner of JMA's feeds: one entry per document in force (its latest
-/// revision, linking the CAP document; expired ones leave), plus recent cancels so pollers learn what to take down.
-/// Actual notices only.
+/// The pull feeds broadcasters poll, in the manner of JMA's: Atom and JSON Feed 1.1 over the same entries (see
+/// <see cref="NoticeFeed"/>), selected by area, category and mode, each entry linking its CAP document and native forms.
+/// Public, like the CAP documents they link. Validators (ETag, Last-Modified) make an unchanged poll a bodiless 304.
 /// </summary>
 public static class FeedsApi
 {
     private static readonly XNamespace Atom = "http://www.w3.org/2005/Atom";
+    private static readonly XNamespace Hub = "urn:alert-hub:feed:1";
+    private static readonly TimeSpan Jst = TimeSpan.FromHours(9);
 
-    /// <summary>How long a cancel stays in the feed so that pollers see it.</summary>
-    public static readonly TimeSpan CancelWindow = TimeSpan.FromHours(1);
+    // Ten seconds lets a shared cache in front of the hub absorb thousands of pollers at the worst moment, at the cost
+    // of at most ten seconds more delay, small beside poll intervals of tens of seconds; webhooks serve those who
+    // need seconds. Every answer carries validators, so a poll after that costs a 304.
+    private const string CacheControl = "public, max-age=10";
 
-    public static IEndpointRouteBuilder MapFeeds(this IEndpointRouteBuilder app)
+    public static IServiceCollection AddFeeds(this IServiceCollection services)
     {
-        app.MapGet("/feeds/notices.atom", NoticesAtom).WithTags("Feeds");
-        return app;
+        services.AddOptions<FeedOptions>().BindConfiguration(FeedOptions.Section)
+            .Validate(o => o.RecentWindow >= TimeSpan.FromMinutes(10), "Alert:Feeds:RecentWindow must be at least 10 minutes").ValidateOnStart();
+        return services.AddSingleton<NoticeFeed>();
     }
 
-    private sealed record Entry
+    public static RouteGroupBuilder MapFeeds(this IEndpointRouteBuilder app)
     {
-        public required string DocumentId { get; init; }
-        public required int Revision { get; init; }
-        public required string MsgType { get; init; }
-        public required string Title { get; init; }
-        public required string IssuerName { get; init; }
-        public required string AreaCodes { get; init; }
-        public required DateTimeOffset ReceivedAt { get; init; }
+        var group = app.MapGroup("/feeds").WithTags("Feeds");
+        group.MapGet("/notices.atom", (HttpContext context, NoticeFeed feed, Gazetteer gazetteer, CancellationToken ct) =>
+            Serve(context, feed, gazetteer, AtomFeed, "application/atom+xml; charset=utf-8", ct));
+        group.MapGet("/notices.json", (HttpContext context, NoticeFeed feed, Gazetteer gazetteer, CancellationToken ct) =>
+            Serve(context, feed, gazetteer, JsonFeed, "application/feed+json; charset=utf-8", ct));
+        return group;
     }
 
-    private static async Task<IResult> NoticesAtom(HttpRequest request, Db db)
+    private static async Task<IResult> Serve(HttpContext context, NoticeFeed feed, Gazetteer gazetteer, Func<Feed, Uri, string> render,
+        string contentType, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync();
-        var entries = (await connection.QueryAsync<Entry>("""
-            SELECT n.document_id AS documentid, n.revision, n.msg_type AS msgtype, n.title, i.name AS issuername,
-                   n.area_codes AS areacodes, n.received_at AS receivedat
-            FROM documents d
-            JOIN notices n ON n.document_id = d.id AND n.revision = d.current_revision
-            JOIN identities i ON i.id = d.issuer_id
-            WHERE d.status = 'Actual'
-              AND ((d.state = 'active' AND (n.expires IS NULL OR n.expires > @now)) OR (d.state = 'cancelled' AND d.updated_at >= @since))
-            ORDER BY n.received_at DESC, n.document_id
-            """, new { now = DateTimeOffset.UtcNow, since = DateTimeOffset.UtcNow - CancelWindow })).ToList();
+        var request = context.Request;
+        var (selection, problems) = Select(request.Query, gazetteer);
+        if (problems.Count > 0) return QueryChecks.Invalid(problems);
 
-        var root = $"{request.Scheme}://{request.Host}";
-        var feed = new XElement(Atom + "feed",
+        var content = await feed.ReadAsync(selection, ct);
+        var body = Encoding.UTF8.GetBytes(render(content, new Uri($"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}")));
+        // Strong: the hash of the very bytes sent, so equal tags mean equal bodies.
+        var etag = new EntityTagHeaderValue($"\"{Base64Url(SHA256.HashData(body)[..16])}\"");
+        var headers = context.Response.GetTypedHeaders();
+        headers.ETag = etag;
+        context.Response.Headers.CacheControl = CacheControl;
+        // Last-Modified has whole seconds, and a change can become visible stamped a little in the past (see
+        // ActiveAlerts.Overlap): it is sent as the first whole second after the last change, and only once that lies
+        // beyond the overlap, so no change seen later can date before it. Until then pollers have the ETag.
+        var lastModified = new DateTimeOffset(content.LastChange.UtcTicks - content.LastChange.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddSeconds(1);
+        if (lastModified <= DateTimeOffset.UtcNow - ActiveAlerts.Overlap) headers.LastModified = lastModified;
+
+        // If-None-Match decides when sent (RFC 9110 13.2.2); If-Modified-Since only without it.
+        var asked = request.GetTypedHeaders();
+        var unchanged = asked.IfNoneMatch.Count > 0
+            ? asked.IfNoneMatch.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(etag, useStrongComparison: false))
+            : asked.IfModifiedSince is { } since && content.LastChange < since;
+        return unchanged ? Results.StatusCode(StatusCodes.Status304NotModified) : Results.Bytes(body, contentType);
+    }
+
+    /// <summary>?code= (repeatable: any of them), ?category= (repeatable), ?status=; every wrong value is reported.</summary>
+    private static (FeedSelection Selection, List<Problem> Problems) Select(IQueryCollection query, Gazetteer gazetteer)
+    {
+        var problems = new List<Problem>();
+        var status = QueryChecks.Status(query.TryGetValue("status", out var s) ? s.ToString() : null, problems);
+        HashSet<string>? parts = null;
+        if (query.TryGetValue("code", out var codes))
+            parts = codes.Select(code => QueryChecks.Area(code ?? "", gazetteer, problems)).OfType<Area>().SelectMany(a => a.PartCodes).ToHashSet();
+        HashSet<string>? categories = null;
+        if (query.TryGetValue("category", out var asked))
+        {
+            categories = asked.Select(c => c ?? "").ToHashSet();
+            foreach (var unknown in categories.Where(c => !NoticeFeed.Categories.Contains(c)))
+                QueryChecks.Wrong(problems, "category", $"?category=「{unknown}」は分類にありません。{string.Join("、", NoticeFeed.Categories)} のいずれかです。",
+                    $"?category='{unknown}' is not a category: use {string.Join(", ", NoticeFeed.Categories)}.");
+        }
+        return (new FeedSelection(status ?? "Actual", parts, categories), problems);
+    }
+
+    private static string Time(DateTimeOffset time) => CapWriter.Time(time.ToOffset(Jst));
+
+    /// <summary>The CAP document first (what every receiver reads), then the native forms when the hub wrote the CAP from one.</summary>
+    private static IEnumerable<(string Type, string Href)> Links(FeedEntry e, Uri self)
+    {
+        var revision = new Uri(self, $"/api/v1/notices/{e.Id}/revisions/{e.Revision}/").ToString();
+        yield return ("application/cap+xml", revision + "cap");
+        if (!e.HasNative) yield break;
+        yield return ("application/vnd.alert-hub.notice+xml", revision + "notice.xml");
+        yield return ("application/vnd.alert-hub.notice+json", revision + "notice.json");
+    }
+
+    private static string Summary(FeedEntry e) => e.Cancelled
+        ? "この情報は取り消されました。表示を取りやめてください。 / This notice was cancelled: take it down."
+        : $"{e.MsgType} 第{e.Revision}版 / revision {e.Revision}: {string.Join("、", e.Areas.Select(a => a.Name.Length > 0 ? a.Name : a.Code))}";
+
+    private static string AtomFeed(Feed content, Uri self)
+    {
+        var feed = new XElement(Atom + "feed", new XAttribute(XNamespace.Xmlns + "hub", Hub),
             new XElement(Atom + "title", "Alert hub 災害情報 / disaster notices"),
-            new XElement(Atom + "id", $"{root}/feeds/notices.atom"),
-            new XElement(Atom + "updated", (entries.Count > 0 ? entries[0].ReceivedAt : DateTimeOffset.UnixEpoch).ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)),
-            new XElement(Atom + "link", new XAttribute("rel", "self"), new XAttribute("href", $"{root}/feeds/notices.atom")),
+            new XElement(Atom + "id", self.ToString()),
+            new XElement(Atom + "updated", Time(content.LastChange)),
+            new XElement(Atom + "link", new XAttribute("rel", "self"), new XAttribute("href", self.ToString())),
             new XElement(Atom + "author", new XElement(Atom + "name", "Alert hub")),
-            entries.Select(e => new XElement(Atom + "entry",
-                new XElement(Atom + "title", e.MsgType == "Cancel" ? $"【取消 / Cancelled】{e.Title}" : e.Title),
-                new XElement(Atom + "id", $"urn:alert-hub:notice:{e.DocumentId}:{e.Revision}"),
-                new XElement(Atom + "updated", e.ReceivedAt.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)),
-                new XElement(Atom + "author", new XElement(Atom + "name", e.IssuerName)),
-                new XElement(Atom + "category", new XAttribute("term", e.MsgType)),
-                new XElement(Atom + "summary", $"{e.MsgType} rev {e.Revision}: {e.AreaCodes}"),
-                new XElement(Atom + "link", new XAttribute("rel", "alternate"), new XAttribute("type", "application/cap+xml"),
-                    new XAttribute("href", $"{root}/api/v1/notices/{e.DocumentId}/revisions/{e.Revision}/cap")))));
-
-        return Results.Text(new XDocument(new XDeclaration("1.0", "utf-8", null), feed).Declaration + "\n" + feed,
-            "application/atom+xml; charset=utf-8");
+            content.Entries.Select(e => new XElement(Atom + "entry",
+                new XElement(Atom + "title", e.Title),
+                new XElement(Atom + "id", $"urn:alert-hub:notice:{e.Id}:{e.Revision}"),
+                new XElement(Atom + "updated", Time(e.Updated)),
+                new XElement(Atom + "author", new XElement(Atom + "name", e.Issuer)),
+                new XElement(Atom + "category", new XAttribute("scheme", "urn:alert-hub:category"), new XAttribute("term", e.Category)),
+                new XElement(Atom + "category", new XAttribute("scheme", "urn:alert-hub:msg-type"), new XAttribute("term", e.MsgType)),
+                new XElement(Atom + "summary", Summary(e)),
+                Links(e, self).Select(l => new XElement(Atom + "link", new XAttribute("rel", "alternate"), new XAttribute("type", l.Type), new XAttribute("href", l.Href))),
+                new XElement(Hub + "document", e.Id),
+                new XElement(Hub + "revision", e.Revision),
+                new XElement(Hub + "msgType", e.MsgType),
+                new XElement(Hub + "status", e.Status),
+                new XElement(Hub + "category", e.Category),
+                new XElement(Hub + "sent", Time(e.Sent)),
+                e.Expires is { } expires ? new XElement(Hub + "expires", Time(expires)) : null,
+                e.Areas.Select(a => new XElement(Hub + "area", new XAttribute("code", a.Code), a.Name)))));
+        return new XDeclaration("1.0", "utf-8", null) + "\n" + feed;
     }
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All), // Japanese stays readable
+    };
+
+    private sealed record JsonFeedDocument(string Version, string Title, string HomePageUrl, string FeedUrl, string Language,
+        IReadOnlyList<JsonAuthor> Authors, IReadOnlyList<JsonItem> Items);
+
+    private sealed record JsonAuthor(string Name);
+
+    private sealed record JsonAttachment(string Url, string MimeType);
+
+    private sealed record JsonItem(string Id, string Url, string Title, string ContentText, string DatePublished, string DateModified,
+        IReadOnlyList<JsonAuthor> Authors, IReadOnlyList<string> Tags, IReadOnlyList<JsonAttachment> Attachments,
+        [property: JsonPropertyName("_alert_hub")] JsonHubFields AlertHub);
+
+    /// <summary>The hub's own fields (JSON Feed extensions start with an underscore).</summary>
+    private sealed record JsonHubFields(string Document, int Revision, string MsgType, string Status, bool Cancelled, string Category,
+        string Headline, string Sent, string Updated, string? Expires, IReadOnlyList<AlertArea> Areas);
+
+    private static string JsonFeed(Feed content, Uri self) => JsonSerializer.Serialize(new JsonFeedDocument(
+        "https://jsonfeed.org/version/1.1", "Alert hub 災害情報 / disaster notices", new Uri(self, "/").ToString(), self.ToString(), "ja",
+        [new JsonAuthor("Alert hub")],
+        content.Entries.Select(e =>
+        {
+            var links = Links(e, self).ToList();
+            return new JsonItem($"urn:alert-hub:notice:{e.Id}:{e.Revision}", links[0].Href, e.Title, Summary(e), Time(e.Sent), Time(e.Updated),
+                [new JsonAuthor(e.Issuer)], [e.Category, e.MsgType], links.Select(l => new JsonAttachment(l.Href, l.Type)).ToList(),
+                new JsonHubFields(e.Id, e.Revision, e.MsgType, e.Status, e.Cancelled, e.Category, e.Title, Time(e.Sent), Time(e.Updated),
+                    e.Expires is { } x ? Time(x) : null, e.Areas));
+        }).ToList()), JsonOptions);
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

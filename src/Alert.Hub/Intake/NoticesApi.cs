@@ -77,6 +77,9 @@ public static partial class NoticesApi
         // CAP documents are public: feeds link them for broadcasters to pull.
         group.MapGet("/{id}/cap", GetCap);
         group.MapGet("/{id}/revisions/{revision:int}/cap", GetCap);
+        // The native forms hold no more than the CAP (it carries the whole notice), so they are public too.
+        group.MapGet("/{id}/revisions/{revision:int}/notice.xml", (string id, int revision, Db db) => GetNative(id, revision, "notice-xml", db));
+        group.MapGet("/{id}/revisions/{revision:int}/notice.json", (string id, int revision, Db db) => GetNative(id, revision, "notice-json", db));
         group.MapGet("/{id}/area", GetArea);
         group.MapGet("/{id}/deliveries", GetDeliveries).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
         group.MapPost("/{id}/deliveries/{subscriberId}/retry", Republish).RequireAuthorization(Roles.Admin);
@@ -507,14 +510,33 @@ public static partial class NoticesApi
         var caller = Identity.From(user);
         if (row.IssuerId is null || (caller.Role != Roles.Admin && row.IssuerId != caller.Id)) return NotFound(id);
         if (wanted == "cap") return TypedResults.Bytes(row.CapBody, "application/cap+xml");
-        if (wanted == row.SourceType) return TypedResults.Bytes(row.SourceBody, wanted == "notice-xml" ? "application/vnd.alert-hub.notice+xml" : "application/vnd.alert-hub.notice+json");
+        return Native(wanted, row.SourceType, row.SourceBody, row.CapBody);
+    }
+
+    /// <summary>A revision in a native form; once the notice is cancelled, only its cancel is served.</summary>
+    private static async Task<IResult> GetNative(string id, int revision, string wanted, Db db)
+    {
+        await using var connection = await db.OpenAsync();
+        var row = await connection.QuerySingleOrDefaultAsync<(string SourceType, byte[] SourceBody, byte[] CapBody, string State, int CurrentRevision)>("""
+            SELECT n.source_type, n.source_body, n.cap_body, d.state, d.current_revision
+            FROM notices n JOIN documents d ON d.id = n.document_id
+            WHERE n.document_id = @id AND n.revision = @revision
+            """, new { id, revision });
+        if (row.SourceType is null) return NotFound(id);
+        if (row.State == "cancelled" && revision != row.CurrentRevision) return Gone();
+        return Native(wanted, row.SourceType, row.SourceBody, row.CapBody);
+    }
+
+    private static IResult Native(string wanted, string sourceType, byte[] sourceBody, byte[] capBody)
+    {
+        if (wanted == sourceType) return TypedResults.Bytes(sourceBody, wanted == "notice-xml" ? "application/vnd.alert-hub.notice+xml" : "application/vnd.alert-hub.notice+json");
 
         // The other native form is written from the model; CAP from elsewhere has no native form.
-        var notice = row.SourceType switch
+        var notice = sourceType switch
         {
-            "notice-xml" => NoticeXmlReader.Read(new MemoryStream(row.SourceBody)).Notice,
-            "notice-json" => NoticeJson.Read(new MemoryStream(row.SourceBody)).Notice,
-            _ => CapReader.Read(new MemoryStream(row.CapBody)).Alert is { } alert ? NoticeCap.FromCap(alert) : null,
+            "notice-xml" => NoticeXmlReader.Read(new MemoryStream(sourceBody)).Notice,
+            "notice-json" => NoticeJson.Read(new MemoryStream(sourceBody)).Notice,
+            _ => CapReader.Read(new MemoryStream(capBody)).Alert is { } alert ? NoticeCap.FromCap(alert) : null,
         };
         return notice is null
             ? HubProblems.One(StatusCodes.Status406NotAcceptable, "notice.format.unavailable",
@@ -590,9 +612,7 @@ public static partial class NoticesApi
             """, new { id, revision });
         if (row.CapBody is null) return NotFound(id);
         // Once cancelled, only the cancel itself is served: the withdrawn content is never shown again.
-        if (row.State == "cancelled" && row.Revision != row.CurrentRevision)
-            return HubProblems.One(StatusCodes.Status410Gone, "notice.cancelled",
-                "この情報は取り消されました。", "This notice was cancelled.");
+        if (row.State == "cancelled" && row.Revision != row.CurrentRevision) return Gone();
         return TypedResults.Bytes(row.CapBody, "application/cap+xml"); // as received: its XML declaration names the encoding
     }
 
@@ -608,8 +628,7 @@ public static partial class NoticesApi
             WHERE d.id = @id
             """, new { id });
         if (row.State is null || row.AreaWkb is null) return NotFound(id);
-        if (row.State == "cancelled")
-            return HubProblems.One(StatusCodes.Status410Gone, "notice.cancelled", "この情報は取り消されました。", "This notice was cancelled.");
+        if (row.State == "cancelled") return Gone();
         var geometry = new WKBReader().Read(row.AreaWkb);
         return Results.Text(new System.Text.Json.Nodes.JsonObject
         {
@@ -618,6 +637,9 @@ public static partial class NoticesApi
             ["properties"] = new System.Text.Json.Nodes.JsonObject { ["id"] = id },
         }.ToJsonString(), "application/geo+json");
     }
+
+    private static ProblemHttpResult Gone() =>
+        HubProblems.One(StatusCodes.Status410Gone, "notice.cancelled", "この情報は取り消されました。", "This notice was cancelled.");
 
     private static ProblemHttpResult NotFound(string id) => HubProblems.One(StatusCodes.Status404NotFound, "notice.not-found",
         $"情報 {id} は見つかりません。", $"Notice {id} was not found.");

@@ -63,6 +63,13 @@ public sealed class Db
         _ => false,
     };
 
+    /// <summary>
+    /// "column is one of the list in @parameter": Dapper spells a list out as (@a, @b, …) for SQLite, and hands
+    /// PostgreSQL one array parameter.
+    /// </summary>
+    public string AnyOf(string column, string parameter) =>
+        Kind == DatabaseKind.Postgres ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
+
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
         DbConnection connection = Kind == DatabaseKind.Postgres
