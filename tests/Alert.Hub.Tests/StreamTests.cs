@@ -196,3 +196,21 @@ public sealed class StreamingHub : HubFixture
         ["Alert:Streams:Heartbeat"] = "00:00:00.2",
     };
 }
+
+public sealed class StreamClientTests
+{
+    [Fact]
+    public async Task A_client_too_far_behind_is_let_go_after_what_it_already_holds()
+    {
+        var client = new Alert.Hub.Streams.StreamClient(new([], 0, "Actual"), backlog: 2);
+
+        client.Offer(Alert.Hub.Streams.StreamEvent.Heartbeat);
+        client.Offer(Alert.Hub.Streams.StreamEvent.Heartbeat);
+        client.Offer(Alert.Hub.Streams.StreamEvent.Heartbeat);
+
+        client.TooFarBehind.ShouldBeTrue();
+        var held = new List<Alert.Hub.Streams.StreamEvent>();
+        await foreach (var e in client.Reader.ReadAllAsync()) held.Add(e);
+        held.Count.ShouldBe(2); // the queue ends instead of growing: the client reconnects with its last id
+    }
+}
