@@ -11,6 +11,7 @@ using Alert.Hub.Messaging;
 using Alert.Hub.Samples;
 using Alert.Hub.Setup;
 using Alert.Hub.Storage;
+using Alert.Hub.Streams;
 using Alert.Hub.Subscribers;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
@@ -30,6 +31,7 @@ builder.Services.AddHubBus(options, builder.Configuration);
 builder.Services.AddSingleton<Breakers>();
 builder.Services.AddHostedService<InMemoryRecovery>().AddHostedService<OutboxRelay>().AddHostedService<RetryScheduler>();
 builder.Services.AddSingleton<ActiveAlerts>().AddHostedService(sp => sp.GetRequiredService<ActiveAlerts>());
+builder.Services.AddStreams();
 builder.Services.AddHttpClient(WebhookConsumer.HttpClientName, c => c.Timeout = options.WebhookTimeout);
 
 builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
@@ -55,6 +57,7 @@ app.MapSubscribers();
 app.MapFeeds();
 app.MapAreas();
 app.MapAlerts();
+app.MapStreams();
 app.MapHubHealth();
 if (options.Samples) app.MapSampleReceiver();
 

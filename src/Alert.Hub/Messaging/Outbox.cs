@@ -3,6 +3,7 @@ using System.Text.Json;
 using Alert.Hub.Storage;
 using Dapper;
 using MassTransit;
+using Npgsql;
 
 namespace Alert.Hub.Messaging;
 
@@ -14,11 +15,17 @@ public sealed class Outbox : IDisposable
 {
     private readonly SemaphoreSlim _pending = new(0);
 
-    public static Task AddAsync(DbConnection connection, DbTransaction tx, NoticeAccepted message) =>
-        connection.ExecuteAsync("""
+    public static async Task AddAsync(DbConnection connection, DbTransaction tx, NoticeAccepted message)
+    {
+        // Streams number their events by outbox id and read rows past the last id they saw. PostgreSQL hands out ids
+        // before commit, so two transactions could commit out of order and a reader skip the lower id: taking ids one
+        // transaction at a time (held until commit, the last step) keeps them visible in order. SQLite has one writer.
+        if (connection is NpgsqlConnection) await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(4310020)", transaction: tx);
+        await connection.ExecuteAsync("""
             INSERT INTO outbox (document_id, revision, message_type, payload, created_at)
             VALUES (@DocumentId, @Revision, @type, @payload, @now)
             """, new { message.DocumentId, message.Revision, type = nameof(NoticeAccepted), payload = JsonSerializer.Serialize(message), now = DateTimeOffset.UtcNow }, tx);
+    }
 
     /// <summary>Wakes the relay after a commit so publishing does not wait for the next poll.</summary>
     public void Notify()

@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Alert.Geo;
+using Alert.Hub.Messaging;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Alert.Hub.Streams;
+
+/// <summary>The "Alert:Streams" section; tests shorten the heartbeat.</summary>
+public sealed class StreamOptions
+{
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>The <c>retry:</c> hint: how long a client waits before reconnecting.</summary>
+    public TimeSpan Retry { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>Events queued for one connection; a client further behind is disconnected and resumes with Last-Event-ID.</summary>
+    public int Backlog { get; set; } = 64;
+    /// <summary>How often the log is read when no bus message says it changed (a safety net).</summary>
+    public TimeSpan Poll { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>What one connection asked for: areas (none: all of Japan), category bits (0: all) and one mode.</summary>
+public sealed record StreamFilter(IReadOnlyList<Area> Areas, int Categories, string Status)
+{
+    public bool Wants(StreamEvent e) =>
+        e.Category == 0
+        || (e.Status == Status && (Categories == 0 || (Categories & e.Category) != 0)
+            && (Areas.Count == 0 || Areas.Any(a => a.Parts.Any(p => e.Parts.Contains(p.Code)))));
+}
+
+/// <summary>One open stream: its filter and a small bounded queue, the only memory a connection holds here.</summary>
+public sealed class StreamClient(StreamFilter filter, int backlog)
+{
+    private readonly Channel<StreamEvent> _queue = Channel.CreateBounded<StreamEvent>(
+        new BoundedChannelOptions(backlog) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    public StreamFilter Filter { get; } = filter;
+    /// <summary>Live events up to this sequence number come from the replay, not the queue.</summary>
+    public long LiveFrom { get; set; }
+    public bool TooFarBehind { get; private set; }
+    public ChannelReader<StreamEvent> Reader => _queue.Reader;
+
+    public void Offer(StreamEvent e)
+    {
+        if (_queue.Writer.TryWrite(e)) return;
+        TooFarBehind = true;
+        _queue.Writer.TryComplete();
+    }
+
+    public void Close() => _queue.Writer.TryComplete();
+}
+
+/// <summary>
+/// Feeds every open stream on this hub. Each hub tails the outbox itself, in id order, rather than taking the
+/// events from the bus: replay has to read the database anyway, so live and replayed events are the same rows with
+/// the same ids, and no relay's order or repeat can reorder or double them. The bus only says "look now": each hub
+/// listens for NoticeAccepted on its own temporary queue (not the shared, competing one), so a notice accepted by
+/// any hub reaches every hub's clients at once; a poll covers a missed message.
+/// </summary>
+public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationLifetime lifetime, IOptions<StreamOptions> options,
+    ILogger<StreamHub> logger) : BackgroundService
+{
+    private const int Batch = 200;
+
+    private readonly ConcurrentDictionary<StreamClient, byte> _clients = new();
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private long _sent;
+    private DateTimeOffset _expiredUpTo;
+
+    public StreamOptions Options => options.Value;
+    public int Count => _clients.Count;
+
+    /// <summary>Completes once the hub knows where the log stands; streams wait for it.</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>Adds a connection. Live events after the returned sequence number reach its queue; the rest is replay.</summary>
+    public long Register(StreamClient client)
+    {
+        lock (_gate)
+        {
+            client.LiveFrom = _sent;
+            _clients[client] = 0;
+            return _sent;
+        }
+    }
+
+    public void Unregister(StreamClient client) => _clients.TryRemove(client, out _);
+
+    /// <summary>Events in (after, upTo] that the client wants, read from the database in pages.</summary>
+    public async IAsyncEnumerable<StreamEvent> ReplayAsync(long after, long upTo, StreamFilter filter,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        while (after < upTo)
+        {
+            var page = await log.ReadAsync(after, upTo, Batch, ct);
+            if (page.Count == 0) yield break;
+            foreach (var e in page.Where(filter.Wants)) yield return e;
+            after = page[^1].Sequence!.Value;
+        }
+    }
+
+    public void Wake()
+    {
+        try { _wake.Release(); } catch (SemaphoreFullException) { } // one pending look covers every change before it
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Shut streams before the server drains its requests, so a stopping hub is not held by open connections.
+        using var stopping = lifetime.ApplicationStopping.Register(() => { foreach (var client in _clients.Keys) client.Close(); });
+        while (!_ready.Task.IsCompleted)
+        {
+            try
+            {
+                _sent = await log.LastAsync(stoppingToken);
+                _expiredUpTo = DateTimeOffset.UtcNow;
+                _ready.TrySetResult();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(logger, ex);
+                await Task.Delay(options.Value.Poll, stoppingToken);
+            }
+        }
+
+        // Temporary: a queue of this hub's own, deleted when it disconnects; outside ConfigureEndpoints, so it is
+        // not made a quorum queue (those are durable and shared).
+        var wake = bus.ConnectReceiveEndpoint(new TemporaryEndpointDefinition("stream"), KebabCaseEndpointNameFormatter.Instance,
+            e => e.Handler<NoticeAccepted>(_ => { Wake(); return Task.CompletedTask; }));
+        var heartbeat = HeartbeatAsync(stoppingToken);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await TailAsync(stoppingToken);
+                    await ExpireAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The database may be away: streams stay open on heartbeats and catch up when it is back.
+                    LogFailed(logger, ex);
+                }
+                await _wake.WaitAsync(options.Value.Poll, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await heartbeat;
+            await wake.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task TailAsync(CancellationToken ct)
+    {
+        List<StreamEvent> page;
+        do
+        {
+            page = await log.ReadAsync(_sent, long.MaxValue, Batch, ct);
+            foreach (var e in page)
+            {
+                lock (_gate) _sent = e.Sequence!.Value;
+                foreach (var client in _clients.Keys)
+                    if (e.Sequence > client.LiveFrom && client.Filter.Wants(e)) client.Offer(e);
+            }
+        } while (page.Count == Batch);
+    }
+
+    /// <summary>Tells clients when a notice's expiry passes. Not in the log: a resuming client reads <c>expires</c> itself.</summary>
+    private async Task ExpireAsync(CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var e in await log.ExpiredAsync(_expiredUpTo, now, ct))
+            foreach (var client in _clients.Keys)
+                if (client.Filter.Wants(e)) client.Offer(e);
+        _expiredUpTo = now;
+    }
+
+    private async Task HeartbeatAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.Value.Heartbeat);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+                foreach (var client in _clients.Keys) client.Offer(StreamEvent.Heartbeat);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Streams could not read the event log; trying again")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text;
+using Alert.Core;
+using Alert.Core.Codes;
+using Alert.Geo;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Alert.Hub.Streams;
+
+/// <summary>
+/// Server-sent events for apps and signage: one event per accepted revision that matches the areas, categories and
+/// mode asked for, live, resumable from any event id. Public, like the feed.
+/// </summary>
+public static class StreamsApi
+{
+    private static readonly string[] Statuses = ["Actual", "Exercise", "Test"];
+
+    public static IServiceCollection AddStreams(this IServiceCollection services)
+    {
+        services.AddOptions<StreamOptions>().BindConfiguration("Alert:Streams")
+            .Validate(o => o.Heartbeat > TimeSpan.Zero && o.Poll > TimeSpan.Zero && o.Backlog > 0, "Alert:Streams needs a positive Heartbeat, Poll and Backlog")
+            .ValidateOnStart();
+        return services.AddSingleton<StreamLog>().AddSingleton<StreamHub>().AddHostedService(sp => sp.GetRequiredService<StreamHub>());
+    }
+
+    public static RouteGroupBuilder MapStreams(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/stream").WithTags("Streams");
+        group.MapGet("/", Get);
+        return group;
+    }
+
+    /// <summary><c>?codes=43,431001&amp;categories=evacuation,shelters&amp;status=Exercise&amp;lastEventId=…</c>, all optional.</summary>
+    private static Results<EventStreamResult, ProblemHttpResult> Get(string? codes, string? categories, string? status, string? lastEventId,
+        [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader, Gazetteer gazetteer)
+    {
+        var problems = new List<Problem>();
+        void Wrong(string name, string path, string ja, string en) => problems.Add(new Problem($"request.{name}", path, null, null, ja, en));
+
+        var areas = new List<Area>();
+        foreach (var code in List(codes))
+        {
+            if (!LocalGovernmentCode.TryParse(code, out var parsed, out var error)) problems.Add(new Problem(error.Code, "?codes", null, null, error.Ja, error.En));
+            else if (gazetteer.Find(parsed) is { } area) areas.Add(area);
+            else
+                problems.Add(new Problem("code.unknown", "?codes", null, null,
+                    $"地方公共団体コード「{code}」に該当する地域がありません（境界データは 2021-01-01 時点）。",
+                    $"No area has local government code '{code}' (boundaries as of 2021-01-01)."));
+        }
+        var categoryBits = 0;
+        foreach (var name in List(categories))
+        {
+            var index = Array.IndexOf(StreamLog.Categories, name.ToLowerInvariant());
+            if (index >= 0) categoryBits |= 1 << index;
+            else
+                Wrong("query.categories", "?categories", $"分類「{name}」はありません。{string.Join("、", StreamLog.Categories)} から選んでください。",
+                    $"There is no category '{name}'; choose from {string.Join(", ", StreamLog.Categories)}.");
+        }
+        var mode = status is null ? "Actual" : Statuses.FirstOrDefault(s => s.Equals(status, StringComparison.OrdinalIgnoreCase));
+        if (mode is null) Wrong("query.status", "?status", "?status= は Actual、Exercise、Test のいずれかです。", "?status= is Actual, Exercise or Test.");
+        // A browser reconnecting sends the header with the id it last saw; the query keeps the id the page first asked for.
+        long? after = null;
+        if (lastEventIdHeader is not null) after = EventId(lastEventIdHeader, "header.last-event-id", "Last-Event-ID");
+        else if (lastEventId is not null) after = EventId(lastEventId, "query.lastEventId", "?lastEventId");
+        long? EventId(string text, string name, string path)
+        {
+            if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) return id;
+            Wrong(name, path, $"{path} はこのストリームで受け取ったイベントの id（0 以上の整数）です。",
+                $"{path} is the id of an event this stream sent (a whole number, 0 or more).");
+            return null;
+        }
+
+        if (problems.Count > 0)
+            return HubProblems.Result(StatusCodes.Status400BadRequest, "request.invalid",
+                "問い合わせの指定に誤りがあります。", "The query is not valid; see each error.", problems);
+        return new EventStreamResult(new StreamFilter(areas, categoryBits, mode!), after);
+    }
+
+    private static string[] List(string? text) => (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The open stream: replay what came after the client's last id, then live events, heartbeats in between.</summary>
+    public sealed class EventStreamResult(StreamFilter filter, long? after) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var hub = httpContext.RequestServices.GetRequiredService<StreamHub>();
+            var ct = httpContext.RequestAborted;
+            await hub.Ready.WaitAsync(ct);
+
+            var response = httpContext.Response;
+            response.ContentType = "text/event-stream; charset=utf-8";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no"; // a proxy in front must pass each event on at once
+            httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+            // Registered before the replay is read, so nothing accepted meanwhile falls between the two: the replay
+            // ends where the queue begins, and neither repeats the other.
+            var client = new StreamClient(filter, hub.Options.Backlog);
+            var liveFrom = hub.Register(client);
+            try
+            {
+                await response.Body.WriteAsync(Encoding.UTF8.GetBytes(
+                    $"retry: {(long)hub.Options.Retry.TotalMilliseconds}\n\n"), ct);
+                await response.Body.FlushAsync(ct);
+                if (after is { } from)
+                    await foreach (var e in hub.ReplayAsync(from, liveFrom, filter, ct))
+                        await response.Body.WriteAsync(e.Frame, ct);
+                await response.Body.FlushAsync(ct);
+
+                while (await client.Reader.WaitToReadAsync(ct))
+                {
+                    while (client.Reader.TryRead(out var e)) await response.Body.WriteAsync(e.Frame, ct);
+                    await response.Body.FlushAsync(ct);
+                }
+                if (client.TooFarBehind)
+                    await response.Body.WriteAsync(": too far behind; reconnect with Last-Event-ID\n\n"u8.ToArray(), ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The client went away.
+            }
+            finally
+            {
+                hub.Unregister(client);
+            }
+        }
+    }
+}
