@@ -18,13 +18,16 @@ public static class NoticeCap
     public const string CategoryCode = "AlertHub.Category";
 
     /// <summary>
-    /// The hub category of a CAP info as receivers filter by it: evacuation, shelters, disaster-hq, damage, lifeline,
-    /// general, cancel for a native cancel, other for CAP from elsewhere (the eventCode holds the model's name, disasterhq).
+    /// The categories receivers filter by (feeds, streams, subscribers): the hub's own, kebab-case like the native
+    /// format, and "other" for CAP from elsewhere and for cancels (which reach whoever had the notice anyway).
     /// </summary>
+    public static readonly string[] Categories = [.. Enum.GetValues<NoticeCategory>()
+        .Select(c => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(c.ToString())), "other"];
+
+    /// <summary>The category of a CAP info (its eventCode holds the model's name in lower case: disasterhq → disaster-hq).</summary>
     public static string Category(CapInfo info) =>
         info.EventCodes?.FirstOrDefault(c => c.Name == CategoryCode)?.Value is { } code
-            ? Enum.GetValues<NoticeCategory>().Select(c => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(c.ToString()))
-                .FirstOrDefault(c => c.Replace("-", "", StringComparison.Ordinal) == code) ?? code
+            ? Categories.FirstOrDefault(c => c.Replace("-", "", StringComparison.Ordinal) == code.Replace("-", "", StringComparison.Ordinal)) ?? "other"
             : "other";
 
     /// <summary>The 警戒レベル an evacuation notice's CAP carries (the highest in force), else null.</summary>

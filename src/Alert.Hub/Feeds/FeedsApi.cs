@@ -1,3 +1,4 @@
+using Alert.Core.Notices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -86,9 +87,9 @@ public static class FeedsApi
         if (query.TryGetValue("category", out var asked))
         {
             categories = asked.Select(c => c ?? "").ToHashSet();
-            foreach (var unknown in categories.Where(c => !NoticeFeed.Categories.Contains(c)))
-                QueryChecks.Wrong(problems, "category", $"?category=「{unknown}」は分類にありません。{string.Join("、", NoticeFeed.Categories)} のいずれかです。",
-                    $"?category='{unknown}' is not a category: use {string.Join(", ", NoticeFeed.Categories)}.");
+            foreach (var unknown in categories.Where(c => !NoticeCap.Categories.Contains(c)))
+                QueryChecks.Wrong(problems, "category", $"?category=「{unknown}」は分類にありません。{string.Join("、", NoticeCap.Categories)} のいずれかです。",
+                    $"?category='{unknown}' is not a category: use {string.Join(", ", NoticeCap.Categories)}.");
         }
         return (new FeedSelection(status ?? "Actual", parts, categories), problems);
     }

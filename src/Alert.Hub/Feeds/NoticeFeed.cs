@@ -51,8 +51,6 @@ public sealed record Feed(IReadOnlyList<FeedEntry> Entries, DateTimeOffset LastC
 /// </summary>
 public sealed class NoticeFeed(Db db, Gazetteer gazetteer, IOptions<FeedOptions> options)
 {
-    /// <summary>The hub's categories (NoticeCap writes them as the AlertHub.Category eventCode); CAP from outside is "other".</summary>
-    public static readonly string[] Categories = ["evacuation", "shelters", "disaster-hq", "damage", "lifeline", "general", "other"];
 
     // A revision never changes once stored, so what its CAP says is read once per process.
     private readonly ConcurrentDictionary<(string Id, int Revision), Described> _described = new();
@@ -163,11 +161,7 @@ public sealed class NoticeFeed(Db db, Gazetteer gazetteer, IOptions<FeedOptions>
 
     private static Described Describe(byte[] capBody)
     {
-        var values = CapReader.Read(new MemoryStream(capBody)).Alert?.Infos
-            .SelectMany(i => (i.EventCodes ?? []).Concat(i.Parameters ?? [])).ToList() ?? [];
-        // Written as the enum's name in lower case (disasterhq); compared without hyphens so either spelling reads.
-        var written = values.FirstOrDefault(v => v.Name == NoticeCap.CategoryCode)?.Value.Replace("-", "", StringComparison.Ordinal);
-        var category = Categories.FirstOrDefault(c => c.Replace("-", "", StringComparison.Ordinal).Equals(written, StringComparison.OrdinalIgnoreCase)) ?? "other";
-        return new Described(category, values.Any(v => v.Name == NoticeCap.NoticeParameter));
+        var infos = CapReader.Read(new MemoryStream(capBody)).Alert?.Infos ?? [];
+        return new Described(infos.Count > 0 ? NoticeCap.Category(infos[0]) : "other", infos.Any(i => i.Parameter(NoticeCap.NoticeParameter) is not null));
     }
 }

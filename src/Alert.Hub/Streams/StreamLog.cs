@@ -27,7 +27,7 @@ public sealed class StreamEvent
 
     public long? Sequence { get; }
     public string Status { get; }
-    /// <summary>The category's bit (see <see cref="StreamLog.Categories"/>); 0 for frames every connection gets.</summary>
+    /// <summary>The category's bit (see <see cref="NoticeCap.Categories"/>); 0 for frames every connection gets.</summary>
     public int Category { get; }
     /// <summary>Municipalities and wards this revision or an earlier one of its document covered.</summary>
     public HashSet<string> Parts { get; }
@@ -47,8 +47,6 @@ public sealed class StreamEvent
 /// </summary>
 public sealed class StreamLog(Db db, Gazetteer gazetteer)
 {
-    /// <summary>The hub's categories (AlertHub.Category, as NoticeCap writes it); CAP from elsewhere is "other".</summary>
-    public static readonly string[] Categories = ["evacuation", "shelters", "disasterhq", "damage", "lifeline", "general", "other"];
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
 
@@ -129,13 +127,11 @@ public sealed class StreamLog(Db db, Gazetteer gazetteer)
             : row.CapBody;
         var infos = CapReader.Read(new MemoryStream(capBody)).Alert?.Infos ?? [];
         var info = infos.FirstOrDefault(i => i.Language.StartsWith("ja", StringComparison.OrdinalIgnoreCase)) ?? (infos.Count > 0 ? infos[0] : null);
-        var named = (info?.EventCodes ?? []).Concat(info?.Parameters ?? []).FirstOrDefault(v => v.Name == NoticeCap.CategoryCode)?.Value;
-        var category = Array.IndexOf(Categories, named?.ToLowerInvariant());
-        if (category < 0) category = Categories.Length - 1;
+        var category = Array.IndexOf(NoticeCap.Categories, info is null ? "other" : NoticeCap.Category(info));
         var link = $"/api/v1/notices/{row.DocumentId}";
-        var data = new EventData(row.DocumentId, row.Revision, row.MsgType, row.Status, Categories[category],
+        var data = new EventData(row.DocumentId, row.Revision, row.MsgType, row.Status, NoticeCap.Categories[category],
             info?.Headline ?? info?.Event ?? "", info?.Severity ?? "Unknown",
-            int.TryParse(info?.Parameter("EvacuationLevel"), CultureInfo.InvariantCulture, out var level) ? level : null,
+            info is null ? null : NoticeCap.Level(info),
             NoticeStore.Split(row.AreaCodes).Select(LocalGovernmentCode.Parse)
                 .Select(code => new AlertArea(code.WithCheckDigit, gazetteer.Find(code)?.Name ?? "")).ToList(),
             row.Sent.ToOffset(Jst), row.Expires?.ToOffset(Jst), new AlertLinks($"{link}/revisions/{row.Revision}/cap", $"{link}/area"));

@@ -1,3 +1,4 @@
+using Alert.Core.Notices;
 using System.Globalization;
 using System.Text;
 using Alert.Core;
@@ -52,11 +53,11 @@ public static class StreamsApi
         var categoryBits = 0;
         foreach (var name in List(categories))
         {
-            var index = Array.IndexOf(StreamLog.Categories, name.ToLowerInvariant());
+            var index = Array.IndexOf(NoticeCap.Categories, name.ToLowerInvariant());
             if (index >= 0) categoryBits |= 1 << index;
             else
-                Wrong("query.categories", "?categories", $"分類「{name}」はありません。{string.Join("、", StreamLog.Categories)} から選んでください。",
-                    $"There is no category '{name}'; choose from {string.Join(", ", StreamLog.Categories)}.");
+                Wrong("query.categories", "?categories", $"分類「{name}」はありません。{string.Join("、", NoticeCap.Categories)} から選んでください。",
+                    $"There is no category '{name}'; choose from {string.Join(", ", NoticeCap.Categories)}.");
         }
         var mode = status is null ? "Actual" : Statuses.FirstOrDefault(s => s.Equals(status, StringComparison.OrdinalIgnoreCase));
         if (mode is null) Wrong("query.status", "?status", "?status= は Actual、Exercise、Test のいずれかです。", "?status= is Actual, Exercise or Test.");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Alert.Core;
 using Alert.Core.Codes;
+using Alert.Core.Notices;
 using Alert.Core.Webhooks;
 using Alert.Geo;
 using Alert.Hub.Auth;
@@ -50,7 +51,6 @@ public static class SubscribersApi
 {
     private static readonly string[] Kinds = ["broadcaster", "app", "signage", "other"];
     private static readonly string[] Statuses = ["Actual", "Exercise", "Test"];
-    public static readonly string[] Categories = ["evacuation", "shelters", "disaster-hq", "damage", "lifeline", "general", "other"];
     public static readonly string[] Severities = ["Minor", "Moderate", "Severe", "Extreme"];
     private static readonly string[] Formats = ["cap", "text", "notice-json"];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -155,8 +155,9 @@ public static class SubscribersApi
         }
         for (var i = 0; i < (body.Categories?.Count ?? 0); i++)
         {
-            if (!Categories.Contains(body.Categories![i]))
-                Add("subscriber.category", $"$.categories[{i}]", $"categories は {string.Join(", ", Categories)} から選びます。", $"categories are chosen from {string.Join(", ", Categories)}.");
+            if (!NoticeCap.Categories.Contains(body.Categories![i]))
+                Add("subscriber.category", $"$.categories[{i}]", $"categories は {string.Join(", ", NoticeCap.Categories)} から選びます。",
+                    $"categories are chosen from {string.Join(", ", NoticeCap.Categories)}.");
         }
         if (body.MinLevel is not (null or 3 or 4 or 5))
             Add("subscriber.min-level", "$.minLevel", "minLevel は警戒レベル 3、4、5 のいずれかです。", "minLevel is 警戒レベル 3, 4 or 5.");
