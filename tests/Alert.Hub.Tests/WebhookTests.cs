@@ -207,4 +207,46 @@ public class WebhookTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
         (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0].GetProperty("code").GetString().ShouldBe(code);
     }
+
+    [Fact]
+    public async Task Slow_flaky_and_dead_receivers_together_lose_nothing_and_never_go_back_a_revision()
+    {
+        var (_, quick, _) = await SubscribeAsync();
+        var (_, slow, _) = await SubscribeAsync();
+        var (_, flaky, _) = await SubscribeAsync();
+        var (_, dead, _) = await SubscribeAsync();
+        hub.Sink.SlowDown(slow, TimeSpan.FromMilliseconds(300));
+        hub.Sink.FailNext(flaky, 5);
+        hub.Sink.FailNext(dead, int.MaxValue);
+
+        // Five documents, each issued and updated twice: fifteen revisions racing through the same receivers.
+        var finals = new List<string>();
+        for (var d = 0; d < 5; d++)
+        {
+            var alert = Order();
+            await IssueAsync(alert);
+            for (var r = 0; r < 2; r++)
+            {
+                var update = CapWriter.EvacuationOrder($"hook-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now, "Update",
+                    new CapReference(alert.Sender, alert.Identifier, CapWriter.Time(alert.Sent)));
+                using var response = await hub.PostCapAsync(update);
+                response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+                alert = update;
+            }
+            finals.Add(alert.Identifier);
+        }
+
+        foreach (var hook in new[] { quick, slow, flaky })
+        {
+            // Every document's last revision arrives (a queued older one may be dropped as superseded, never sent after it).
+            var received = await hub.Sink.WaitForAsync(hook, r => finals.All(f => r.Any(x => x.Body.Contains(f, StringComparison.Ordinal))), TimeSpan.FromSeconds(60));
+            foreach (var document in received.GroupBy(x => x.IdempotencyKey.Split('.')[0]))
+            {
+                var revisions = document.Select(x => int.Parse(x.IdempotencyKey.Split('.')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+                revisions.ShouldBe(revisions.Order().ToList(), $"{hook}: revisions of {document.Key} in order");
+                revisions.Distinct().Count().ShouldBe(revisions.Count, $"{hook}: no revision of {document.Key} twice");
+            }
+        }
+        hub.Sink.For(dead).ShouldBeEmpty();
+    }
 }

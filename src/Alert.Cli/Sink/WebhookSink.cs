@@ -49,6 +49,11 @@ public sealed class WebhookSink : IAsyncDisposable
     /// <summary>The next <paramref name="times"/> POSTs to this hook answer 500, as a receiver that is down would.</summary>
     public void FailNext(string name, int times) => _failuresLeft[name] = times;
 
+    /// <summary>Every POST to this hook is answered only after <paramref name="delay"/>, as a slow receiver would.</summary>
+    public void SlowDown(string name, TimeSpan delay) => _delays[name] = delay;
+
+    private readonly ConcurrentDictionary<string, TimeSpan> _delays = new();
+
     public IReadOnlyList<Receipt> For(string name) => _received.Where(r => r.Path == name).ToList();
 
     /// <summary>Waits until what <paramref name="name"/> received satisfies <paramref name="done"/>; fails after the timeout, saying what came.</summary>
@@ -81,6 +86,7 @@ public sealed class WebhookSink : IAsyncDisposable
         await request.Body.CopyToAsync(buffer);
         var bytes = buffer.ToArray();
         var body = System.Text.Encoding.UTF8.GetString(bytes);
+        if (_delays.TryGetValue(name, out var delay)) await Task.Delay(delay); // the receiver's own slowness, not synchronisation
         // Concurrent requests each take one failure: retry the decrement until it holds or none are left.
         while (_failuresLeft.TryGetValue(name, out var left) && left > 0)
         {
