@@ -249,4 +249,28 @@ public class WebhookTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         }
         hub.Sink.For(dead).ShouldBeEmpty();
     }
+
+    [Fact]
+    public async Task A_subscriber_watching_a_drawn_area_gets_the_notices_whose_shape_meets_it()
+    {
+        var hook = Guid.NewGuid().ToString("N");
+        // A square of about 200 m around 辛島町 (熊本市中央区), no codes.
+        using var created = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/subscribers", new
+        {
+            name = "signage 辛島町", kind = "signage", url = hub.Sink.Url(hook),
+            polygon = "32.798,130.7017 32.798,130.7037 32.800,130.7037 32.800,130.7017 32.798,130.7017",
+        });
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var signageId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var (_, prefecture, _) = await SubscribeAsync(); // all of 熊本県: its receipt says the fan-out is done
+
+        var ward = await IssueAsync(CapWriter.EvacuationOrder($"hook-{Guid.NewGuid():N}", "431010", "熊本市中央区", DateTimeOffset.Now));
+        var circle = Order();
+        var demizu = await IssueAsync(circle with { Infos = [circle.Infos[0] with { Areas = [new CapArea("出水付近", [], ["32.7889,130.7323 0.3"], [])] }] });
+
+        await hub.Sink.WaitForDocumentAsync(hook, ward);
+        await hub.Sink.WaitForDocumentAsync(prefecture, demizu);
+        using var deliveries = await hub.SendAsAdminAsync(HttpMethod.Get, $"/api/v1/notices/{demizu}/deliveries");
+        (await deliveries.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ShouldNotContain(d => d.GetProperty("subscriberId").GetString() == signageId);
+    }
 }

@@ -21,11 +21,12 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
     {
         var notice = context.Message;
         await using var connection = await db.OpenAsync(context.CancellationToken);
-        var subscribers = await connection.QueryAsync<(string Id, string AreaCodes, string Statuses, string Categories, int? MinLevel, string? MinSeverity)>(
-            "SELECT id, area_codes, statuses, categories, min_level, min_severity FROM subscribers");
-        var cap = await connection.ExecuteScalarAsync<byte[]>(
-            "SELECT cap_body FROM notices WHERE document_id = @DocumentId AND revision = @Revision", notice);
+        var subscribers = await connection.QueryAsync<(string Id, string AreaCodes, string Statuses, string Categories, int? MinLevel, string? MinSeverity, string? Polygon)>(
+            "SELECT id, area_codes, statuses, categories, min_level, min_severity, polygon FROM subscribers");
+        var (cap, wkb) = await connection.QuerySingleAsync<(byte[] Cap, byte[]? Wkb)>(
+            "SELECT cap_body, area_wkb FROM notices WHERE document_id = @DocumentId AND revision = @Revision", notice);
         var (category, level, severity) = Describe(cap);
+        var shape = wkb is null ? null : new NetTopologySuite.IO.WKBReader().Read(wkb);
         var earlier = (await connection.QueryAsync<string>(
             "SELECT DISTINCT subscriber_id FROM deliveries WHERE document_id = @DocumentId AND revision < @Revision", notice)).ToHashSet();
         // Earlier revisions' areas count too: their own fan-out may not have recorded its deliveries yet when this
@@ -37,7 +38,8 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
 
         var targets = subscribers
             .Where(s => s.Statuses.Split(' ').Contains(notice.Status))
-            .Where(s => earlier.Contains(s.Id) || (Covers(s.AreaCodes, parts) && Wants(s.Categories, s.MinLevel, s.MinSeverity, category, level, severity)))
+            .Where(s => earlier.Contains(s.Id)
+                || ((Covers(s.AreaCodes, parts) || Meets(s.Polygon, shape)) && Wants(s.Categories, s.MinLevel, s.MinSeverity, category, level, severity)))
             .Select(s => new DeliverNotice(notice.DocumentId, notice.Revision, s.Id))
             .ToList();
 
@@ -67,6 +69,10 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
         (categories.Length == 0 || categories.Split(' ').Contains(category))
         && (minLevel is null || level is null || level >= minLevel)
         && (minSeverity is null || Array.IndexOf(SubscribersApi.Severities, severity) >= Array.IndexOf(SubscribersApi.Severities, minSeverity));
+
+    /// <summary>A subscriber's drawn area against the notice's shape (its districts, drawn shapes or areas).</summary>
+    private static bool Meets(string? polygon, NetTopologySuite.Geometries.Geometry? shape) =>
+        polygon is not null && shape is not null && NoticeRules.Shape(polygon).Intersects(shape);
 
     private bool Covers(string filterCodes, HashSet<string> parts) =>
         filterCodes.Split(' ', StringSplitOptions.RemoveEmptyEntries)

@@ -18,6 +18,7 @@ public sealed record SubscriberRequest(string? Name, string? Kind, string? Url, 
     public string? MinSeverity { get; init; }
     public string? Format { get; init; }
     public IReadOnlyList<string>? Languages { get; init; }
+    public string? Polygon { get; init; }
 }
 
 public sealed record Subscriber(string Id, string Name, string Kind, string Url, IReadOnlyList<string> AreaCodes, IReadOnlyList<string> Statuses,
@@ -37,6 +38,9 @@ public sealed record Subscriber(string Id, string Name, string Kind, string Url,
 
     /// <summary>CAP infos and short text in these languages (ja always first in CAP); empty: Japanese and English.</summary>
     public IReadOnlyList<string> Languages { get; init; } = [];
+
+    /// <summary>A drawn area ("lat,lon lat,lon …") watched beside the codes: a notice whose shape meets it is sent.</summary>
+    public string? Polygon { get; init; }
 
     /// <summary>The signing secret, in the answer that creates or replaces it and nowhere else: it is shown once.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
@@ -138,9 +142,11 @@ public static class SubscribersApi
             Add("subscriber.kind", "$.kind", $"kind は {string.Join(", ", Kinds)} のいずれかです。", $"kind is one of {string.Join(", ", Kinds)}.");
         if (!Uri.TryCreate(body.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
             Add("subscriber.url", "$.url", "url には http(s) の絶対 URL を入れてください。", "url must be an absolute http(s) URL.");
-        if (body.AreaCodes is not { Count: > 0 })
-            Add("subscriber.area-codes", "$.areaCodes", "areaCodes に都道府県コード（2桁）または市区町村コードを1つ以上入れてください。",
-                "areaCodes needs at least one prefecture (2 digits) or municipality code.");
+        if (body.AreaCodes is not { Count: > 0 } && body.Polygon is null)
+            Add("subscriber.area-codes", "$.areaCodes", "areaCodes に都道府県コード（2桁）または市区町村コードを1つ以上入れるか、polygon で範囲を指定してください。",
+                "areaCodes needs at least one prefecture (2 digits) or municipality code, unless a polygon gives the area.");
+        if (body.Polygon is not null && NoticeRules.PolygonProblem(body.Polygon) is { } wrong)
+            Add("geo.polygon.invalid", "$.polygon", wrong.Ja, wrong.En);
         for (var i = 0; i < (body.AreaCodes?.Count ?? 0); i++)
         {
             if (!LocalGovernmentCode.TryParse(body.AreaCodes![i], out var code, out var error))
@@ -187,7 +193,7 @@ public sealed class SubscriberStore(Db db)
     /// <summary>A subscriber as a (checked) request describes it; languages by their canonical tags.</summary>
     internal static Subscriber From(string id, SubscriberRequest request, DateTimeOffset createdAt) =>
         new(id, request.Name!.Trim(), request.Kind ?? "other", request.Url!,
-            request.AreaCodes!.Select(c => LocalGovernmentCode.Parse(c).Value).Distinct().ToList(),
+            (request.AreaCodes ?? []).Select(c => LocalGovernmentCode.Parse(c).Value).Distinct().ToList(),
             request.Statuses is { Count: > 0 } s ? s.Distinct().ToList() : ["Actual"], false, createdAt)
         {
             Categories = request.Categories?.Distinct().ToList() ?? [],
@@ -195,6 +201,7 @@ public sealed class SubscriberStore(Db db)
             MinSeverity = request.MinSeverity,
             Format = request.Format ?? "cap",
             Languages = request.Languages?.Select(l => Alert.Core.Rendering.Languages.Find(l)!.Tag).Distinct().ToList() ?? [],
+            Polygon = request.Polygon?.Trim(),
         };
 
     /// <summary>Adds or replaces a subscriber; a replaced one keeps its secret unless <see cref="Subscriber.Secret"/> is given.</summary>
@@ -202,16 +209,16 @@ public sealed class SubscriberStore(Db db)
     {
         await using var connection = await db.OpenAsync();
         await connection.ExecuteAsync("""
-            INSERT INTO subscribers (id, name, kind, url, area_codes, statuses, categories, min_level, min_severity, format, languages, secret, created_at)
-            VALUES (@Id, @Name, @Kind, @Url, @areaCodes, @statuses, @categories, @MinLevel, @MinSeverity, @Format, @languages, COALESCE(@Secret, ''), @CreatedAt)
+            INSERT INTO subscribers (id, name, kind, url, area_codes, statuses, categories, min_level, min_severity, format, languages, polygon, secret, created_at)
+            VALUES (@Id, @Name, @Kind, @Url, @areaCodes, @statuses, @categories, @MinLevel, @MinSeverity, @Format, @languages, @Polygon, COALESCE(@Secret, ''), @CreatedAt)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, url = excluded.url,
                 area_codes = excluded.area_codes, statuses = excluded.statuses, categories = excluded.categories,
-                min_level = excluded.min_level, min_severity = excluded.min_severity, format = excluded.format, languages = excluded.languages,
+                min_level = excluded.min_level, min_severity = excluded.min_severity, format = excluded.format, languages = excluded.languages, polygon = excluded.polygon,
                 secret = CASE WHEN @Secret IS NULL THEN subscribers.secret ELSE excluded.secret END
             """, new
         {
             subscriber.Id, subscriber.Name, subscriber.Kind, subscriber.Url, subscriber.CreatedAt, subscriber.Secret,
-            subscriber.MinLevel, subscriber.MinSeverity, subscriber.Format,
+            subscriber.MinLevel, subscriber.MinSeverity, subscriber.Format, subscriber.Polygon,
             areaCodes = string.Join(' ', subscriber.AreaCodes), statuses = string.Join(' ', subscriber.Statuses),
             categories = string.Join(' ', subscriber.Categories), languages = string.Join(' ', subscriber.Languages),
         });
@@ -220,7 +227,7 @@ public sealed class SubscriberStore(Db db)
     // paused is INTEGER in both dialects (SQLite has no boolean); read as BIGINT so both give a long.
     private const string Select = """
         SELECT id, name, kind, url, area_codes AS areacodes, statuses, paused, created_at AS createdat, categories,
-               min_level AS minlevel, min_severity AS minseverity, format, languages
+               min_level AS minlevel, min_severity AS minseverity, format, languages, polygon
         FROM subscribers
         """;
 
@@ -239,10 +246,11 @@ public sealed class SubscriberStore(Db db)
         public string? MinSeverity { get; init; }
         public required string Format { get; init; }
         public required string Languages { get; init; }
+        public string? Polygon { get; init; }
 
         public Subscriber ToSubscriber() => new(Id, Name, Kind, Url, Split(AreaCodes), Split(Statuses), Paused != 0, CreatedAt)
         {
-            Categories = Split(Categories), MinLevel = MinLevel, MinSeverity = MinSeverity, Format = Format, Languages = Split(Languages),
+            Categories = Split(Categories), MinLevel = MinLevel, MinSeverity = MinSeverity, Format = Format, Languages = Split(Languages), Polygon = Polygon,
         };
 
         private static string[] Split(string list) => list.Split(' ', StringSplitOptions.RemoveEmptyEntries);
