@@ -161,6 +161,16 @@ public static class AlertCommand
         var geo = new Command("geo", "Gazetteer load and memory, point → notices in force, names and addresses resolved; PostGIS beside it.")
             { seconds, notices, postgis, markdown };
         geo.SetAction((result, _) => GeoBench.RunAsync(TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(notices), result.GetValue(postgis), result.GetValue(markdown)));
-        return new Command("bench", "Measure the hub: latency of a running hub with real local receivers, validation speed, geocoding.") { latency, validate, geo };
+        var subscribers = new Option<int>("--subscribers") { Description = "Webhook subscribers (hooks on one local receiver)", DefaultValueFactory = _ => 1000 };
+        var streams = new Option<int>("--streams") { Description = "Open /api/v1/stream connections", DefaultValueFactory = _ => 10_000 };
+        var fanNotices = new Option<int>("--notices") { Description = "Notices sent one at a time, the first a warm-up", DefaultValueFactory = _ => 5 };
+        var hubPid = new Option<int?>("--hub-pid") { Description = "The hub's process id, for its memory (default: the process listening on the hub's port)" };
+        var fanout = new Command("fanout", "202 → receipt by every webhook subscriber and every open stream, and the hub's memory per stream, on a running hub.")
+            { hub, adminKey, issuerKey, code, subscribers, streams, fanNotices, hubPid, json, markdown };
+        fanout.SetAction((result, ct) => FanoutBench.RunAsync(new FanoutBench.Settings(new Uri(result.GetValue(hub)!), result.GetValue(adminKey)!,
+            result.GetValue(issuerKey)!, result.GetValue(code)!, result.GetValue(subscribers), result.GetValue(streams), result.GetValue(fanNotices),
+            result.GetValue(hubPid), result.GetValue(json), result.GetValue(markdown)), ct));
+        return new Command("bench", "Measure the hub: latency and fan-out of a running hub with real local receivers, validation speed, geocoding.")
+            { latency, fanout, validate, geo };
     }
 }

@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Alert.Cli.Sink;
+using Alert.Core.Cap;
+
+namespace Alert.Cli.Bench;
+
+/// <summary>
+/// Distribution on a running hub: N webhook subscribers (hooks on one local receiver) and M open streams, all for the
+/// notices' area, and a few notices sent one at a time. For each notice, the time from its 202 to its receipt by every
+/// webhook and every stream (p50, p99, max: the max is the last receiver); and the hub's resident memory per open
+/// stream. Notices have status Test and the subscribers ask for Test only, so no one else is sent anything; the
+/// subscribers are removed at the end.
+/// </summary>
+public static class FanoutBench
+{
+    public sealed record Settings(Uri Hub, string AdminKey, string IssuerKey, string Code, int Subscribers, int Streams, int Notices,
+        int? HubPid, FileInfo? Json, FileInfo? Markdown);
+
+    public sealed record Channel(int Receivers, int Received, double First, double P50, double P99, double Max);
+
+    public sealed record Row(string Notice, double Accepted, double HubCpu, Channel Webhooks, Channel Streams);
+
+    private static readonly string[] TestOnly = ["Test"];
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    public static async Task<int> RunAsync(Settings settings, CancellationToken ct)
+    {
+        var pid = settings.HubPid ?? HubProcess.ByPort(settings.Hub.Port);
+        if (pid is null)
+            Console.Error.WriteLine($"No process of this user listens on port {settings.Hub.Port}: memory per stream will not be measured (give --hub-pid).");
+        ReportLimits(settings, pid);
+
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { BaseAddress = settings.Hub, Timeout = TimeSpan.FromSeconds(30) };
+        await using var sink = await WebhookSink.StartAsync();
+        var hooks = new Arrivals();
+        sink.Received += r => hooks.Add(r.IdempotencyKey.Split('.')[0], Stopwatch.GetTimestamp());
+        var run = "fan-" + Guid.NewGuid().ToString("N")[..8];
+        var subscribers = new List<string>();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            if (await SubscribeAsync(http, settings, sink, run, subscribers, ct) is { } refused)
+            {
+                Console.Error.WriteLine(refused);
+                return 2;
+            }
+            Console.Error.WriteLine($"{subscribers.Count:N0} webhook subscribers added in {clock.Elapsed.TotalSeconds:F1} s");
+
+            var streams = new Arrivals();
+            var endpoint = await EndpointAsync(settings.Hub);
+            var path = $"/api/v1/stream?codes={settings.Code}&status=Test";
+            await using var clients = new StreamClients(endpoint, settings.Hub.Authority, path, streams);
+            await Task.Delay(TimeSpan.FromSeconds(2), ct); // let the hub settle after the subscribers
+            var rssBefore = pid is { } p0 ? HubProcess.Resident(p0) : 0;
+            clock.Restart();
+            var failure = await clients.ConnectAsync(settings.Streams, 64, new Progress<int>(n => Console.Error.Write($"\r{n:N0} streams open")));
+            Console.Error.WriteLine($"\r{clients.Count:N0} streams open in {clock.Elapsed.TotalSeconds:F1} s{(failure is null ? "" : $"; stopped at: {failure.GetType().Name}: {failure.Message}")}");
+            await Task.Delay(TimeSpan.FromSeconds(3), ct);
+            var rssOpen = pid is { } p1 ? HubProcess.Resident(p1) : 0;
+
+            var rows = new List<Row>();
+            Console.WriteLine($"{"notice",-22}{"→202",7}{"hub CPU",9} | {"webhooks",-13}{"first",7}{"p50",7}{"p99",7}{"max",7} | {"streams",-13}{"first",7}{"p50",7}{"p99",7}{"max",7}   (ms; receipts after the 202)");
+            var (allHooks, allStreams) = (new List<double>(), new List<double>());
+            for (var i = 0; i < settings.Notices; i++)
+            {
+                var alert = CapWriter.EvacuationOrder($"{run}-{i}", settings.Code, "bench", DateTimeOffset.Now, status: "Test");
+                using var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/notices")
+                {
+                    Content = new StringContent(CapWriter.Write(alert), Encoding.UTF8, "application/cap+xml"),
+                };
+                post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.IssuerKey);
+                var cpu = pid is { } p ? HubProcess.Cpu(p) : TimeSpan.Zero;
+                var sent = Stopwatch.GetTimestamp();
+                using var response = await http.SendAsync(post, ct);
+                var accepted = Stopwatch.GetTimestamp();
+                if (!response.IsSuccessStatusCode)
+                {
+                    Console.Error.WriteLine($"Notice {i} refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+                    return 2;
+                }
+                var id = (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
+                var waits = await Task.WhenAll(hooks.WaitAsync(id, subscribers.Count, Patience), streams.WaitAsync(id, clients.Count, Patience));
+                var (h, s) = (Since(accepted, waits[0]), Since(accepted, waits[1]));
+                var used = pid is { } q ? (HubProcess.Cpu(q) - cpu).TotalMilliseconds : double.NaN;
+                var row = new Row(i == 0 ? "1 (warm-up)" : (i + 1).ToString(CultureInfo.InvariantCulture), Stopwatch.GetElapsedTime(sent, accepted).TotalMilliseconds, used,
+                    Of(subscribers.Count, h), Of(clients.Count, s));
+                rows.Add(row);
+                Print(row);
+                if (i > 0) { allHooks.AddRange(h); allStreams.AddRange(s); }
+                await Task.Delay(TimeSpan.FromSeconds(1), ct); // let the hub finish its receipts before the next
+            }
+            var rssAfter = pid is { } p2 ? HubProcess.Resident(p2) : 0;
+            var overall = new Row($"all but the first ({settings.Notices - 1})", rows.Skip(1).Select(r => r.Accepted).DefaultIfEmpty().Average(),
+                rows.Skip(1).Select(r => r.HubCpu).DefaultIfEmpty().Average(),
+                Of(subscribers.Count * (settings.Notices - 1), allHooks), Of(clients.Count * (settings.Notices - 1), allStreams));
+            rows.Add(overall);
+            Print(overall);
+
+            var memory = new Memory(pid, rssBefore, rssOpen, rssAfter, clients.Count);
+            Console.WriteLine(memory.Describe());
+            var table = Markdown(settings, subscribers.Count, clients.Count, rows, memory);
+            if (settings.Markdown is { } md) await File.WriteAllTextAsync(md.FullName, table, ct);
+            if (settings.Json is { } json)
+                await File.WriteAllTextAsync(json.FullName, JsonSerializer.Serialize(new
+                {
+                    hub = settings.Hub, webhooks = subscribers.Count, streams = clients.Count, streamsAsked = settings.Streams,
+                    streamFailure = failure?.Message, notices = rows, memory,
+                }, Indented), ct);
+            return 0;
+        }
+        finally
+        {
+            var clock = Stopwatch.StartNew();
+            await Parallel.ForEachAsync(subscribers, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (id, _) =>
+            {
+                using var remove = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/subscribers/{id}");
+                remove.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.AdminKey);
+                using var __ = await http.SendAsync(remove, CancellationToken.None);
+            });
+            Console.Error.WriteLine($"{subscribers.Count:N0} subscribers removed in {clock.Elapsed.TotalSeconds:F1} s");
+        }
+    }
+
+    public sealed record Memory(int? Pid, long Before, long Open, long After, int Streams)
+    {
+        public double PerStream => Streams == 0 ? 0 : (Open - Before) / (double)Streams;
+
+        public double PerStreamAfterNotices => Streams == 0 ? 0 : (After - Before) / (double)Streams;
+
+        public string Describe() => Pid is null
+            ? "hub memory: not measured (no --hub-pid)"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"hub (PID {Pid}) resident: {Before / 1048576.0:F0} MiB before the streams, {Open / 1048576.0:F0} MiB with {Streams:N0} open, {After / 1048576.0:F0} MiB after the notices: {PerStream / 1024:F1} KiB per stream ({PerStreamAfterNotices / 1024:F1} KiB after the notices)");
+    }
+
+    private static async Task<string?> SubscribeAsync(HttpClient http, Settings settings, WebhookSink sink, string run, List<string> subscribers, CancellationToken ct)
+    {
+        string? refused = null;
+        await Parallel.ForEachAsync(Enumerable.Range(0, settings.Subscribers), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
+        {
+            if (Volatile.Read(ref refused) is not null) return;
+            using var subscribe = new HttpRequestMessage(HttpMethod.Post, "/api/v1/subscribers")
+            {
+                Content = JsonContent.Create(new { name = $"fan-out bench {run} {i}", kind = "other", url = sink.Url($"{run}-{i}"), areaCodes = new[] { settings.Code }, statuses = TestOnly }),
+            };
+            subscribe.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.AdminKey);
+            using var answer = await http.SendAsync(subscribe, token);
+            if (!answer.IsSuccessStatusCode)
+            {
+                Interlocked.CompareExchange(ref refused, $"Could not add subscriber {i}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(token)}", null);
+                return;
+            }
+            var id = (await answer.Content.ReadFromJsonAsync<JsonElement>(token)).GetProperty("id").GetString()!;
+            lock (subscribers) subscribers.Add(id);
+            if (subscribers.Count % 100 == 0) Console.Error.Write($"\r{subscribers.Count:N0} subscribers");
+        });
+        return refused;
+    }
+
+    /// <summary>Each stream needs a descriptor here and one in the hub; the runtime raises the soft limit to the hard one at start.</summary>
+    private static void ReportLimits(Settings settings, int? pid)
+    {
+        var (soft, hard) = HubProcess.OpenFiles("self");
+        Console.Error.WriteLine($"open files: this process may have {soft} (hard {hard}); it needs about {settings.Streams + 200:N0}");
+        if (pid is not { } hub) return;
+        var (hubSoft, hubHard) = HubProcess.OpenFiles(hub.ToString(CultureInfo.InvariantCulture));
+        var open = HubProcess.Descriptors(hub);
+        Console.Error.WriteLine($"open files: the hub (PID {hub}) may have {hubSoft} (hard {hubHard}), has {(open < 0 ? "?" : open.ToString("N0", CultureInfo.InvariantCulture))} open; it needs {settings.Streams:N0} more for the streams");
+    }
+
+    /// <summary>IPv4 first: "localhost" on loopback should mean 127.0.0.1.</summary>
+    private static async Task<IPEndPoint> EndpointAsync(Uri hub)
+    {
+        var addresses = await Dns.GetHostAddressesAsync(hub.Host);
+        var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0];
+        return new IPEndPoint(address, hub.Port);
+    }
+
+    private static List<double> Since(long accepted, IReadOnlyList<long> arrivals) =>
+        arrivals.Select(t => (t - accepted) * 1000.0 / Stopwatch.Frequency).Order().ToList();
+
+    /// <summary>Nearest-rank percentiles of sorted times; a receiver that got nothing by the timeout counts in Received only.</summary>
+    private static Channel Of(int receivers, List<double> times)
+    {
+        times.Sort();
+        double At(double q) => times.Count == 0 ? double.NaN : times[Math.Clamp((int)Math.Ceiling(q * times.Count) - 1, 0, times.Count - 1)];
+        return new Channel(receivers, times.Count, times.Count == 0 ? double.NaN : times[0], At(0.50), At(0.99), times.Count == 0 ? double.NaN : times[^1]);
+    }
+
+    private static void Print(Row row) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{row.Notice,-22}{row.Accepted,7:F0}{row.HubCpu,9:F0} | {Cell(row.Webhooks)} | {Cell(row.Streams)}"));
+
+    private static string Cell(Channel c) => string.Create(CultureInfo.InvariantCulture,
+        $"{$"{c.Received:N0}/{c.Receivers:N0}",-13}{c.First,7:F0}{c.P50,7:F0}{c.P99,7:F0}{c.Max,7:F0}");
+
+    private static string Markdown(Settings settings, int webhooks, int streams, List<Row> rows, Memory memory)
+    {
+        var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, hub {settings.Hub}, {webhooks:N0} webhooks, {streams:N0} streams; times in ms after the 202; hub CPU: its user + system time from the POST to the last receipt\n\n"));
+        text.Append("| notice | POST → 202 | hub CPU | webhooks received | first | p50 | p99 | max | streams received | first | p50 | p99 | max |\n");
+        text.Append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        foreach (var r in rows)
+            text.Append(CultureInfo.InvariantCulture,
+                $"| {r.Notice} | {r.Accepted:F0} | {r.HubCpu:F0} | {r.Webhooks.Received:N0} of {r.Webhooks.Receivers:N0} | {r.Webhooks.First:F0} | {r.Webhooks.P50:F0} | {r.Webhooks.P99:F0} | {r.Webhooks.Max:F0} | {r.Streams.Received:N0} of {r.Streams.Receivers:N0} | {r.Streams.First:F0} | {r.Streams.P50:F0} | {r.Streams.P99:F0} | {r.Streams.Max:F0} |\n");
+        text.Append('\n').Append(memory.Describe()).Append('\n');
+        return text.ToString();
+    }
+}
