@@ -28,11 +28,7 @@ public sealed class NoticeExchangeConsumer(Db db, NoticeExchange exchange) : ICo
         var infos = CapReader.Read(new MemoryStream(described)).Alert?.Infos;
         var category = infos is { Count: > 0 } ? NoticeCap.Category(infos[0]) : "other";
 
-        // Whoever bound to an area only an earlier revision covered must hear of the change, as on every other channel.
-        var parts = notice.PartCodes.ToHashSet();
-        foreach (var codes in await connection.QueryAsync<string>(
-                     "SELECT part_codes FROM notices WHERE document_id = @DocumentId AND revision < @Revision", notice))
-            parts.UnionWith(NoticeStore.Split(codes));
+        var parts = await NoticeStore.PartsSoFarAsync(connection, notice.DocumentId, notice.Revision, notice.PartCodes);
 
         await exchange.PublishAsync(
             [.. NoticeExchange.Messages(notice.DocumentId, notice.Revision, notice.MsgType, notice.Status, category, parts, cap)],
