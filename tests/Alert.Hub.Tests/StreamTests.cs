@@ -13,11 +13,12 @@ namespace Alert.Hub.Tests;
 /// </summary>
 public abstract class StreamTests(HubFixture hub)
 {
-    protected static CapAlert Order(string code = "431010", string? category = "evacuation", string msgType = "Alert", CapAlert? replaces = null,
-        DateTimeOffset? expires = null)
+    /// <summary>A CAP order from 熊本市 with the hub's category (none: CAP from elsewhere); also used by the AMQP tests.</summary>
+    internal static CapAlert Order(string code = "431010", string? category = "evacuation", string msgType = "Alert", CapAlert? replaces = null,
+        DateTimeOffset? expires = null, string status = "Actual")
     {
         var alert = CapWriter.EvacuationOrder($"stream-{Guid.NewGuid():N}", code, "熊本市", DateTimeOffset.Now, msgType,
-            replaces is null ? null : new CapReference(replaces.Sender, replaces.Identifier, CapWriter.Time(replaces.Sent)));
+            replaces is null ? null : new CapReference(replaces.Sender, replaces.Identifier, CapWriter.Time(replaces.Sent)), status);
         var info = alert.Infos[0] with
         {
             Expires = expires,

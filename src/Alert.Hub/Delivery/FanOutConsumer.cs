@@ -3,6 +3,7 @@ using Alert.Core.Codes;
 using Alert.Core.Notices;
 using Alert.Hub.Subscribers;
 using Alert.Geo;
+using Alert.Hub.Intake;
 using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
 using Dapper;
@@ -31,10 +32,7 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
             "SELECT DISTINCT subscriber_id FROM deliveries WHERE document_id = @DocumentId AND revision < @Revision", notice)).ToHashSet();
         // Earlier revisions' areas count too: their own fan-out may not have recorded its deliveries yet when this
         // one runs, and whoever was told before must be told of the change.
-        var parts = notice.PartCodes.ToHashSet();
-        foreach (var codes in await connection.QueryAsync<string>(
-                     "SELECT part_codes FROM notices WHERE document_id = @DocumentId AND revision < @Revision", notice))
-            parts.UnionWith(codes.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var parts = await NoticeStore.PartsSoFarAsync(connection, notice.DocumentId, notice.Revision, notice.PartCodes);
 
         var targets = subscribers
             .Where(s => s.Statuses.Split(' ').Contains(notice.Status))

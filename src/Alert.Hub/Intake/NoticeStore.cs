@@ -228,4 +228,18 @@ public sealed class NoticeStore(Db db)
     }
 
     internal static string[] Split(string codes) => codes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// The municipalities and wards a revision or any earlier one of its document covered: whoever was told of an
+    /// earlier revision must hear of the change, even one that drops their area.
+    /// </summary>
+    internal static async Task<HashSet<string>> PartsSoFarAsync(DbConnection connection, string documentId, int revision, IEnumerable<string> parts)
+    {
+        var all = parts.ToHashSet();
+        if (revision == 1) return all;
+        foreach (var codes in await connection.QueryAsync<string>(
+                     "SELECT part_codes FROM notices WHERE document_id = @documentId AND revision < @revision", new { documentId, revision }))
+            all.UnionWith(Split(codes));
+        return all;
+    }
 }

@@ -1,3 +1,4 @@
+using Alert.Hub.Amqp;
 using Alert.Hub.Delivery;
 using MassTransit;
 
@@ -18,6 +19,9 @@ public static class BusSetup
             o.ConsumerStopTimeout = TimeSpan.FromSeconds(3);
         });
 
+        // Declared before the bus starts, so the exchange is there for the first notice and for receivers to bind.
+        if (options.Transport == Transport.RabbitMq) services.AddSingleton<NoticeExchange>().AddHostedService(sp => sp.GetRequiredService<NoticeExchange>());
+
         return services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
@@ -28,6 +32,8 @@ public static class BusSetup
             {
                 var uri = new Uri(configuration.GetConnectionString("RabbitMq")
                     ?? throw new InvalidOperationException("Alert:Transport is RabbitMq but ConnectionStrings:RabbitMq is not set"));
+                // The notice exchange for large receivers exists only on RabbitMQ; the in-memory bus has no such thing.
+                x.AddConsumer<NoticeExchangeConsumer, NoticeExchangeConsumerDefinition>();
                 // Quorum queues are replicated and survive a node's loss; classic mirrored queues are deprecated.
                 x.AddConfigureEndpointsCallback((_, _, cfg) =>
                 {

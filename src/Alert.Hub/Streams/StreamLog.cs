@@ -112,14 +112,7 @@ public sealed class StreamLog(Db db, Gazetteer gazetteer)
 
     private async Task<StreamEvent> ToEventAsync(System.Data.Common.DbConnection connection, Row row, string type)
     {
-        // Whoever was told of an earlier revision must hear of the change, even one that drops their area.
-        var parts = NoticeStore.Split(row.PartCodes).ToHashSet();
-        if (row.Revision > 1)
-        {
-            foreach (var codes in await connection.QueryAsync<string>(
-                         "SELECT part_codes FROM notices WHERE document_id = @DocumentId AND revision < @Revision", row))
-                parts.UnionWith(NoticeStore.Split(codes));
-        }
+        var parts = await NoticeStore.PartsSoFarAsync(connection, row.DocumentId, row.Revision, NoticeStore.Split(row.PartCodes));
         // A cancel says what it withdraws: the category, headline and level of the revision before it.
         var capBody = row.MsgType == "Cancel"
             ? await connection.ExecuteScalarAsync<byte[]>("SELECT cap_body FROM notices WHERE document_id = @DocumentId AND revision = @previous",
