@@ -170,6 +170,7 @@ public class WebhookTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
 
         var (signageId, signage, secret) = await Subscribe(new { kind = "signage", format = "text", languages = new[] { "en" }, categories = new[] { "evacuation" }, minLevel = 4 });
         var (_, tv, _) = await Subscribe(new { kind = "broadcaster", languages = new[] { "en", "zh-Hans" } });
+        var (_, app, _) = await Subscribe(new { kind = "app", format = "notice-xml" });
 
         using var evacuation = await hub.PostCapAsync(Native("evacuation.xml"), contentType: "application/vnd.alert-hub.notice+xml");
         evacuation.StatusCode.ShouldBe(HttpStatusCode.Accepted, await evacuation.Content.ReadAsStringAsync());
@@ -186,6 +187,9 @@ public class WebhookTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
 
         var cap = CapReader.Read(new MemoryStream((await hub.Sink.WaitForDocumentAsync(tv, evacuationId)).Bytes)).Alert.ShouldNotBeNull();
         cap.Infos.Select(i => i.Language).ShouldBe(["ja-JP", "en-US", "zh-Hans"]);
+        var native = await hub.Sink.WaitForDocumentAsync(app, evacuationId);
+        native.ContentType.ShouldStartWith("application/vnd.alert-hub.notice+xml");
+        Alert.Core.Notices.NoticeXmlReader.Read(new MemoryStream(native.Bytes)).Notice.ShouldNotBeNull().Body.ShouldBeOfType<Alert.Core.Notices.EvacuationBody>();
 
         // The shelters notice reached the broadcaster, so its fan-out is done: the signage, asking for evacuation only, has no delivery of it.
         await hub.Sink.WaitForDocumentAsync(tv, sheltersId);

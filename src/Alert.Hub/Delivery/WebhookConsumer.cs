@@ -125,6 +125,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         {
             "text" => (Encoding.UTF8.GetBytes(ShortText.Write(notice, wanted.Count > 0 ? wanted[0] : Core.Rendering.Languages.Japanese).Text), "text/plain; charset=utf-8"),
             "notice-json" => (Encoding.UTF8.GetBytes(NoticeJson.Write(notice)), "application/vnd.alert-hub.notice+json"),
+            "notice-xml" => (Encoding.UTF8.GetBytes(NoticeXmlWriter.Write(notice)), "application/vnd.alert-hub.notice+xml"),
             _ => (Encoding.UTF8.GetBytes(CapWriter.Write(NoticeCap.ToCap(notice, alert.References.Count > 0 ? alert.References[0] : null, wanted))), Cap),
         };
     }

@@ -33,7 +33,7 @@ public sealed record Subscriber(string Id, string Name, string Kind, string Url,
     /// <summary>Notices of a lower CAP severity (Minor &lt; Moderate &lt; Severe &lt; Extreme) are not sent.</summary>
     public string? MinSeverity { get; init; }
 
-    /// <summary>The body: cap (CAP 1.2, the default), text (short text for signage and mail), notice-json.</summary>
+    /// <summary>The body: cap (CAP 1.2, the default), text (short text for signage and mail), notice-xml, notice-json.</summary>
     public string Format { get; init; } = "cap";
 
     /// <summary>CAP infos and short text in these languages (ja always first in CAP); empty: Japanese and English.</summary>
@@ -56,7 +56,7 @@ public static class SubscribersApi
     private static readonly string[] Kinds = ["broadcaster", "app", "signage", "other"];
     private static readonly string[] Statuses = ["Actual", "Exercise", "Test"];
     public static readonly string[] Severities = ["Minor", "Moderate", "Severe", "Extreme"];
-    private static readonly string[] Formats = ["cap", "text", "notice-json"];
+    private static readonly string[] Formats = ["cap", "text", "notice-xml", "notice-json"];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static RouteGroupBuilder MapSubscribers(this IEndpointRouteBuilder app)
