@@ -34,11 +34,13 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
         // one runs, and whoever was told before must be told of the change.
         var parts = await NoticeStore.PartsSoFarAsync(connection, notice.DocumentId, notice.Revision, notice.PartCodes);
 
+        // Each row is leased to the message sent for it; if that message is lost, the retry scheduler sends it once the lease lapses.
+        var lease = DeliverNotice.LeaseFrom(DateTimeOffset.UtcNow);
         var targets = subscribers
             .Where(s => s.Statuses.Split(' ').Contains(notice.Status))
             .Where(s => earlier.Contains(s.Id)
                 || ((Covers(s.AreaCodes, parts) || Meets(s.Polygon, shape)) && Wants(s.Categories, s.MinLevel, s.MinSeverity, category, level, severity)))
-            .Select(s => new DeliverNotice(notice.DocumentId, notice.Revision, s.Id))
+            .Select(s => new DeliverNotice(notice.DocumentId, notice.Revision, s.Id) { Lease = lease })
             .ToList();
 
         var now = DateTimeOffset.UtcNow;
@@ -46,10 +48,10 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
         await using (var tx = await connection.BeginTransactionAsync(context.CancellationToken))
         {
             await connection.ExecuteAsync("""
-                INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, created_at, updated_at)
-                VALUES (@DocumentId, @Revision, @SubscriberId, 'pending', 0, @now, @now)
+                INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, created_at, updated_at, next_attempt_at)
+                VALUES (@DocumentId, @Revision, @SubscriberId, 'pending', 0, @now, @now, @Lease)
                 ON CONFLICT DO NOTHING
-                """, targets.Select(t => new { t.DocumentId, t.Revision, t.SubscriberId, now }), tx);
+                """, targets.Select(t => new { t.DocumentId, t.Revision, t.SubscriberId, now, t.Lease }), tx);
             await tx.CommitAsync(context.CancellationToken);
         }
         await context.PublishBatch(targets, context.CancellationToken);

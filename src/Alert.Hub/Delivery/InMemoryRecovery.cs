@@ -1,18 +1,17 @@
 using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
 using Dapper;
-using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace Alert.Hub.Delivery;
 
 /// <summary>
 /// The in-memory bus forgets its messages when the process stops; the database does not. At start, with that bus,
-/// whatever was accepted but not yet fanned out goes back to the outbox, every delivery still pending is sent again,
-/// and retrying ones are made due now: a retry the scheduler had leased and handed to the bus was lost with it.
+/// whatever was accepted but not yet fanned out goes back to the outbox, and every delivery still pending or retrying
+/// is made due now (the messages its row was leased to were lost with the bus), for the retry scheduler to send.
 /// RabbitMQ keeps its messages in durable queues, so this is not needed there.
 /// </summary>
-public sealed partial class InMemoryRecovery(Db db, Outbox outbox, IBus bus, IOptions<HubOptions> options, ILogger<InMemoryRecovery> logger) : IHostedService
+public sealed partial class InMemoryRecovery(Db db, Outbox outbox, IOptions<HubOptions> options, ILogger<InMemoryRecovery> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -24,15 +23,12 @@ public sealed partial class InMemoryRecovery(Db db, Outbox outbox, IBus bus, IOp
                 SELECT 1 FROM notices n
                 WHERE n.document_id = outbox.document_id AND n.revision = outbox.revision AND n.fanned_out_at IS NULL)
             """);
-        var unfinished = (await connection.QueryAsync<(string DocumentId, int Revision, string SubscriberId)>("""
-            SELECT document_id, revision, subscriber_id FROM deliveries
-            WHERE state = 'pending' ORDER BY document_id, revision
-            """)).Select(d => new DeliverNotice(d.DocumentId, d.Revision, d.SubscriberId)).ToList();
-        await bus.PublishBatch(unfinished, cancellationToken);
-        await connection.ExecuteAsync("UPDATE deliveries SET next_attempt_at = @now WHERE state = 'retrying' AND next_attempt_at > @now",
-            new { now = DateTimeOffset.UtcNow });
+        var unfinished = await connection.ExecuteAsync("""
+            UPDATE deliveries SET next_attempt_at = @now
+            WHERE state IN ('pending', 'retrying') AND (next_attempt_at IS NULL OR next_attempt_at > @now)
+            """, new { now = DateTimeOffset.UtcNow });
         if (republished > 0) outbox.Notify();
-        if (republished + unfinished.Count > 0) LogRecovered(logger, republished, unfinished.Count);
+        if (republished + unfinished > 0) LogRecovered(logger, republished, unfinished);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

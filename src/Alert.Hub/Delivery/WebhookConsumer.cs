@@ -43,6 +43,14 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
     {
         var delivery = context.Message;
         await using var connection = await db.OpenAsync(context.CancellationToken);
+        // Take the row: only the message it was leased to may send it, and while this one works it is leased anew
+        // (if this hub dies mid-way, the scheduler sends it again once that lapses).
+        var claimed = await connection.ExecuteAsync("""
+            UPDATE deliveries SET next_attempt_at = @claim
+            WHERE document_id = @DocumentId AND revision = @Revision AND subscriber_id = @SubscriberId
+              AND state IN ('pending', 'retrying') AND (next_attempt_at = @Lease OR (next_attempt_at IS NULL AND @Lease IS NULL))
+            """, new { claim = DeliverNotice.LeaseFrom(DateTimeOffset.UtcNow), delivery.DocumentId, delivery.Revision, delivery.SubscriberId, delivery.Lease });
+        if (claimed == 0) return; // settled, or another message has it
         var row = await connection.QuerySingleOrDefaultAsync<Row>("""
             SELECT d.state, s.url, s.secret, s.paused, n.cap_body AS capbody, n.expires, d.created_at AS createdat, d.retry_until AS retryuntil, doc.current_revision AS currentrevision,
                    s.format, s.languages
@@ -56,7 +64,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
 
         if (row.CurrentRevision > delivery.Revision)
         {
-            await states.SetAsync(delivery, "superseded", null);
+            await RecordAsync(delivery, "superseded", null);
             return;
         }
 
@@ -65,6 +73,12 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         // Past this, a late evacuation order is worse than none: the delivery is dead, and shown as such (unless an
         // operator republished it, and so set a deadline of their own).
         var deadline = row.RetryUntil ?? row.Expires ?? (row.CreatedAt ?? now) + o.WebhookGiveUpAfter;
+        // A retry that comes too late dies; a first attempt goes out as the notice was accepted.
+        if (now > deadline && row.State == "retrying")
+        {
+            await RecordAsync(delivery, "dead", "its notice expired before it could be sent", attempted: false);
+            return;
+        }
         var wait = row.Paused != 0 ? now + o.BreakerOpen : breakers.Wait(delivery.SubscriberId, now, o);
         if (wait is { } until)
         {
@@ -77,7 +91,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         if (error is null)
         {
             breakers.Succeeded(delivery.SubscriberId);
-            await states.SetAsync(delivery, "delivered", null);
+            await RecordAsync(delivery, "delivered", null);
             return;
         }
         breakers.Failed(delivery.SubscriberId, now, o);
@@ -88,7 +102,17 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
 
     private async Task<string?> PostAsync(Row row, DeliverNotice delivery, DateTimeOffset now, CancellationToken ct)
     {
-        var (body, contentType) = Render(row.CapBody, row.Format, row.Languages);
+        byte[] body;
+        string contentType;
+        try
+        {
+            (body, contentType) = Render(row.CapBody, row.Format, row.Languages);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A body that cannot be written is a failed attempt like any other: retried, then dead, never a poison message.
+            return $"could not write the {row.Format} body: {ex.Message}";
+        }
         using var request = new HttpRequestMessage(HttpMethod.Post, row.Url)
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = MediaTypeHeaderValue.Parse(contentType) } },
@@ -140,8 +164,28 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
     /// <summary>Sets the next try, or declares the delivery dead when that would come after its deadline.</summary>
     private Task ScheduleAsync(DeliverNotice delivery, DateTimeOffset next, DateTimeOffset deadline, string error, bool attempted) =>
         next > deadline
-            ? states.SetAsync(delivery, "dead", error, attempted)
-            : states.SetAsync(delivery, "retrying", error, attempted, next);
+            ? RecordAsync(delivery, "dead", error, attempted)
+            : RecordAsync(delivery, "retrying", error, attempted, next);
+
+    /// <summary>
+    /// Records the outcome, trying a few times: failing here would fail the message, and its redelivery would POST
+    /// again what was already received.
+    /// </summary>
+    private async Task RecordAsync(DeliverNotice delivery, string state, string? error, bool attempted = true, DateTimeOffset? next = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await states.SetAsync(delivery, state, error, attempted, next);
+                return;
+            }
+            catch (Exception) when (attempt < 5)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt)); // the database is away for a moment
+            }
+        }
+    }
 }
 
 /// <summary>
@@ -151,13 +195,13 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
 /// </summary>
 public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger) : BackgroundService
 {
-    private sealed record Pending(object Row, TaskCompletionSource Done);
+    private sealed record Pending(string Key, object Row, TaskCompletionSource Done);
 
     private readonly System.Threading.Channels.Channel<Pending> _queue = System.Threading.Channels.Channel.CreateUnbounded<Pending>();
 
     public Task SetAsync(DeliverNotice delivery, string state, string? error, bool attempted = true, DateTimeOffset? next = null)
     {
-        var pending = new Pending(new
+        var pending = new Pending(delivery.IdempotencyKey, new
         {
             state, error, now = DateTimeOffset.UtcNow, next, delivery.DocumentId, delivery.Revision, delivery.SubscriberId,
             counted = attempted && state != "superseded" ? 1 : 0,
@@ -183,8 +227,9 @@ public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger
                         SET state = @state, last_error = @error, updated_at = @now, next_attempt_at = @next,
                             attempts = attempts + @counted,
                             delivered_at = CASE WHEN @state = 'delivered' THEN @now ELSE delivered_at END
-                        WHERE document_id = @DocumentId AND revision = @Revision AND subscriber_id = @SubscriberId AND state <> 'delivered'
-                        """, batch.Select(p => p.Row), tx);
+                        WHERE document_id = @DocumentId AND revision = @Revision AND subscriber_id = @SubscriberId
+                          AND state NOT IN ('delivered', 'superseded', 'dead')
+                        """, batch.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Row), tx); // one lock order: no deadlocks on PostgreSQL
                     await tx.CommitAsync(stoppingToken);
                     foreach (var p in batch) p.Done.TrySetResult();
                 }
@@ -213,23 +258,25 @@ public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger
 
 /// <summary>
 /// Per-subscriber circuit breakers of this hub process: after <see cref="HubOptions.BreakerFailures"/> failures in a
-/// row a subscriber gets no attempts for <see cref="HubOptions.BreakerOpen"/> (doubling while it stays down, up to
-/// the longest retry), so a dead endpoint does not keep consumers waiting on timeouts that other subscribers need.
+/// row a subscriber gets no attempts for <see cref="HubOptions.BreakerOpen"/>; then one attempt probes (half-open).
+/// A failed probe opens it twice as long (up to the longest retry), a success closes it. Failures of attempts that
+/// were already under way when it opened do not count again. So a dead endpoint does not keep consumers waiting on
+/// timeouts that other subscribers need, and a short blip costs only the first open period.
 /// </summary>
 public sealed class Breakers
 {
-    private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset OpenUntil)> _state = new();
+    private sealed record State(int Failures, int Openings, DateTimeOffset OpenUntil, bool Probing);
 
-    /// <summary>
-    /// Null when an attempt may go ahead; else until when to wait. Once an open circuit's time is up, one attempt
-    /// goes through (half-open) and the others keep waiting until it has told whether the receiver is back.
-    /// </summary>
+    private readonly ConcurrentDictionary<string, State> _state = new();
+
+    /// <summary>Null when an attempt may go ahead; else until when to wait.</summary>
     public DateTimeOffset? Wait(string subscriberId, DateTimeOffset now, HubOptions o)
     {
-        while (_state.TryGetValue(subscriberId, out var s) && s.Failures >= o.BreakerFailures)
+        while (_state.TryGetValue(subscriberId, out var s) && s.Openings > 0)
         {
             if (s.OpenUntil > now) return s.OpenUntil;
-            if (_state.TryUpdate(subscriberId, (s.Failures, now + o.BreakerOpen), s)) return null; // this one is the probe
+            // The open period is over: this attempt is the probe; the others wait while it finds out.
+            if (_state.TryUpdate(subscriberId, s with { OpenUntil = now + o.BreakerOpen, Probing = true }, s)) return null;
         }
         return null;
     }
@@ -237,14 +284,20 @@ public sealed class Breakers
     public void Succeeded(string subscriberId) => _state.TryRemove(subscriberId, out _);
 
     public void Failed(string subscriberId, DateTimeOffset now, HubOptions o) =>
-        _state.AddOrUpdate(subscriberId, (1, DateTimeOffset.MinValue), (_, s) =>
-        {
-            var failures = s.Failures + 1;
-            if (failures < o.BreakerFailures) return (failures, s.OpenUntil);
-            // Open; once the time is up one attempt goes through (half-open), and a further failure opens it longer.
-            var open = TimeSpan.FromTicks(Math.Min(o.WebhookRetryMax.Ticks, o.BreakerOpen.Ticks << Math.Min(failures - o.BreakerFailures, 10)));
-            return (failures, now + open);
-        });
+        _state.AddOrUpdate(subscriberId, _ => Next(new State(0, 0, DateTimeOffset.MinValue, false), now, o), (_, s) => Next(s, now, o));
+
+    private static State Next(State s, DateTimeOffset now, HubOptions o)
+    {
+        if (s.Probing) return Open(s with { Probing = false }, now, o);     // the probe failed: open longer
+        if (s.Openings > 0) return s;                                      // an attempt from before it opened
+        return s.Failures + 1 >= o.BreakerFailures ? Open(s, now, o) : s with { Failures = s.Failures + 1 };
+    }
+
+    private static State Open(State s, DateTimeOffset now, HubOptions o) => s with
+    {
+        Openings = s.Openings + 1,
+        OpenUntil = now + TimeSpan.FromTicks(Math.Min(o.WebhookRetryMax.Ticks, o.BreakerOpen.Ticks << Math.Min(s.Openings, 10))),
+    };
 }
 
 public sealed class WebhookConsumerDefinition : ConsumerDefinition<WebhookConsumer>
@@ -265,8 +318,6 @@ public sealed class WebhookConsumerDefinition : ConsumerDefinition<WebhookConsum
 /// </summary>
 public sealed partial class RetryScheduler(Db db, IBus bus, ILogger<RetryScheduler> logger) : BackgroundService
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
@@ -292,12 +343,14 @@ public sealed partial class RetryScheduler(Db db, IBus bus, ILogger<RetrySchedul
     private async Task SendDueAsync(CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
+        var lease = DeliverNotice.LeaseFrom(now);
         await using var connection = await db.OpenAsync(ct);
+        // Pending rows too: their lease lapses only if the message sent with them was lost.
         var due = (await connection.QueryAsync<(string DocumentId, int Revision, string SubscriberId)>("""
             UPDATE deliveries SET next_attempt_at = @lease
-            WHERE state = 'retrying' AND next_attempt_at <= @now
+            WHERE state IN ('pending', 'retrying') AND next_attempt_at <= @now
             RETURNING document_id, revision, subscriber_id
-            """, new { now, lease = now + Lease })).Select(d => new DeliverNotice(d.DocumentId, d.Revision, d.SubscriberId)).ToList();
+            """, new { now, lease })).Select(d => new DeliverNotice(d.DocumentId, d.Revision, d.SubscriberId) { Lease = lease }).ToList();
         if (due.Count > 0) await bus.PublishBatch(due, ct);
     }
 

@@ -49,7 +49,7 @@ public sealed record Subscriber(string Id, string Name, string Kind, string Url,
 
 /// <summary>
 /// The transmitters that receive notices. Admin only; matching reads the table on every fan-out, so changes apply at
-/// once. A paused subscriber's deliveries wait (they are not dropped) and go out when it is resumed.
+/// once. A paused subscriber's deliveries wait and go out when it is resumed, unless their notice expired meanwhile.
 /// </summary>
 public static class SubscribersApi
 {
@@ -83,8 +83,8 @@ public static class SubscribersApi
         var (body, refusal) = await ReadAsync(request, gazetteer);
         if (refusal is not null) return refusal;
         var updated = SubscriberStore.From(existing.Id, body!, existing.CreatedAt) with { Paused = existing.Paused };
-        await store.AddAsync(updated);
-        return TypedResults.Ok(updated);
+        // Only an existing row is changed: a subscriber deleted meanwhile stays deleted.
+        return await store.UpdateAsync(updated) ? TypedResults.Ok(updated) : NotFound(id);
     }
 
     private static async Task<Results<Ok<Subscriber>, ProblemHttpResult>> SetPaused(string id, bool paused, SubscriberStore store) =>
@@ -225,6 +225,22 @@ public sealed class SubscriberStore(Db db)
     }
 
     // paused is INTEGER in both dialects (SQLite has no boolean); read as BIGINT so both give a long.
+    public async Task<bool> UpdateAsync(Subscriber subscriber)
+    {
+        await using var connection = await db.OpenAsync();
+        return await connection.ExecuteAsync("""
+            UPDATE subscribers SET name = @Name, kind = @Kind, url = @Url, area_codes = @areaCodes, statuses = @statuses,
+                categories = @categories, min_level = @MinLevel, min_severity = @MinSeverity, format = @Format,
+                languages = @languages, polygon = @Polygon
+            WHERE id = @Id
+            """, new
+        {
+            subscriber.Id, subscriber.Name, subscriber.Kind, subscriber.Url, subscriber.MinLevel, subscriber.MinSeverity, subscriber.Format,
+            subscriber.Polygon, areaCodes = string.Join(' ', subscriber.AreaCodes), statuses = string.Join(' ', subscriber.Statuses),
+            categories = string.Join(' ', subscriber.Categories), languages = string.Join(' ', subscriber.Languages),
+        }) > 0;
+    }
+
     private const string Select = """
         SELECT id, name, kind, url, area_codes AS areacodes, statuses, paused, created_at AS createdat, categories,
                min_level AS minlevel, min_severity AS minseverity, format, languages, polygon
