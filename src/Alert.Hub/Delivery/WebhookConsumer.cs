@@ -45,12 +45,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         await using var connection = await db.OpenAsync(context.CancellationToken);
         // Take the row: only the message it was leased to may send it, and while this one works it is leased anew
         // (if this hub dies mid-way, the scheduler sends it again once that lapses).
-        var claimed = await connection.ExecuteAsync("""
-            UPDATE deliveries SET next_attempt_at = @claim
-            WHERE document_id = @DocumentId AND revision = @Revision AND subscriber_id = @SubscriberId
-              AND state IN ('pending', 'retrying') AND (next_attempt_at = @Lease OR (next_attempt_at IS NULL AND @Lease IS NULL))
-            """, new { claim = DeliverNotice.LeaseFrom(DateTimeOffset.UtcNow), delivery.DocumentId, delivery.Revision, delivery.SubscriberId, delivery.Lease });
-        if (claimed == 0) return; // settled, or another message has it
+        if (!await states.ClaimAsync(delivery)) return; // settled, or another message has it
         var row = await connection.QuerySingleOrDefaultAsync<Row>("""
             SELECT d.state, s.url, s.secret, s.paused, n.cap_body AS capbody, n.expires, d.created_at AS createdat, d.retry_until AS retryuntil, doc.current_revision AS currentrevision,
                    s.format, s.languages
@@ -189,23 +184,41 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
 }
 
 /// <summary>
-/// Writes deliveries' states. Each caller waits until its row is committed (a consumer acknowledges its message
-/// only after that), but the rows of all deliveries finishing at about the same moment share one transaction:
-/// with a thousand subscribers, one commit per delivery was what limited how fast a notice reached them all.
+/// Writes deliveries' claims and states. Each caller waits until its row is committed (a consumer sends, or
+/// acknowledges its message, only after that), but the writes of all deliveries at about the same moment share one
+/// transaction: with a thousand subscribers, one commit per delivery was what limited how fast a notice reached them.
 /// </summary>
 public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger) : BackgroundService
 {
-    private sealed record Pending(string Key, object Row, TaskCompletionSource Done);
+    /// <summary>One row's write, and whether it changed the row, known once its transaction commits.</summary>
+    private sealed record Pending(string Key, string Sql, object Args, TaskCompletionSource<bool> Done);
 
     private readonly System.Threading.Channels.Channel<Pending> _queue = System.Threading.Channels.Channel.CreateUnbounded<Pending>();
 
-    public Task SetAsync(DeliverNotice delivery, string state, string? error, bool attempted = true, DateTimeOffset? next = null)
-    {
-        var pending = new Pending(delivery.IdempotencyKey, new
+    /// <summary>Takes a delivery for the message it was leased to, leasing it anew; false when the row has moved on.</summary>
+    public Task<bool> ClaimAsync(DeliverNotice delivery) => WriteAsync(delivery, """
+        UPDATE deliveries SET next_attempt_at = @claim
+        WHERE document_id = @DocumentId AND revision = @Revision AND subscriber_id = @SubscriberId
+          AND state IN ('pending', 'retrying') AND (next_attempt_at = @Lease OR (next_attempt_at IS NULL AND @Lease IS NULL))
+        """, new { claim = DeliverNotice.LeaseFrom(DateTimeOffset.UtcNow), delivery.DocumentId, delivery.Revision, delivery.SubscriberId, delivery.Lease });
+
+    public Task SetAsync(DeliverNotice delivery, string state, string? error, bool attempted = true, DateTimeOffset? next = null) =>
+        WriteAsync(delivery, """
+            UPDATE deliveries
+            SET state = @state, last_error = @error, updated_at = @now, next_attempt_at = @next,
+                attempts = attempts + @counted,
+                delivered_at = CASE WHEN @state = 'delivered' THEN @now ELSE delivered_at END
+            WHERE document_id = @DocumentId AND revision = @Revision AND subscriber_id = @SubscriberId
+              AND state NOT IN ('delivered', 'superseded', 'dead')
+            """, new
         {
             state, error, now = DateTimeOffset.UtcNow, next, delivery.DocumentId, delivery.Revision, delivery.SubscriberId,
             counted = attempted && state != "superseded" ? 1 : 0,
-        }, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        });
+
+    private Task<bool> WriteAsync(DeliverNotice delivery, string sql, object args)
+    {
+        var pending = new Pending(delivery.IdempotencyKey, sql, args, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending)) pending.Done.SetException(new InvalidOperationException("the hub is stopping"));
         return pending.Done.Task;
     }
@@ -222,16 +235,13 @@ public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger
                 {
                     await using var connection = await db.OpenAsync(stoppingToken);
                     await using var tx = await connection.BeginTransactionAsync(stoppingToken);
-                    await connection.ExecuteAsync("""
-                        UPDATE deliveries
-                        SET state = @state, last_error = @error, updated_at = @now, next_attempt_at = @next,
-                            attempts = attempts + @counted,
-                            delivered_at = CASE WHEN @state = 'delivered' THEN @now ELSE delivered_at END
-                        WHERE document_id = @DocumentId AND revision = @Revision AND subscriber_id = @SubscriberId
-                          AND state NOT IN ('delivered', 'superseded', 'dead')
-                        """, batch.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Row), tx); // one lock order: no deadlocks on PostgreSQL
+                    // In key order, so that concurrent batches lock rows in one order (no deadlocks on PostgreSQL);
+                    // the same row twice keeps the order its writes came in.
+                    var changed = new List<(Pending Write, bool Changed)>();
+                    foreach (var p in batch.OrderBy(p => p.Key, StringComparer.Ordinal))
+                        changed.Add((p, await connection.ExecuteAsync(p.Sql, p.Args, tx) > 0));
                     await tx.CommitAsync(stoppingToken);
-                    foreach (var p in batch) p.Done.TrySetResult();
+                    foreach (var (p, c) in changed) p.Done.TrySetResult(c);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
