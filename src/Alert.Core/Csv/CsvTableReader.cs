@@ -46,9 +46,6 @@ public static partial class CsvTableReader
     public const string Utf8Bom = "UTF-8 (BOM)";
     public const string ShiftJis = "Shift_JIS";
 
-    /// <summary>Japan time, for times written without an offset (how desks and Excel write them).</summary>
-    public static readonly TimeSpan JapanOffset = TimeSpan.FromHours(9);
-
     // Code page 932 is Microsoft's Shift_JIS (with the NEC and IBM extensions such as ① and ㈱), which is what
     // Excel writes as "Shift_JIS". Taken from the provider directly: no process-wide registration needed.
     private static readonly Encoding ShiftJisStrict = CodePagesEncodingProvider.Instance.GetEncoding(932,
@@ -311,7 +308,7 @@ public static partial class CsvTableReader
         var m = TimeRegex().Match(text.Trim());
         if (!m.Success) return null;
         int Part(string name) => m.Groups[name].Success ? int.Parse(m.Groups[name].Value, CultureInfo.InvariantCulture) : 0;
-        var offset = JapanOffset;
+        var offset = JapanTime.Offset; // a time without an offset is Japan time, as desks and Excel write it
         if (m.Groups["z"].Success) offset = TimeSpan.Zero;
         else if (m.Groups["oh"].Success)
         {

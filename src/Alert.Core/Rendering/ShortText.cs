@@ -21,8 +21,6 @@ public static class ShortText
 {
     public const int MaxLength = 360;
 
-    private static readonly TimeSpan Jst = TimeSpan.FromHours(9);
-
     private sealed record Line(IReadOnlyList<TextPart> Parts, bool FreeText = false)
     {
         public int Length => Parts.Sum(p => p.Text.Length);
@@ -105,7 +103,7 @@ public static class ShortText
         }
         if (e.Kind is NoticeKind.Correction or NoticeKind.Cancel && !string.IsNullOrWhiteSpace(e.Reason))
             lines.Add(new(w.Fill("short.line", ("label", w.Say("label.reason")), ("list", Written(e.Reason))), FreeText: true));
-        lines.Add(new(w.Fill("short.footer", ("issuer", Written(e.IssuerName)), ("time", w.Time(e.Sent.ToOffset(Jst))), ("kind", w.Say(kind)))));
+        lines.Add(new(w.Fill("short.footer", ("issuer", Written(e.IssuerName)), ("time", w.Time(JapanTime.Of(e.Sent))), ("kind", w.Say(kind)))));
 
         // Exercise and test traffic is marked as such everywhere; a correction says so before anything else.
         var prefix = new List<TextPart>();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Alert.Core;
 using Alert.Core.Cap;
 using Alert.Core.Codes;
 using Alert.Core.Notices;
@@ -192,8 +193,8 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             Areas = AlertArea.Named(row.AreaCodes, gazetteer),
             Approximate = row.AreaSource == "towns",
             // Stored in UTC; shown in Japan time, as every notice is written and read.
-            Sent = row.Sent.ToOffset(Jst),
-            Expires = row.Expires?.ToOffset(Jst),
+            Sent = JapanTime.Of(row.Sent),
+            Expires = row.Expires is { } expires ? JapanTime.Of(expires) : null,
             Links = new AlertLinks($"{link}/revisions/{row.Revision}/cap", $"{link}/area"),
         };
         // Whole areas are answered by the ward lookup alone; anything drawn smaller is tested against its shape.
@@ -205,7 +206,6 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
     private static (int, int, int, long) Rank(ActiveAlert a) => (
         -(a.Level ?? 0), -Array.IndexOf(Severities, a.Severity), -Array.IndexOf(Urgencies, a.Urgency), -a.Sent.UtcTicks);
 
-    private static readonly TimeSpan Jst = TimeSpan.FromHours(9);
     private static readonly string[] Severities = ["Unknown", "Minor", "Moderate", "Severe", "Extreme"];
     private static readonly string[] Urgencies = ["Unknown", "Past", "Future", "Expected", "Immediate"];
 

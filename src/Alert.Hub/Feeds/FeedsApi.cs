@@ -23,7 +23,6 @@ public static class FeedsApi
 {
     private static readonly XNamespace Atom = "http://www.w3.org/2005/Atom";
     private static readonly XNamespace Hub = "urn:alert-hub:feed:1";
-    private static readonly TimeSpan Jst = TimeSpan.FromHours(9);
 
     // Ten seconds lets a shared cache in front of the hub absorb thousands of pollers at the worst moment, at the cost
     // of at most ten seconds more delay, small beside poll intervals of tens of seconds; webhooks serve those who
@@ -94,7 +93,7 @@ public static class FeedsApi
         return (new FeedSelection(status ?? "Actual", parts, categories), problems);
     }
 
-    private static string Time(DateTimeOffset time) => CapWriter.Time(time.ToOffset(Jst));
+    private static string Time(DateTimeOffset time) => CapWriter.Time(JapanTime.Of(time));
 
     /// <summary>The CAP document first (what every receiver reads), then the native forms when the hub wrote the CAP from one.</summary>
     private static IEnumerable<(string Type, string Href)> Links(FeedEntry e, Uri self)

@@ -376,7 +376,7 @@ public static partial class NoticesApi
                 "CSV の送信には表の種類と情報の ID などの指定が必要です。", "A CSV sheet needs its sheet name, document id and the like in the query.", problems));
 
         var code = LocalGovernmentCode.Parse(issuer.AreaCode!).WithCheckDigit;
-        var sent = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToOffset(TimeSpan.FromHours(9));
+        var sent = JapanTime.Of(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         var envelope = new Envelope(documentId, revision, code, issuer.Name, mode!.Value, kind!.Value, query["reason"].Count == 0 ? null : query["reason"].ToString(),
             sent, null, null, [new AreaRef(code, issuer.Name)]);
         return (envelope, sheet, query["partial"] == "true", null);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
+using Alert.Core;
 using Alert.Core.Cap;
 using Alert.Core.Codes;
 using Alert.Core.Notices;
@@ -49,8 +50,6 @@ public sealed class StreamLog(Db db, Gazetteer gazetteer)
 {
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
-
-    private static readonly TimeSpan Jst = TimeSpan.FromHours(9);
 
     public sealed record EventData(string Id, int Revision, string MsgType, string Status, string Category, string Headline, string Severity,
         int? Level, IReadOnlyList<AlertArea> Areas, DateTimeOffset Sent, DateTimeOffset? Expires, AlertLinks Links);
@@ -127,7 +126,7 @@ public sealed class StreamLog(Db db, Gazetteer gazetteer)
             info is null ? null : NoticeCap.Level(info),
             NoticeStore.Split(row.AreaCodes).Select(LocalGovernmentCode.Parse)
                 .Select(code => new AlertArea(code.WithCheckDigit, gazetteer.Find(code)?.Name ?? "")).ToList(),
-            row.Sent.ToOffset(Jst), row.Expires?.ToOffset(Jst), new AlertLinks($"{link}/revisions/{row.Revision}/cap", $"{link}/area"));
+            JapanTime.Of(row.Sent), row.Expires is { } expires ? JapanTime.Of(expires) : null, new AlertLinks($"{link}/revisions/{row.Revision}/cap", $"{link}/area"));
         return StreamEvent.Create(row.Id, type, row.Status, 1 << category, parts, data);
     }
 }
