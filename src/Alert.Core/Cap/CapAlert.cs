@@ -18,6 +18,12 @@ public sealed record CapAlert(
     /// <summary>When the whole alert stops applying: the latest info expiry, or null if any info has none.</summary>
     public DateTimeOffset? Expires => Infos.Count > 0 && Infos.All(i => i.Expires is not null) ? Infos.Max(i => i.Expires) : null;
 
+    /// <summary>The first info in a language ("ja", "en": matched as a prefix of its tag), or null.</summary>
+    public CapInfo? InfoIn(string language) => Infos.FirstOrDefault(i => i.Language.StartsWith(language, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The info people here read first: the Japanese one, else the first; null for a cancel without any.</summary>
+    public CapInfo? MainInfo => InfoIn("ja") ?? (Infos.Count > 0 ? Infos[0] : null);
+
     /// <summary>The text a feed or a list shows: the first headline, else event and area.</summary>
     public string Title
     {

@@ -173,8 +173,8 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
     {
         var cap = CapReader.Read(new MemoryStream(row.CapBody)).Alert
             ?? throw new InvalidDataException($"the stored CAP of {row.Id} revision {row.Revision} no longer reads");
-        var ja = cap.Infos.FirstOrDefault(i => i.Language.StartsWith("ja", StringComparison.OrdinalIgnoreCase)) ?? cap.Infos[0];
-        var en = cap.Infos.FirstOrDefault(i => i.Language.StartsWith("en", StringComparison.OrdinalIgnoreCase));
+        var ja = cap.MainInfo!;
+        var en = cap.InfoIn("en");
         var level = NoticeCap.Level(ja);
         var link = $"/api/v1/notices/{row.Id}";
         var alert = new ActiveAlert

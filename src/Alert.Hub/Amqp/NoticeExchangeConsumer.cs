@@ -19,14 +19,11 @@ public sealed class NoticeExchangeConsumer(Db db, NoticeExchange exchange) : ICo
     {
         var notice = context.Message;
         await using var connection = await db.OpenAsync(context.CancellationToken);
-        var revisions = (await connection.QueryAsync<(int Revision, byte[] CapBody)>(
-            "SELECT revision, cap_body FROM notices WHERE document_id = @DocumentId AND revision IN (@Revision, @Revision - 1)",
-            notice)).ToDictionary(r => r.Revision);
-        var cap = revisions[notice.Revision].CapBody;
+        var cap = await connection.QuerySingleAsync<byte[]>(
+            "SELECT cap_body FROM notices WHERE document_id = @DocumentId AND revision = @Revision", notice);
         // Filed under what it withdraws, so queues bound to that category hear of the cancel.
-        var described = notice.MsgType == "Cancel" && revisions.TryGetValue(notice.Revision - 1, out var before) ? before.CapBody : cap;
-        var infos = CapReader.Read(new MemoryStream(described)).Alert?.Infos;
-        var category = infos is { Count: > 0 } ? NoticeCap.Category(infos[0]) : "other";
+        var described = await NoticeStore.DescribingCapAsync(connection, notice.DocumentId, notice.Revision, notice.MsgType, cap);
+        var category = CapReader.Read(new MemoryStream(described)).Alert?.MainInfo is { } info ? NoticeCap.Category(info) : "other";
 
         var parts = await NoticeStore.PartsSoFarAsync(connection, notice.DocumentId, notice.Revision, notice.PartCodes);
 

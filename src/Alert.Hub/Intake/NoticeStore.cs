@@ -233,6 +233,16 @@ public sealed class NoticeStore(Db db)
     /// The municipalities and wards a revision or any earlier one of its document covered: whoever was told of an
     /// earlier revision must hear of the change, even one that drops their area.
     /// </summary>
+    /// <summary>
+    /// The CAP that says what a revision is about: its own, or for a cancel the revision it withdraws (a cancel's own
+    /// CAP carries no category, headline or level of the notice), so receivers filtering by those hear of the cancel.
+    /// </summary>
+    internal static async Task<byte[]> DescribingCapAsync(DbConnection connection, string documentId, int revision, string msgType, byte[] own) =>
+        msgType == "Cancel" && revision > 1
+            ? await connection.ExecuteScalarAsync<byte[]>("SELECT cap_body FROM notices WHERE document_id = @documentId AND revision = @previous",
+                new { documentId, previous = revision - 1 }) ?? own
+            : own;
+
     internal static async Task<HashSet<string>> PartsSoFarAsync(DbConnection connection, string documentId, int revision, IEnumerable<string> parts)
     {
         var all = parts.ToHashSet();

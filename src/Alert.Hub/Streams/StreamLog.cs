@@ -113,19 +113,14 @@ public sealed class StreamLog(Db db, Gazetteer gazetteer)
     {
         var parts = await NoticeStore.PartsSoFarAsync(connection, row.DocumentId, row.Revision, NoticeStore.Split(row.PartCodes));
         // A cancel says what it withdraws: the category, headline and level of the revision before it.
-        var capBody = row.MsgType == "Cancel"
-            ? await connection.ExecuteScalarAsync<byte[]>("SELECT cap_body FROM notices WHERE document_id = @DocumentId AND revision = @previous",
-                new { row.DocumentId, previous = row.Revision - 1 }) ?? row.CapBody
-            : row.CapBody;
-        var infos = CapReader.Read(new MemoryStream(capBody)).Alert?.Infos ?? [];
-        var info = infos.FirstOrDefault(i => i.Language.StartsWith("ja", StringComparison.OrdinalIgnoreCase)) ?? (infos.Count > 0 ? infos[0] : null);
+        var capBody = await NoticeStore.DescribingCapAsync(connection, row.DocumentId, row.Revision, row.MsgType, row.CapBody);
+        var info = CapReader.Read(new MemoryStream(capBody)).Alert?.MainInfo;
         var category = Array.IndexOf(NoticeCap.Categories, info is null ? "other" : NoticeCap.Category(info));
         var link = $"/api/v1/notices/{row.DocumentId}";
         var data = new EventData(row.DocumentId, row.Revision, row.MsgType, row.Status, NoticeCap.Categories[category],
             info?.Headline ?? info?.Event ?? "", info?.Severity ?? "Unknown",
             info is null ? null : NoticeCap.Level(info),
-            NoticeStore.Split(row.AreaCodes).Select(LocalGovernmentCode.Parse)
-                .Select(code => new AlertArea(code.WithCheckDigit, gazetteer.Find(code)?.Name ?? "")).ToList(),
+            AlertArea.Named(row.AreaCodes, gazetteer),
             JapanTime.Of(row.Sent), row.Expires is { } expires ? JapanTime.Of(expires) : null, new AlertLinks($"{link}/revisions/{row.Revision}/cap", $"{link}/area"));
         return StreamEvent.Create(row.Id, type, row.Status, 1 << category, parts, data);
     }
