@@ -27,6 +27,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
     private sealed record Row
     {
         public string? State { get; init; }
+        public int Attempts { get; init; }
         public required string Url { get; init; }
         public required string Secret { get; init; }
         public long Paused { get; init; }
@@ -47,7 +48,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         // (if this hub dies mid-way, the scheduler sends it again once that lapses).
         if (!await states.ClaimAsync(delivery)) return; // settled, or another message has it
         var row = await connection.QuerySingleOrDefaultAsync<Row>("""
-            SELECT d.state, s.url, s.secret, s.paused, n.cap_body AS capbody, n.expires, d.created_at AS createdat, d.retry_until AS retryuntil, doc.current_revision AS currentrevision,
+            SELECT d.state, d.attempts, s.url, s.secret, s.paused, n.cap_body AS capbody, n.expires, d.created_at AS createdat, d.retry_until AS retryuntil, doc.current_revision AS currentrevision,
                    s.format, s.languages
             FROM deliveries d
             JOIN subscribers s ON s.id = d.subscriber_id
@@ -90,9 +91,8 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
             return;
         }
         breakers.Failed(delivery.SubscriberId, now, o);
-        var attempts = await connection.ExecuteScalarAsync<int>(
-            "SELECT attempts FROM deliveries WHERE document_id = @DocumentId AND revision = @Revision AND subscriber_id = @SubscriberId", delivery);
-        await ScheduleAsync(delivery, now + Backoff(attempts + 1, o), deadline, error, attempted: true);
+        // The row was claimed before it was read, so its count of attempts is this message's to add to.
+        await ScheduleAsync(delivery, now + Backoff(row.Attempts + 1, o), deadline, error, attempted: true);
     }
 
     private async Task<string?> PostAsync(Row row, DeliverNotice delivery, DateTimeOffset now, CancellationToken ct)
