@@ -58,13 +58,11 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
     public static readonly TimeSpan Overlap = TimeSpan.FromSeconds(10);
 
     private volatile CoverageIndex<ActiveAlert> _index = new(gazetteer, []);
-    private int _count;
     private readonly Dictionary<string, CoverageIndex<ActiveAlert>.Item> _entries = [];
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly SemaphoreSlim _changed = new(0, 1);
     private DateTimeOffset? _since;
 
-    public int Count => _count;
 
     /// <summary>Asks for a refresh now (a notice was just accepted here); returns at once.</summary>
     public void Changed()
@@ -143,11 +141,7 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             foreach (var id in _entries.Where(e => e.Value.Value.Expires <= now).Select(e => e.Key).ToList())
                 modified |= _entries.Remove(id);
 
-            if (modified)
-            {
-                _index = new CoverageIndex<ActiveAlert>(gazetteer, _entries.Values.OrderBy(e => Rank(e.Value)), _index);
-                _count = _entries.Count;
-            }
+            if (modified) _index = new CoverageIndex<ActiveAlert>(gazetteer, _entries.Values.OrderBy(e => Rank(e.Value)), _index);
         }
         finally
         {

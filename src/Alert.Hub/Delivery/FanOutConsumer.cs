@@ -62,8 +62,8 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
 
     /// <summary>The hub category, the 警戒レベル and the CAP severity of a revision, from its first info.</summary>
     private static (string Category, int? Level, string Severity) Describe(byte[]? cap) =>
-        (cap is null ? null : CapReader.Read(new MemoryStream(cap)).Alert)?.Infos is { Count: > 0 } infos
-            ? (NoticeCap.Category(infos[0]), NoticeCap.Level(infos[0]), infos[0].Severity)
+        (cap is null ? null : CapReader.Read(new MemoryStream(cap)).Alert)?.MainInfo is { } info
+            ? (NoticeCap.Category(info), NoticeCap.Level(info), info.Severity)
             : ("other", null, "Unknown");
 
     /// <summary>

@@ -161,7 +161,7 @@ public sealed class NoticeFeed(Db db, Gazetteer gazetteer, IOptions<FeedOptions>
 
     private static Described Describe(byte[] capBody)
     {
-        var infos = CapReader.Read(new MemoryStream(capBody)).Alert?.Infos ?? [];
-        return new Described(infos.Count > 0 ? NoticeCap.Category(infos[0]) : "other", infos.Any(i => i.Parameter(NoticeCap.NoticeParameter) is not null));
+        var alert = CapReader.Read(new MemoryStream(capBody)).Alert;
+        return new Described(alert?.MainInfo is { } info ? NoticeCap.Category(info) : "other", alert?.Infos.Any(i => i.Parameter(NoticeCap.NoticeParameter) is not null) == true);
     }
 }
