@@ -60,7 +60,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
 
         if (row.CurrentRevision > delivery.Revision)
         {
-            await RecordAsync(delivery, "superseded", null);
+            await states.SetAsync(delivery, "superseded", null);
             return;
         }
 
@@ -72,7 +72,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         // A retry that comes too late dies; a first attempt goes out as the notice was accepted.
         if (now > deadline && row.State == "retrying")
         {
-            await RecordAsync(delivery, "dead", "its notice expired before it could be sent", attempted: false);
+            await states.SetAsync(delivery, "dead", "its notice expired before it could be sent", attempted: false);
             return;
         }
         var wait = row.Paused != 0 ? now + o.BreakerOpen : breakers.Wait(delivery.SubscriberId, now, o);
@@ -87,7 +87,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         if (error is null)
         {
             breakers.Succeeded(delivery.SubscriberId);
-            await RecordAsync(delivery, "delivered", null);
+            await states.SetAsync(delivery, "delivered", null);
             return;
         }
         breakers.Failed(delivery.SubscriberId, now, o);
@@ -159,28 +159,8 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
     /// <summary>Sets the next try, or declares the delivery dead when that would come after its deadline.</summary>
     private Task ScheduleAsync(DeliverNotice delivery, DateTimeOffset next, DateTimeOffset deadline, string error, bool attempted) =>
         next > deadline
-            ? RecordAsync(delivery, "dead", error, attempted)
-            : RecordAsync(delivery, "retrying", error, attempted, next);
-
-    /// <summary>
-    /// Records the outcome, trying a few times: failing here would fail the message, and its redelivery would POST
-    /// again what was already received.
-    /// </summary>
-    private async Task RecordAsync(DeliverNotice delivery, string state, string? error, bool attempted = true, DateTimeOffset? next = null)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await states.SetAsync(delivery, state, error, attempted, next);
-                return;
-            }
-            catch (Exception) when (attempt < 5)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt)); // the database is away for a moment
-            }
-        }
-    }
+            ? states.SetAsync(delivery, "dead", error, attempted)
+            : states.SetAsync(delivery, "retrying", error, attempted, next);
 }
 
 /// <summary>
@@ -231,22 +211,25 @@ public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 while (batch.Count < 500 && _queue.Reader.TryRead(out var pending)) batch.Add(pending);
-                try
+                // A batch that fails is written again a few times (the database away for a moment): failing it would fail
+                // its consumers' messages, and their redelivery would POST again what receivers already have.
+                for (var attempt = 1; ; attempt++)
                 {
-                    await using var connection = await db.OpenAsync(stoppingToken);
-                    await using var tx = await connection.BeginTransactionAsync(stoppingToken);
-                    // In key order, so that concurrent batches lock rows in one order (no deadlocks on PostgreSQL);
-                    // the same row twice keeps the order its writes came in.
-                    var changed = new List<(Pending Write, bool Changed)>();
-                    foreach (var p in batch.OrderBy(p => p.Key, StringComparer.Ordinal))
-                        changed.Add((p, await connection.ExecuteAsync(p.Sql, p.Args, tx) > 0));
-                    await tx.CommitAsync(stoppingToken);
-                    foreach (var (p, c) in changed) p.Done.TrySetResult(c);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogFailed(logger, ex, batch.Count); // each waiting consumer fails its message, which is retried
-                    foreach (var p in batch) p.Done.TrySetException(ex);
+                    try
+                    {
+                        foreach (var (p, changed) in await WriteAsync(batch, stoppingToken)) p.Done.TrySetResult(changed);
+                        break;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException && attempt < 5)
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), stoppingToken);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        LogFailed(logger, ex, batch.Count); // each waiting consumer fails its message, which is retried
+                        foreach (var p in batch) p.Done.TrySetException(ex);
+                        break;
+                    }
                 }
                 batch.Clear();
             }
@@ -260,6 +243,21 @@ public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger
             foreach (var p in batch) p.Done.TrySetCanceled(CancellationToken.None);
             while (_queue.Reader.TryRead(out var left)) left.Done.TrySetCanceled(CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// One transaction for the batch, in key order so that concurrent batches lock rows in one order (no deadlocks on
+    /// PostgreSQL); the same row twice keeps the order its writes came in.
+    /// </summary>
+    private async Task<List<(Pending Write, bool Changed)>> WriteAsync(List<Pending> batch, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var changed = new List<(Pending Write, bool Changed)>();
+        foreach (var p in batch.OrderBy(p => p.Key, StringComparer.Ordinal))
+            changed.Add((p, await connection.ExecuteAsync(p.Sql, p.Args, tx) > 0));
+        await tx.CommitAsync(ct);
+        return changed;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the states of {Count} deliveries")]
