@@ -3,7 +3,12 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Alert.Core.Cap;
 using Alert.Core.Webhooks;
+using Alert.Hub.Messaging;
+using Alert.Hub.Storage;
 using Alert.Hub.Tests.Support;
+using Dapper;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Alert.Hub.Tests;
 
@@ -252,6 +257,101 @@ public class WebhookTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
             }
         }
         hub.Sink.For(dead).ShouldBeEmpty();
+    }
+
+    /// <summary>An update of <paramref name="alert"/> naming it in references.</summary>
+    private static CapAlert UpdateOf(CapAlert alert) =>
+        CapWriter.EvacuationOrder($"hook-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now, "Update",
+            new CapReference(alert.Sender, alert.Identifier, CapWriter.Time(alert.Sent)));
+
+    [Fact]
+    public async Task A_newer_revision_waits_until_the_older_one_on_the_wire_is_answered()
+    {
+        var (subscriberId, slow, _) = await SubscribeAsync();
+        hub.Sink.SlowDown(slow, TimeSpan.FromSeconds(1));
+        var first = Order();
+        var id = await IssueAsync(first);
+        await DeliveryBecomes(id, subscriberId, "sending");
+
+        await IssueAsync(UpdateOf(first));
+
+        var received = await hub.Sink.WaitForAsync(slow, r => r.Count(x => x.IdempotencyKey.StartsWith(id + ".", StringComparison.Ordinal)) == 2);
+        received.Select(x => x.IdempotencyKey).ShouldBe([$"{id}.1.{subscriberId}", $"{id}.2.{subscriberId}"]);
+        // Not merely in order of answers: revision 2 went out only after revision 1 had been answered.
+        received[1].Arrived.ShouldBeGreaterThan(received[0].At);
+    }
+
+    [Fact]
+    public async Task Revisions_queued_behind_a_newer_one_are_dropped_not_sent()
+    {
+        var (subscriberId, hook, _) = await SubscribeAsync();
+        (await hub.SendAsAdminAsync(HttpMethod.Post, $"/api/v1/subscribers/{subscriberId}/pause")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var alert = Order();
+        var id = await IssueAsync(alert);
+        for (var r = 0; r < 2; r++) await IssueAsync(alert = UpdateOf(alert));
+        async Task<Dictionary<int, JsonElement>> RevisionsAsync()
+        {
+            using var response = await hub.SendAsAdminAsync(HttpMethod.Get, $"/api/v1/notices/{id}/deliveries");
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray()
+                .Where(d => d.GetProperty("subscriberId").GetString() == subscriberId)
+                .ToDictionary(d => d.GetProperty("revision").GetInt32(), d => d);
+        }
+        await HubFixture.Eventually(async () => (await RevisionsAsync()).TryGetValue(3, out var d) && Field(d, "lastError") == "paused", "the last revision to wait");
+
+        using var resumed = await hub.SendAsAdminAsync(HttpMethod.Post, $"/api/v1/subscribers/{subscriberId}/resume");
+        await HubFixture.Eventually(async () => (await RevisionsAsync()).Values.All(d => Field(d, "state") is "delivered" or "superseded"), "every revision to be settled");
+
+        var states = (await RevisionsAsync()).ToDictionary(d => d.Key, d => Field(d.Value, "state"));
+        states.ShouldBe(new Dictionary<int, string?> { [1] = "superseded", [2] = "superseded", [3] = "delivered" });
+        hub.Sink.For(hook).Select(x => x.IdempotencyKey).ShouldBe([$"{id}.3.{subscriberId}"]);
+    }
+
+    [Fact]
+    public async Task A_delivery_message_that_comes_twice_or_after_its_lease_sends_once()
+    {
+        // A subscriber far from the notice: the fan-out makes it no delivery, so this test's messages are the only ones.
+        var hook = Guid.NewGuid().ToString("N");
+        using var created = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/subscribers",
+            new { name = $"hook {hook[..6]}", kind = "app", url = hub.Sink.Url(hook), areaCodes = new[] { "01" } });
+        var subscriberId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var id = await IssueAsync(Order());
+
+        // The row as the fan-out would have written it, leased to one message.
+        var lease = DeliverNotice.LeaseFrom(DateTimeOffset.UtcNow);
+        var db = hub.Services.GetRequiredService<Db>();
+        await using (var connection = await db.OpenAsync())
+            await connection.ExecuteAsync("""
+                INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, created_at, updated_at, next_attempt_at)
+                VALUES (@id, 1, @subscriberId, 'pending', 0, @now, @now, @lease)
+                """, new { id, subscriberId, now = DateTimeOffset.UtcNow, lease });
+
+        var bus = hub.Services.GetRequiredService<IBus>();
+        var consumed = new ConsumedCount(id);
+        using var observer = bus.ConnectConsumeObserver(consumed);
+        var message = new DeliverNotice(id, 1, [subscriberId]) { Lease = lease };
+        // The message, a redelivered copy of it, and one whose lease lapsed (sent again by the scheduler meanwhile).
+        await Task.WhenAll(bus.Publish(message), bus.Publish(message), bus.Publish(message with { Lease = lease.AddMilliseconds(-1) }));
+
+        await HubFixture.Eventually(() => Task.FromResult(consumed.Count == 3), "the three messages to be consumed");
+        await DeliveryBecomes(id, subscriberId, "delivered");
+        hub.Sink.For(hook).Select(x => x.IdempotencyKey).ShouldBe([$"{id}.1.{subscriberId}"]);
+    }
+
+    /// <summary>Counts delivery messages of one document once their consumer has finished with them.</summary>
+    private sealed class ConsumedCount(string documentId) : IConsumeObserver
+    {
+        private int _count;
+        public int Count => Volatile.Read(ref _count);
+
+        public Task PreConsume<T>(ConsumeContext<T> context) where T : class => Task.CompletedTask;
+
+        public Task PostConsume<T>(ConsumeContext<T> context) where T : class
+        {
+            if (context.Message is DeliverNotice m && m.DocumentId == documentId) Interlocked.Increment(ref _count);
+            return Task.CompletedTask;
+        }
+
+        public Task ConsumeFault<T>(ConsumeContext<T> context, Exception exception) where T : class => Task.CompletedTask;
     }
 
     [Fact]

@@ -6,9 +6,12 @@ using Microsoft.Extensions.Logging;
 
 namespace Alert.Cli.Sink;
 
-/// <summary>What a webhook receiver got: when, on which path, with which idempotency key.</summary>
+/// <summary>What a webhook receiver got: when it answered, on which path, with which idempotency key.</summary>
 public sealed record Receipt(string Path, string IdempotencyKey, string ContentType, string Body, DateTimeOffset At)
 {
+    /// <summary>When the request came in (<see cref="At"/> is when it was answered; a slow hook answers later).</summary>
+    public DateTimeOffset Arrived { get; init; }
+
     /// <summary>The body's bytes as sent (what a signature covers) and the X-Alert-Signature header, if any.</summary>
     public byte[] Bytes { get; init; } = [];
 
@@ -82,6 +85,7 @@ public sealed class WebhookSink : IAsyncDisposable
 
     private async Task<IResult> HandleAsync(string name, HttpRequest request)
     {
+        var arrived = DateTimeOffset.UtcNow;
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer);
         var bytes = buffer.ToArray();
@@ -95,6 +99,7 @@ public sealed class WebhookSink : IAsyncDisposable
 
         var receipt = new Receipt(name, request.Headers["Idempotency-Key"].ToString(), request.ContentType ?? "", body, DateTimeOffset.UtcNow)
         {
+            Arrived = arrived,
             Bytes = bytes,
             Signature = request.Headers["X-Alert-Signature"].FirstOrDefault(),
         };

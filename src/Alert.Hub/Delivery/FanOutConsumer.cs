@@ -40,7 +40,7 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
             .Where(s => s.Statuses.Split(' ').Contains(notice.Status))
             .Where(s => earlier.Contains(s.Id)
                 || ((Covers(s.AreaCodes, parts) || Meets(s.Polygon, shape)) && Wants(s.Categories, s.MinLevel, s.MinSeverity, category, level, severity)))
-            .Select(s => new DeliverNotice(notice.DocumentId, notice.Revision, s.Id) { Lease = lease })
+            .Select(s => s.Id)
             .ToList();
 
         var now = DateTimeOffset.UtcNow;
@@ -51,10 +51,10 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
                 INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, created_at, updated_at, next_attempt_at)
                 VALUES (@DocumentId, @Revision, @SubscriberId, 'pending', 0, @now, @now, @Lease)
                 ON CONFLICT DO NOTHING
-                """, targets.Select(t => new { t.DocumentId, t.Revision, t.SubscriberId, now, t.Lease }), tx);
+                """, targets.Select(id => new { notice.DocumentId, notice.Revision, SubscriberId = id, now, Lease = lease }), tx);
             await tx.CommitAsync(context.CancellationToken);
         }
-        await context.PublishBatch(targets, context.CancellationToken);
+        await context.PublishBatch(DeliverNotice.For(notice.DocumentId, notice.Revision, targets, lease), context.CancellationToken);
         await connection.ExecuteAsync(
             "UPDATE notices SET fanned_out_at = @now WHERE document_id = @DocumentId AND revision = @Revision AND fanned_out_at IS NULL",
             new { now, notice.DocumentId, notice.Revision });

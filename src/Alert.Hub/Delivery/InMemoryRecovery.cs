@@ -7,8 +7,8 @@ namespace Alert.Hub.Delivery;
 
 /// <summary>
 /// The in-memory bus forgets its messages when the process stops; the database does not. At start, with that bus,
-/// whatever was accepted but not yet fanned out goes back to the outbox, and every delivery still pending or retrying
-/// is made due now (the messages its row was leased to were lost with the bus), for the retry scheduler to send.
+/// whatever was accepted but not yet fanned out goes back to the outbox, and every delivery still pending, retrying or
+/// being sent is made due now (the messages its row was leased to were lost with the bus), for the retry scheduler to send.
 /// RabbitMQ keeps its messages in durable queues, so this is not needed there.
 /// </summary>
 public sealed partial class InMemoryRecovery(Db db, Outbox outbox, IOptions<HubOptions> options, ILogger<InMemoryRecovery> logger) : IHostedService
@@ -24,8 +24,8 @@ public sealed partial class InMemoryRecovery(Db db, Outbox outbox, IOptions<HubO
                 WHERE n.document_id = outbox.document_id AND n.revision = outbox.revision AND n.fanned_out_at IS NULL)
             """);
         var unfinished = await connection.ExecuteAsync("""
-            UPDATE deliveries SET next_attempt_at = @now
-            WHERE state IN ('pending', 'retrying') AND (next_attempt_at IS NULL OR next_attempt_at > @now)
+            UPDATE deliveries SET next_attempt_at = @now, state = CASE WHEN state = 'sending' THEN 'retrying' ELSE state END
+            WHERE state IN ('pending', 'retrying', 'sending') AND (next_attempt_at IS NULL OR next_attempt_at > @now)
             """, new { now = DateTimeOffset.UtcNow });
         if (republished > 0) outbox.Notify();
         if (republished + unfinished > 0) LogRecovered(logger, republished, unfinished);

@@ -14,61 +14,118 @@ using Microsoft.Extensions.Options;
 namespace Alert.Hub.Delivery;
 
 /// <summary>
-/// Makes one attempt to POST one revision's CAP XML to one webhook subscriber and records what happened. A failed
-/// attempt is not retried here: it sets when to try again (<see cref="RetryScheduler"/> sends it then), so a
-/// receiver that is down holds no consumer while it waits. A revision that a newer one has replaced is dropped
-/// instead of sent, so a receiver never gets an older revision after a newer one from here.
+/// Makes one attempt to POST one revision to each of a few webhook subscribers, side by side, and records what
+/// happened to each. A failed attempt is not retried here: it sets when to try again (<see cref="RetryScheduler"/>
+/// sends it then), so a receiver that is down holds no consumer while it waits. Per subscriber, revisions go out one
+/// at a time and in order: a revision that a newer one has replaced is dropped instead of sent, and a newer one waits
+/// while an older one is still on the wire, so the two cannot cross.
 /// </summary>
 public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Breakers breakers, DeliveryStates states, IOptions<HubOptions> options)
     : IConsumer<DeliverNotice>
 {
     public const string HttpClientName = "webhooks";
 
+    /// <summary>How soon a revision held back by an older one still being sent is looked at again.</summary>
+    private static readonly TimeSpan HeldBack = TimeSpan.FromMilliseconds(250);
+
+    private sealed record Revision
+    {
+        public required byte[] CapBody { get; init; }
+        public DateTimeOffset? Expires { get; init; }
+        public int CurrentRevision { get; init; }
+    }
+
     private sealed record Row
     {
-        public string? State { get; init; }
+        public required string SubscriberId { get; init; }
+        public required string State { get; init; }
         public int Attempts { get; init; }
+        public DateTimeOffset? CreatedAt { get; init; }
+        public DateTimeOffset? RetryUntil { get; init; }
         public required string Url { get; init; }
         public required string Secret { get; init; }
         public long Paused { get; init; }
-        public required byte[] CapBody { get; init; }
-        public DateTimeOffset? Expires { get; init; }
-        public DateTimeOffset? CreatedAt { get; init; }
-        public DateTimeOffset? RetryUntil { get; init; }
-        public int CurrentRevision { get; init; }
         public required string Format { get; init; }
         public required string Languages { get; init; }
     }
 
     public async Task Consume(ConsumeContext<DeliverNotice> context)
     {
-        var delivery = context.Message;
-        await using var connection = await db.OpenAsync(context.CancellationToken);
-        // Take the row: only the message it was leased to may send it, and while this one works it is leased anew
-        // (if this hub dies mid-way, the scheduler sends it again once that lapses).
-        if (!await states.ClaimAsync(delivery)) return; // settled, or another message has it
-        var row = await connection.QuerySingleOrDefaultAsync<Row>("""
-            SELECT d.state, d.attempts, s.url, s.secret, s.paused, n.cap_body AS capbody, n.expires, d.created_at AS createdat, d.retry_until AS retryuntil, doc.current_revision AS currentrevision,
-                   s.format, s.languages
-            FROM deliveries d
-            JOIN subscribers s ON s.id = d.subscriber_id
-            JOIN notices n ON n.document_id = d.document_id AND n.revision = d.revision
-            JOIN documents doc ON doc.id = d.document_id
-            WHERE d.document_id = @DocumentId AND d.revision = @Revision AND d.subscriber_id = @SubscriberId
-            """, delivery);
-        if (row?.State is null or "delivered" or "superseded" or "dead") return; // subscriber removed, or already settled
+        var message = context.Message;
+        if (await ClaimAsync(message, context.CancellationToken) is not ({ } revision, { Count: > 0 } rows)) return;
+        // One body per form asked for, not one per subscriber.
+        var bodies = rows.Select(r => (r.Format, r.Languages)).Distinct()
+            .ToDictionary(form => form, form => RenderOrError(revision.CapBody, form.Format, form.Languages));
+        await Task.WhenAll(rows.Select(row =>
+            DeliverAsync(new DeliveryKey(message.DocumentId, message.Revision, row.SubscriberId), row, revision, bodies[(row.Format, row.Languages)], context.CancellationToken)));
+    }
 
-        if (row.CurrentRevision > delivery.Revision)
+    /// <summary>
+    /// Takes the rows this message was leased to, in one transaction: marks them sending (leased anew, so if this hub
+    /// dies mid-way the scheduler sends them again once that lapses), drops older revisions still queued for the same
+    /// subscribers, and holds back those that still have an older revision on the wire. Null when the revision itself
+    /// has been replaced (its rows are then superseded).
+    /// </summary>
+    private async Task<(Revision?, List<Row>)> ClaimAsync(DeliverNotice message, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var args = new
         {
-            await states.SetAsync(delivery, "superseded", null);
-            return;
+            message.DocumentId, message.Revision, ids = message.SubscriberIds.ToArray(), message.Lease, now,
+            claim = DeliverNotice.LeaseFrom(now), soon = now + HeldBack,
+        };
+        var ours = $"""
+            document_id = @DocumentId AND revision = @Revision AND {db.AnyOf("subscriber_id", "ids")}
+              AND state IN ('pending', 'retrying') AND (next_attempt_at = @Lease OR (next_attempt_at IS NULL AND @Lease IS NULL))
+            """;
+        await using var connection = await db.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var revision = await connection.QuerySingleOrDefaultAsync<Revision>("""
+            SELECT n.cap_body AS capbody, n.expires, doc.current_revision AS currentrevision
+            FROM notices n JOIN documents doc ON doc.id = n.document_id
+            WHERE n.document_id = @DocumentId AND n.revision = @Revision
+            """, args, tx);
+        if (revision is null) return (null, []);
+        if (revision.CurrentRevision > message.Revision)
+        {
+            await connection.ExecuteAsync($"UPDATE deliveries SET state = 'superseded', updated_at = @now, next_attempt_at = NULL WHERE {ours}", args, tx);
+            await tx.CommitAsync(ct);
+            return (null, []);
         }
+        await connection.ExecuteAsync($"""
+            UPDATE deliveries SET state = 'superseded', updated_at = @now, next_attempt_at = NULL
+            WHERE document_id = @DocumentId AND revision < @Revision AND {db.AnyOf("subscriber_id", "ids")} AND state IN ('pending', 'retrying')
+            """, args, tx);
+        var held = (await connection.QueryAsync<string>($"""
+            SELECT subscriber_id FROM deliveries
+            WHERE document_id = @DocumentId AND revision < @Revision AND {db.AnyOf("subscriber_id", "ids")} AND state = 'sending'
+            """, args, tx)).ToHashSet();
+        var rows = (await connection.QueryAsync<Row>($"""
+            SELECT d.subscriber_id AS subscriberid, d.state, d.attempts, d.created_at AS createdat, d.retry_until AS retryuntil,
+                   s.url, s.secret, s.paused, s.format, s.languages
+            FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+            WHERE {ours}
+            """, args, tx)).Where(r => !held.Contains(r.SubscriberId)).ToList();
+        if (held.Count > 0)
+            await connection.ExecuteAsync($"UPDATE deliveries SET next_attempt_at = @soon WHERE {ours} AND {db.AnyOf("subscriber_id", "held")}",
+                new { args.DocumentId, args.Revision, args.ids, args.Lease, args.soon, held = held.ToArray() }, tx);
+        // A duplicate message may have read the same rows; the update decides which one sends each.
+        var claimed = (await connection.QueryAsync<string>($"""
+            UPDATE deliveries SET state = 'sending', next_attempt_at = @claim
+            WHERE {ours} AND {db.AnyOf("subscriber_id", "mine")}
+            RETURNING subscriber_id
+            """, new { args.DocumentId, args.Revision, args.ids, args.Lease, args.claim, mine = rows.Select(r => r.SubscriberId).ToArray() }, tx)).ToHashSet();
+        await tx.CommitAsync(ct);
+        return (revision, rows.Where(r => claimed.Contains(r.SubscriberId)).ToList());
+    }
 
+    private async Task DeliverAsync(DeliveryKey delivery, Row row, Revision revision, Body body, CancellationToken ct)
+    {
         var now = DateTimeOffset.UtcNow;
         var o = options.Value;
         // Past this, a late evacuation order is worse than none: the delivery is dead, and shown as such (unless an
         // operator republished it, and so set a deadline of their own).
-        var deadline = row.RetryUntil ?? row.Expires ?? (row.CreatedAt ?? now) + o.WebhookGiveUpAfter;
+        var deadline = row.RetryUntil ?? revision.Expires ?? (row.CreatedAt ?? now) + o.WebhookGiveUpAfter;
         // A retry that comes too late dies; a first attempt goes out as the notice was accepted.
         if (now > deadline && row.State == "retrying")
         {
@@ -83,7 +140,8 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
             return;
         }
 
-        var error = await PostAsync(row, delivery, now, context.CancellationToken);
+        // A body that cannot be written is a failed attempt like any other: retried, then dead, never a poison message.
+        var error = body.Error ?? await PostAsync(row, delivery, body, now, ct);
         if (error is null)
         {
             breakers.Succeeded(delivery.SubscriberId);
@@ -95,27 +153,16 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         await ScheduleAsync(delivery, now + Backoff(row.Attempts + 1, o), deadline, error, attempted: true);
     }
 
-    private async Task<string?> PostAsync(Row row, DeliverNotice delivery, DateTimeOffset now, CancellationToken ct)
+    private async Task<string?> PostAsync(Row row, DeliveryKey delivery, Body body, DateTimeOffset now, CancellationToken ct)
     {
-        byte[] body;
-        string contentType;
-        try
-        {
-            (body, contentType) = Render(row.CapBody, row.Format, row.Languages);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // A body that cannot be written is a failed attempt like any other: retried, then dead, never a poison message.
-            return $"could not write the {row.Format} body: {ex.Message}";
-        }
         using var request = new HttpRequestMessage(HttpMethod.Post, row.Url)
         {
-            Content = new ByteArrayContent(body) { Headers = { ContentType = MediaTypeHeaderValue.Parse(contentType) } },
+            Content = new ByteArrayContent(body.Bytes) { Headers = { ContentType = MediaTypeHeaderValue.Parse(body.ContentType) } },
         };
         request.Headers.Add("Idempotency-Key", delivery.IdempotencyKey);
         request.Headers.Add("X-Alert-Document", delivery.DocumentId);
         request.Headers.Add("X-Alert-Revision", delivery.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (row.Secret.Length > 0) request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(row.Secret, body, now));
+        if (row.Secret.Length > 0) request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(row.Secret, body.Bytes, now));
         try
         {
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, ct);
@@ -124,6 +171,21 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             return ex is TaskCanceledException ? "timed out" : ex.Message;
+        }
+    }
+
+    private sealed record Body(byte[] Bytes, string ContentType, string? Error);
+
+    private static Body RenderOrError(byte[] cap, string format, string languages)
+    {
+        try
+        {
+            var (bytes, contentType) = Render(cap, format, languages);
+            return new Body(bytes, contentType, null);
+        }
+        catch (Exception ex)
+        {
+            return new Body([], "", $"could not write the {format} body: {ex.Message}");
         }
     }
 
@@ -157,7 +219,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
     }
 
     /// <summary>Sets the next try, or declares the delivery dead when that would come after its deadline.</summary>
-    private Task ScheduleAsync(DeliverNotice delivery, DateTimeOffset next, DateTimeOffset deadline, string error, bool attempted) =>
+    private Task ScheduleAsync(DeliveryKey delivery, DateTimeOffset next, DateTimeOffset deadline, string error, bool attempted) =>
         next > deadline
             ? states.SetAsync(delivery, "dead", error, attempted)
             : states.SetAsync(delivery, "retrying", error, attempted, next);
@@ -175,14 +237,7 @@ public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger
 
     private readonly System.Threading.Channels.Channel<Pending> _queue = System.Threading.Channels.Channel.CreateUnbounded<Pending>();
 
-    /// <summary>Takes a delivery for the message it was leased to, leasing it anew; false when the row has moved on.</summary>
-    public Task<bool> ClaimAsync(DeliverNotice delivery) => WriteAsync(delivery, """
-        UPDATE deliveries SET next_attempt_at = @claim
-        WHERE document_id = @DocumentId AND revision = @Revision AND subscriber_id = @SubscriberId
-          AND state IN ('pending', 'retrying') AND (next_attempt_at = @Lease OR (next_attempt_at IS NULL AND @Lease IS NULL))
-        """, new { claim = DeliverNotice.LeaseFrom(DateTimeOffset.UtcNow), delivery.DocumentId, delivery.Revision, delivery.SubscriberId, delivery.Lease });
-
-    public Task SetAsync(DeliverNotice delivery, string state, string? error, bool attempted = true, DateTimeOffset? next = null) =>
+    public Task SetAsync(DeliveryKey delivery, string state, string? error, bool attempted = true, DateTimeOffset? next = null) =>
         WriteAsync(delivery, """
             UPDATE deliveries
             SET state = @state, last_error = @error, updated_at = @now, next_attempt_at = @next,
@@ -196,7 +251,7 @@ public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger
             counted = attempted && state != "superseded" ? 1 : 0,
         });
 
-    private Task<bool> WriteAsync(DeliverNotice delivery, string sql, object args)
+    private Task<bool> WriteAsync(DeliveryKey delivery, string sql, object args)
     {
         var pending = new Pending(delivery.IdempotencyKey, sql, args, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending)) pending.Done.SetException(new InvalidOperationException("the hub is stopping"));
@@ -315,8 +370,8 @@ public sealed class WebhookConsumerDefinition : ConsumerDefinition<WebhookConsum
     {
         // Receivers' failures are recorded and rescheduled, never thrown; only the database can fail a message here.
         endpointConfigurator.UseMessageRetry(r => r.Intervals(100, 500, 1000, 2000, 5000));
-        // One slow receiver must not hold up the others: many deliveries run at once.
-        endpointConfigurator.ConcurrentMessageLimit = 32;
+        // One slow receiver must not hold up the others: many messages, each of a few deliveries, run at once.
+        endpointConfigurator.ConcurrentMessageLimit = 16;
     }
 }
 
@@ -353,12 +408,16 @@ public sealed partial class RetryScheduler(Db db, IBus bus, ILogger<RetrySchedul
         var now = DateTimeOffset.UtcNow;
         var lease = DeliverNotice.LeaseFrom(now);
         await using var connection = await db.OpenAsync(ct);
-        // Pending rows too: their lease lapses only if the message sent with them was lost.
+        // Pending rows too: their lease lapses only if the message sent with them was lost; and sending ones, whose
+        // lease lapses only if the hub sending them died (the receiver may have it: its key lets it drop a repeat).
         var due = (await connection.QueryAsync<(string DocumentId, int Revision, string SubscriberId)>("""
-            UPDATE deliveries SET next_attempt_at = @lease
-            WHERE state IN ('pending', 'retrying') AND next_attempt_at <= @now
+            UPDATE deliveries SET next_attempt_at = @lease, state = CASE WHEN state = 'sending' THEN 'retrying' ELSE state END
+            WHERE state IN ('pending', 'retrying', 'sending') AND next_attempt_at <= @now
             RETURNING document_id, revision, subscriber_id
-            """, new { now, lease })).Select(d => new DeliverNotice(d.DocumentId, d.Revision, d.SubscriberId) { Lease = lease }).ToList();
+            """, new { now, lease }))
+            .GroupBy(d => (d.DocumentId, d.Revision))
+            .SelectMany(g => DeliverNotice.For(g.Key.DocumentId, g.Key.Revision, g.Select(d => d.SubscriberId), lease))
+            .ToList();
         if (due.Count > 0) await bus.PublishBatch(due, ct);
     }
 
