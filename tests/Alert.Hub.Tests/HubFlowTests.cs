@@ -223,6 +223,23 @@ public abstract class HubFlowTests(HubFixture hub)
             TimeSpan.FromSeconds(60));
     }
 
+    [Fact]
+    public async Task A_delivery_on_the_wire_when_the_hub_stops_is_handed_back_and_made_after_it_starts_again()
+    {
+        var (subscriberId, hook) = await hub.SubscribeAsync(["43"]);
+        hub.Sink.SlowDown(hook, TimeSpan.FromSeconds(8)); // answers after the hub's 3 s for stopping consumers, within its 10 s timeout
+        using var response = await hub.PostCapAsync(Order());
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await HubFixture.Eventually(async () => Delivery(await hub.GetStatusAsync(id), subscriberId, 1) == "sending", "the POST to be under way");
+
+        await hub.RestartAsync();
+        hub.Sink.SlowDown(hook, TimeSpan.Zero);
+
+        // Well before the claim's lease (timeout + 20 s) would lapse: the stopping hub gave the delivery back.
+        await HubFixture.Eventually(async () => Delivery(await hub.GetStatusAsync(id), subscriberId, 1) == "delivered", "delivered after the restart");
+        hub.Sink.For(hook).Select(r => r.IdempotencyKey).Distinct().ShouldBe([$"{id}.1.{subscriberId}"]);
+    }
+
     protected async Task<XElement?> FeedEntryAsync(string id)
     {
         var feed = XDocument.Parse(await hub.Client.GetStringAsync("/feeds/notices.atom"));

@@ -14,7 +14,9 @@ namespace Alert.Hub.Delivery;
 /// <summary>
 /// Turns one accepted revision into one delivery per subscriber: those whose area filter overlaps the revision,
 /// and those that received an earlier revision of the same document (so a narrowed order or a cancel reaches
-/// everyone who was told before). Idempotent: a redelivered message adds no second delivery.
+/// everyone who was told before). Idempotent: a redelivered message (this hub died before acknowledging it) adds no
+/// second delivery, and leases the rows still waiting to its own new messages, so they go out now rather than when the
+/// first messages' leases lapse.
 /// </summary>
 public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<NoticeAccepted>
 {
@@ -50,7 +52,8 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
             await connection.ExecuteAsync("""
                 INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, created_at, updated_at, next_attempt_at)
                 VALUES (@DocumentId, @Revision, @SubscriberId, 'pending', 0, @now, @now, @Lease)
-                ON CONFLICT DO NOTHING
+                ON CONFLICT (document_id, revision, subscriber_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at
+                WHERE deliveries.state = 'pending'
                 """, targets.Select(id => new { notice.DocumentId, notice.Revision, SubscriberId = id, now, Lease = lease }), tx);
             await tx.CommitAsync(context.CancellationToken);
         }

@@ -28,6 +28,12 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
     /// <summary>How soon a revision held back by an older one still being sent is looked at again.</summary>
     private static readonly TimeSpan HeldBack = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// A claimed row is leased for the POST's timeout and this much more, to write what happened. Only a hub that died
+    /// mid-way lets it lapse; the scheduler (of any hub) then sends it again, so this is how long such a delivery waits.
+    /// </summary>
+    private static readonly TimeSpan Recording = TimeSpan.FromSeconds(20);
+
     private sealed record Revision
     {
         public required byte[] CapBody { get; init; }
@@ -52,12 +58,20 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
     public async Task Consume(ConsumeContext<DeliverNotice> context)
     {
         var message = context.Message;
-        if (await ClaimAsync(message, context.CancellationToken) is not ({ } revision, { Count: > 0 } rows)) return;
-        // One body per form asked for, not one per subscriber.
-        var bodies = rows.Select(r => (r.Format, r.Languages)).Distinct()
-            .ToDictionary(form => form, form => RenderOrError(revision.CapBody, form.Format, form.Languages));
-        await Task.WhenAll(rows.Select(row =>
-            DeliverAsync(new DeliveryKey(message.DocumentId, message.Revision, row.SubscriberId), row, revision, bodies[(row.Format, row.Languages)], context.CancellationToken)));
+        states.Begin();
+        try
+        {
+            if (await ClaimAsync(message, context.CancellationToken) is not ({ } revision, { Count: > 0 } rows)) return;
+            // One body per form asked for, not one per subscriber.
+            var bodies = rows.Select(r => (r.Format, r.Languages)).Distinct()
+                .ToDictionary(form => form, form => RenderOrError(revision.CapBody, form.Format, form.Languages));
+            await Task.WhenAll(rows.Select(row =>
+                DeliverAsync(new DeliveryKey(message.DocumentId, message.Revision, row.SubscriberId), row, revision, bodies[(row.Format, row.Languages)], context.CancellationToken)));
+        }
+        finally
+        {
+            states.End();
+        }
     }
 
     /// <summary>
@@ -72,7 +86,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         var args = new
         {
             message.DocumentId, message.Revision, ids = message.SubscriberIds.ToArray(), message.Lease, now,
-            claim = DeliverNotice.LeaseFrom(now), soon = now + HeldBack,
+            claim = DeliverNotice.LeaseFrom(now, options.Value.WebhookTimeout + Recording), soon = now + HeldBack,
         };
         var ours = $"""
             document_id = @DocumentId AND revision = @Revision AND {db.AnyOf("subscriber_id", "ids")}
@@ -140,8 +154,19 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
             return;
         }
 
-        // A body that cannot be written is a failed attempt like any other: retried, then dead, never a poison message.
-        var error = body.Error ?? await PostAsync(row, delivery, body, now, ct);
+        string? error;
+        try
+        {
+            // A body that cannot be written is a failed attempt like any other: retried, then dead, never a poison message.
+            error = body.Error ?? await PostAsync(row, delivery, body, now, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // This hub is stopping: the delivery is handed back, due at once for whichever hub runs next, rather than
+            // waiting for its lease to lapse (the receiver may have it already; its key lets it drop the repeat).
+            await states.SetAsync(delivery, "retrying", "the hub stopped before the receiver answered", attempted: false, next: DateTimeOffset.UtcNow);
+            return;
+        }
         if (error is null)
         {
             breakers.Succeeded(delivery.SubscriberId);
@@ -236,6 +261,39 @@ public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger
     private sealed record Pending(string Key, string Sql, object Args, TaskCompletionSource<bool> Done);
 
     private readonly System.Threading.Channels.Channel<Pending> _queue = System.Threading.Channels.Channel.CreateUnbounded<Pending>();
+    private readonly Lock _gate = new();
+    private int _consumers;
+    private TaskCompletionSource? _drained;
+
+    /// <summary>A consumer is at work: at shutdown the writer stays open until it has written how its deliveries ended.</summary>
+    public void Begin()
+    {
+        lock (_gate) _consumers++;
+    }
+
+    public void End()
+    {
+        lock (_gate)
+            if (--_consumers == 0) _drained?.TrySetResult();
+    }
+
+    /// <summary>
+    /// The bus cuts consumers short when the hub stops and moves on without waiting for them; they then hand their
+    /// deliveries back through this writer, so it closes only once they are done (or the host's stop deadline passes).
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Task drained;
+        lock (_gate) drained = _consumers == 0 ? Task.CompletedTask : (_drained = new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        try
+        {
+            await drained.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await base.StopAsync(cancellationToken);
+    }
 
     public Task SetAsync(DeliveryKey delivery, string state, string? error, bool attempted = true, DateTimeOffset? next = null) =>
         WriteAsync(delivery, """

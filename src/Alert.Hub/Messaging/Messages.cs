@@ -24,10 +24,13 @@ public sealed record DeliverNotice(string DocumentId, int Revision, IReadOnlyLis
     public static IEnumerable<DeliverNotice> For(string documentId, int revision, IEnumerable<string> subscriberIds, DateTimeOffset lease) =>
         subscriberIds.Chunk(BatchSize).Select(ids => new DeliverNotice(documentId, revision, ids) { Lease = lease });
 
-    /// <summary>A lease a while from now, to the millisecond so both databases store it exactly and can compare it.</summary>
-    public static DateTimeOffset LeaseFrom(DateTimeOffset now)
+    /// <summary>How long a queued row waits for the message sent for it before the scheduler sends another.</summary>
+    public static readonly TimeSpan Queued = TimeSpan.FromMinutes(2);
+
+    /// <summary>A lease <paramref name="length"/> from now (<see cref="Queued"/> by default), to the millisecond so both databases store it exactly and can compare it.</summary>
+    public static DateTimeOffset LeaseFrom(DateTimeOffset now, TimeSpan? length = null)
     {
-        var lease = now + TimeSpan.FromMinutes(2);
+        var lease = now + (length ?? Queued);
         return new DateTimeOffset(lease.UtcTicks - lease.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
     }
 }
