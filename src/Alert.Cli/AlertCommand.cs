@@ -17,7 +17,7 @@ public static class AlertCommand
 
     public static RootCommand Build() => new("Alert hub command line: validate notices, receive webhooks, benchmark a hub.")
     {
-        Validate(), Convert(), SinkCommand(), BenchCommand(), SchemaCommand(),
+        Validate(), Convert(), SinkCommand(), BenchCommand(), SchemaCommand(), ErrorsCommand(),
     };
 
     private static Command Validate()
@@ -137,14 +137,40 @@ public static class AlertCommand
         return command;
     }
 
-    private static Command BenchCommand()
+    private static Option<string> HubOption()
     {
         var hub = new Option<string>("--hub") { Description = "The hub's base URL", DefaultValueFactory = _ => "http://localhost:5080" };
         hub.Validators.Add(r =>
         {
             if (!Uri.TryCreate(r.GetValueOrDefault<string>(), UriKind.Absolute, out _)) r.AddError("--hub must be an absolute URL, e.g. http://localhost:5080");
         });
-        var adminKey = new Option<string>("--admin-key") { Description = "Admin key (default: $ALERT_ADMIN_KEY)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ALERT_ADMIN_KEY") ?? "" };
+        return hub;
+    }
+
+    private static Option<string> AdminKeyOption() =>
+        new("--admin-key") { Description = "Admin key (default: $ALERT_ADMIN_KEY)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ALERT_ADMIN_KEY") ?? "" };
+
+    private static Command ErrorsCommand()
+    {
+        var (hub, adminKey) = (HubOption(), AdminKeyOption());
+        var requeue = new Option<bool>("--requeue") { Description = "Move every message waiting in an error queue back to its queue (after the cause is fixed)" };
+        var command = new Command("errors", "Messages the hub's consumers gave up on, per queue (RabbitMQ only); --requeue moves them back.") { hub, adminKey, requeue };
+        command.SetAction(async (result, ct) =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(result.GetValue(hub)!) };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", result.GetValue(adminKey));
+            using var response = result.GetValue(requeue)
+                ? await http.PostAsync("/api/v1/admin/errors/requeue", null, ct)
+                : await http.GetAsync("/api/v1/admin/errors", ct);
+            Console.WriteLine(await response.Content.ReadAsStringAsync(ct));
+            return response.IsSuccessStatusCode ? 0 : 1;
+        });
+        return command;
+    }
+
+    private static Command BenchCommand()
+    {
+        var (hub, adminKey) = (HubOption(), AdminKeyOption());
         var issuerKey = new Option<string>("--issuer-key") { Description = "Issuer key (default: $ALERT_ISSUER_KEY)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ALERT_ISSUER_KEY") ?? "" };
         var code = new Option<string>("--code") { Description = "Local government code the notices cover (the issuer's own)", DefaultValueFactory = _ => "431001" };
         var count = new Option<int>("--count") { Description = "Notices to measure", DefaultValueFactory = _ => 100 };

@@ -42,7 +42,7 @@ builder.Services.AddAuthorizationBuilder()
 builder.Services.AddProblemDetails().AddExceptionHandler<StoreUnavailable>();
 // Japanese stays readable in JSON (problem texts, area names) instead of \uXXXX escapes.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
-builder.Services.AddHubHealth();
+builder.Services.AddSingleton<ErrorQueues>().AddHubHealth();
 builder.Services.AddFeeds();
 
 var app = builder.Build();
@@ -58,6 +58,7 @@ app.MapSubscribers();
 app.MapFeeds();
 app.MapAreas();
 app.MapAlerts();
+app.MapErrorQueues();
 app.MapStreams();
 app.MapHubHealth();
 if (options.Samples) app.MapSampleReceiver();

@@ -1,4 +1,5 @@
 using Alert.Core.Codes;
+using Alert.Hub.Messaging;
 using RabbitMQ.Client;
 
 namespace Alert.Hub.Amqp;
@@ -108,13 +109,7 @@ public sealed partial class NoticeExchange(IConfiguration configuration, ILogger
             {
                 if (_connection is not null) await _connection.DisposeAsync();
                 _connection = null;
-                var factory = new ConnectionFactory
-                {
-                    Uri = new Uri(configuration.GetConnectionString("RabbitMq")
-                        ?? throw new InvalidOperationException("Alert:Transport is RabbitMq but ConnectionStrings:RabbitMq is not set")),
-                    ClientProvidedName = "alert-hub notice exchange",
-                };
-                _connection = await factory.CreateConnectionAsync(ct);
+                _connection = await RabbitMqNodes.From(configuration).ConnectAsync("alert-hub notice exchange", ct);
             }
             var channel = await _connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Alert.Geo;
+using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
 using Dapper;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -17,7 +18,8 @@ public static class HealthApi
     {
         services.AddHealthChecks()
             .AddCheck<DatabaseCheck>("database", tags: ["ready"])
-            .AddCheck<GazetteerCheck>("gazetteer", tags: ["ready"]);
+            .AddCheck<GazetteerCheck>("gazetteer", tags: ["ready"])
+            .AddCheck<ErrorQueues.Check>("errors", tags: ["ready"]);
         return services;
     }
 

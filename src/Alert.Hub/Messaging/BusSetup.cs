@@ -30,24 +30,23 @@ public static class BusSetup
 
             if (options.Transport == Transport.RabbitMq)
             {
-                var uri = new Uri(configuration.GetConnectionString("RabbitMq")
-                    ?? throw new InvalidOperationException("Alert:Transport is RabbitMq but ConnectionStrings:RabbitMq is not set"));
+                var rabbit = RabbitMqNodes.From(configuration);
                 // The notice exchange for large receivers exists only on RabbitMQ; the in-memory bus has no such thing.
                 x.AddConsumer<NoticeExchangeConsumer, NoticeExchangeConsumerDefinition>();
                 // Quorum queues are replicated and survive a node's loss; classic mirrored queues are deprecated.
                 x.AddConfigureEndpointsCallback((_, _, cfg) =>
                 {
-                    if (cfg is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.SetQuorumQueue();
+                    if (cfg is IRabbitMqReceiveEndpointConfigurator queue) queue.SetQuorumQueue();
                 });
                 x.UsingRabbitMq((context, cfg) =>
                 {
-                    var user = Uri.UnescapeDataString(uri.UserInfo.Split(':')[0]);
-                    var password = uri.UserInfo.Contains(':', StringComparison.Ordinal) ? Uri.UnescapeDataString(uri.UserInfo.Split(':', 2)[1]) : "";
-                    var vhost = uri.AbsolutePath.Length > 1 ? Uri.UnescapeDataString(uri.AbsolutePath[1..]) : "/";
-                    cfg.Host(uri.Host, (ushort)(uri.IsDefaultPort ? 5672 : uri.Port), vhost, h =>
+                    var (host, port) = rabbit.Nodes[0];
+                    cfg.Host(host, (ushort)port, rabbit.VirtualHost, h =>
                     {
-                        if (user.Length > 0) h.Username(user);
-                        if (password.Length > 0) h.Password(password);
+                        if (rabbit.User.Length > 0) h.Username(rabbit.User);
+                        if (rabbit.Password.Length > 0) h.Password(rabbit.Password);
+                        // A cluster: the bus moves to another node when its own is lost; quorum queues live on all.
+                        if (rabbit.Nodes.Count > 1) h.UseCluster(c => { foreach (var (nodeHost, nodePort) in rabbit.Nodes) c.Node($"{nodeHost}:{nodePort}"); });
                     });
                     cfg.ConfigureEndpoints(context);
                 });
