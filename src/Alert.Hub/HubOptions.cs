@@ -38,4 +38,10 @@ public sealed class HubOptions
     public int BreakerFailures { get; set; } = 5;
 
     public TimeSpan BreakerOpen { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Sent outbox rows are kept this long, then deleted: an audit of what left when, and the window in which a stream
+    /// can resume from its last event id (see the streams' reset event).
+    /// </summary>
+    public TimeSpan OutboxRetention { get; set; } = TimeSpan.FromDays(7);
 }

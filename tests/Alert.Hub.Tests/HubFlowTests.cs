@@ -3,7 +3,12 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Xml.Linq;
 using Alert.Core.Cap;
+using Alert.Hub.Messaging;
+using Alert.Hub.Storage;
 using Alert.Hub.Tests.Support;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Alert.Hub.Tests;
 
@@ -238,6 +243,25 @@ public abstract class HubFlowTests(HubFixture hub)
         // Well before the claim's lease (timeout + 20 s) would lapse: the stopping hub gave the delivery back.
         await HubFixture.Eventually(async () => Delivery(await hub.GetStatusAsync(id), subscriberId, 1) == "delivered", "delivered after the restart");
         hub.Sink.For(hook).Select(r => r.IdempotencyKey).Distinct().ShouldBe([$"{id}.1.{subscriberId}"]);
+    }
+
+    [Fact]
+    public async Task Sent_outbox_rows_past_the_retention_are_pruned_and_recent_ones_kept()
+    {
+        var (old, recent) = ($"prune-old-{Guid.NewGuid():N}", $"prune-recent-{Guid.NewGuid():N}");
+        var db = hub.Services.GetRequiredService<Db>();
+        await using var connection = await db.OpenAsync();
+        foreach (var (id, sent) in new[] { (old, DateTimeOffset.UtcNow.AddDays(-8)), (recent, DateTimeOffset.UtcNow.AddDays(-6)) })
+            await connection.ExecuteAsync("""
+                INSERT INTO outbox (document_id, revision, message_type, payload, created_at, sent_at)
+                VALUES (@id, 1, 'NoticeAccepted', '{}', @sent, @sent)
+                """, new { id, sent });
+
+        var pruned = await hub.Services.GetServices<IHostedService>().OfType<OutboxRelay>().Single().PruneAsync(CancellationToken.None);
+
+        pruned.ShouldBeGreaterThanOrEqualTo(1);
+        (await connection.QueryAsync<string>("SELECT document_id FROM outbox WHERE document_id IN (@old, @recent)", new { old, recent }))
+            .ShouldBe([recent]);
     }
 
     protected async Task<XElement?> FeedEntryAsync(string id)

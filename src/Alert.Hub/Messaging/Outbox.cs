@@ -3,6 +3,7 @@ using System.Text.Json;
 using Alert.Hub.Storage;
 using Dapper;
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Alert.Hub.Messaging;
@@ -39,9 +40,11 @@ public sealed class Outbox : IDisposable
 }
 
 /// <summary>Publishes unsent outbox rows in id order (so revisions of a document leave in order) and marks them sent.</summary>
-public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, ILogger<OutboxRelay> logger) : BackgroundService
+public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions<HubOptions> options, ILogger<OutboxRelay> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(10);
+    private DateTimeOffset _pruned = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -52,6 +55,7 @@ public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, ILogger<
             {
                 var published = await PublishBatchAsync(stoppingToken);
                 backoff = TimeSpan.Zero;
+                if (published == 0 && DateTimeOffset.UtcNow - _pruned > PruneEvery) await PruneAsync(stoppingToken);
                 if (published == 0) await outbox.WaitAsync(Poll, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -85,6 +89,30 @@ public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, ILogger<
         }
         return rows.Count;
     }
+
+    /// <summary>
+    /// Deletes sent rows past the retention, a few thousand at a time so no statement holds the table long. Unsent rows
+    /// are never deleted, however old.
+    /// </summary>
+    internal async Task<int> PruneAsync(CancellationToken ct)
+    {
+        var cutoff = DateTimeOffset.UtcNow - options.Value.OutboxRetention;
+        await using var connection = await db.OpenAsync(ct);
+        int deleted, total = 0;
+        do
+        {
+            deleted = await connection.ExecuteAsync("""
+                DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < @cutoff ORDER BY id LIMIT 5000)
+                """, new { cutoff });
+            total += deleted;
+        } while (deleted == 5000 && !ct.IsCancellationRequested);
+        _pruned = DateTimeOffset.UtcNow;
+        if (total > 0) LogPruned(logger, total, options.Value.OutboxRetention);
+        return total;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} outbox rows sent more than {Retention} ago")]
+    private static partial void LogPruned(ILogger logger, int count, TimeSpan retention);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay could not publish; retrying in {DelayMs} ms")]
     private static partial void LogRelayFailed(ILogger logger, Exception ex, double delayMs);
