@@ -40,6 +40,6 @@ public sealed class NoticeExchangeConsumerDefinition : ConsumerDefinition<Notice
     {
         // A refused or unconfirmed publish is tried again for about twelve minutes (the broker may be restarting), then the message waits in _error.
         endpointConfigurator.UseMessageRetry(r => r.Exponential(12, TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1)));
-        endpointConfigurator.ConcurrentMessageLimit = 8;
+        endpointConfigurator.Limit(8);
     }
 }

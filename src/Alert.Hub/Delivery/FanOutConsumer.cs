@@ -95,6 +95,6 @@ public sealed class FanOutConsumerDefinition : ConsumerDefinition<FanOutConsumer
     {
         // Only a database hiccup can fail a fan-out; retry it briefly, then the message waits in _error.
         endpointConfigurator.UseMessageRetry(r => r.Intervals(100, 500, 1000, 2000, 5000));
-        endpointConfigurator.ConcurrentMessageLimit = 8;
+        endpointConfigurator.Limit(8);
     }
 }

@@ -57,4 +57,15 @@ public static class BusSetup
             }
         });
     }
+
+    /// <summary>
+    /// At most <paramref name="concurrent"/> messages of the endpoint at work at once in this hub, and twice that fetched
+    /// from the broker: the next is at hand when one finishes, and a hub that is lost held few unacknowledged (they go
+    /// back to the queue for the other hubs).
+    /// </summary>
+    public static void Limit(this IReceiveEndpointConfigurator endpoint, int concurrent)
+    {
+        endpoint.ConcurrentMessageLimit = concurrent;
+        endpoint.PrefetchCount = concurrent * 2;
+    }
 }
