@@ -17,7 +17,7 @@ public static class AlertCommand
 
     public static RootCommand Build() => new("Alert hub command line: validate notices, receive webhooks, benchmark a hub.")
     {
-        Validate(), Convert(), SinkCommand(), BenchCommand(), SchemaCommand(), ErrorsCommand(),
+        Validate(), Convert(), SinkCommand(), BenchCommand(), SchemaCommand(), ErrorsCommand(), AuditCommand(),
     };
 
     private static Command Validate()
@@ -155,17 +155,30 @@ public static class AlertCommand
         var (hub, adminKey) = (HubOption(), AdminKeyOption());
         var requeue = new Option<bool>("--requeue") { Description = "Move every message waiting in an error queue back to its queue (after the cause is fixed)" };
         var command = new Command("errors", "Messages the hub's consumers gave up on, per queue (RabbitMQ only); --requeue moves them back.") { hub, adminKey, requeue };
-        command.SetAction(async (result, ct) =>
-        {
-            using var http = new HttpClient { BaseAddress = new Uri(result.GetValue(hub)!) };
-            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", result.GetValue(adminKey));
-            using var response = result.GetValue(requeue)
-                ? await http.PostAsync("/api/v1/admin/errors/requeue", null, ct)
-                : await http.GetAsync("/api/v1/admin/errors", ct);
-            Console.WriteLine(await response.Content.ReadAsStringAsync(ct));
-            return response.IsSuccessStatusCode ? 0 : 1;
-        });
+        command.SetAction((result, ct) => AdminCallAsync(result.GetValue(hub)!, result.GetValue(adminKey)!,
+            result.GetValue(requeue) ? HttpMethod.Post : HttpMethod.Get, result.GetValue(requeue) ? "/api/v1/admin/errors/requeue" : "/api/v1/admin/errors", ct));
         return command;
+    }
+
+    private static Command AuditCommand()
+    {
+        var (hub, adminKey) = (HubOption(), AdminKeyOption());
+        var verify = new Command("verify", "Walk the hub's audit chain: every entry's hash must follow from its fields and the entry before (exit 1 if not).") { hub, adminKey };
+        verify.SetAction((result, ct) => AdminCallAsync(result.GetValue(hub)!, result.GetValue(adminKey)!, HttpMethod.Get, "/api/v1/admin/audit/verify", ct, intact: true));
+        return new Command("audit", "The hub's append-only audit trail of notices accepted and refused and of admin changes.") { verify };
+    }
+
+    /// <summary>One admin request to a running hub; prints the answer; exit 0 on success (and, for a verdict, only if intact).</summary>
+    private static async Task<int> AdminCallAsync(string hub, string adminKey, HttpMethod method, string path, CancellationToken ct, bool intact = false)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(hub) };
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
+        using var response = await http.SendAsync(request, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        Console.WriteLine(body);
+        if (!response.IsSuccessStatusCode) return 1;
+        return !intact || System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("intact").GetBoolean() ? 0 : 1;
     }
 
     private static Command BenchCommand()

@@ -2,6 +2,7 @@ using Alert.Geo;
 using Alert.Hub;
 using Alert.Hub.Alerts;
 using Alert.Hub.Areas;
+using Alert.Hub.Audit;
 using Alert.Hub.Auth;
 using Alert.Hub.Delivery;
 using Alert.Hub.Feeds;
@@ -42,7 +43,7 @@ builder.Services.AddAuthorizationBuilder()
 builder.Services.AddProblemDetails().AddExceptionHandler<StoreUnavailable>();
 // Japanese stays readable in JSON (problem texts, area names) instead of \uXXXX escapes.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
-builder.Services.AddSingleton<ErrorQueues>().AddHubHealth();
+builder.Services.AddSingleton<ErrorQueues>().AddAudit().AddHubHealth();
 builder.Services.AddFeeds();
 
 var app = builder.Build();
@@ -59,6 +60,7 @@ app.MapFeeds();
 app.MapAreas();
 app.MapAlerts();
 app.MapErrorQueues();
+app.MapAudit();
 app.MapStreams();
 app.MapHubHealth();
 if (options.Samples) app.MapSampleReceiver();

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Alert.Core;
 using Alert.Core.Cap;
 using Alert.Hub.Auth;
+using Alert.Hub.Audit;
 using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
 using Dapper;
@@ -139,6 +140,8 @@ public sealed class NoticeStore(Db db)
             submission.SourceType, submission.SourceBody, now,
         }, tx);
         await Outbox.AddAsync(connection, tx, new NoticeAccepted(documentId, revision, alert.Status, alert.MsgType, coverage.PartCodes));
+        await AuditLog.AppendAsync(connection, tx, issuer.Id, alert.MsgType switch { "Cancel" => "notice.cancelled", "Update" => "notice.updated", _ => "notice.accepted" },
+            documentId, new { revision, alert.MsgType, alert.Status, alert.Sender, alert.Identifier, bodySha256, areas = coverage.AreaCodes, source = submission.SourceType });
         await tx.CommitAsync(ct);
         return (new StoredRevision(documentId, revision, alert.MsgType, alert.Status, coverage.AreaCodes), null);
     }

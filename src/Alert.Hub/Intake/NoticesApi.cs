@@ -7,6 +7,7 @@ using Alert.Core.Notices;
 using Alert.Core.Xml;
 using System.Text;
 using Alert.Geo;
+using Alert.Hub.Audit;
 using Alert.Hub.Auth;
 using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
@@ -82,28 +83,39 @@ public static partial class NoticesApi
         group.MapGet("/{id}/revisions/{revision:int}/notice.json", (string id, int revision, Db db) => GetNative(id, revision, "notice-json", db));
         group.MapGet("/{id}/area", GetArea);
         group.MapGet("/{id}/deliveries", GetDeliveries).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
-        group.MapPost("/{id}/deliveries/{subscriberId}/retry", Republish).RequireAuthorization(Roles.Admin);
+        group.MapPost("/{id}/deliveries/{subscriberId}/retry", Republish).RequireAuthorization(Roles.Admin).AuditChanges();
         return group;
     }
 
     private static async Task<Results<Accepted<NoticeReceipt>, ProblemHttpResult>> Submit(
         HttpRequest request, ClaimsPrincipal user, NoticeStore store, Gazetteer gazetteer, TownIndex towns, Addresses addresses, Outbox outbox,
-        Alerts.ActiveAlerts alerts, IOptions<HubOptions> options, CancellationToken ct)
+        Alerts.ActiveAlerts alerts, AuditLog audit, IOptions<HubOptions> options, CancellationToken ct)
     {
-        var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
-        if (refusal is not null) return refusal;
-
         var issuer = Identity.From(user);
+        var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
+        if (refusal is not null) return await RefusedAsync(refusal);
+
         var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, addresses, request.Query);
-        if (problem is not null) return problem;
+        if (problem is not null) return await RefusedAsync(problem);
 
         var (stored, conflict) = await store.SaveAsync(accepted!.Submission, issuer, Coverage(accepted.Areas, accepted.Shape, accepted.ShapeSource), ct);
-        if (conflict is not null) return conflict;
+        if (conflict is not null) return await RefusedAsync(conflict);
 
         outbox.Notify();
         alerts.Changed();
         var receipt = Receipt(stored!, gazetteer) with { Warnings = accepted.Warnings.Count == 0 ? null : accepted.Warnings.Select(HubProblems.Describe).ToList() };
         return TypedResults.Accepted(receipt.Links.Self, receipt);
+
+        // Refusals are on the record too: who sent what that was turned away, and why (the codes, not the body).
+        async Task<ProblemHttpResult> RefusedAsync(ProblemHttpResult refused)
+        {
+            var codes = refused.ProblemDetails.Extensions.TryGetValue("errors", out var list) && list is IEnumerable<HubProblems.ProblemEntry> entries
+                ? entries.Select(e => e.Code).Distinct().ToList()
+                : [];
+            await audit.AppendAsync(issuer.Id, "notice.refused", null,
+                new { status = refused.StatusCode, code = refused.ProblemDetails.Extensions.TryGetValue("code", out var code) ? code : null, codes, bytes = request.ContentLength }, CancellationToken.None);
+            return refused;
+        }
     }
 
     public sealed record ValidationReport(bool Valid, string Format, string Profile, IReadOnlyList<HubProblems.ProblemEntry> Errors,

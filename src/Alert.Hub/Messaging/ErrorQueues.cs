@@ -1,4 +1,5 @@
 using Alert.Hub.Amqp;
+using Alert.Hub.Audit;
 using Alert.Hub.Auth;
 using Alert.Hub.Delivery;
 using MassTransit;
@@ -107,7 +108,7 @@ public static class ErrorQueuesApi
 {
     public static IEndpointRouteBuilder MapErrorQueues(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/admin/errors").WithTags("Operations").RequireAuthorization(Roles.Admin);
+        var group = app.MapGroup("/api/v1/admin/errors").WithTags("Operations").RequireAuthorization(Roles.Admin).AuditChanges();
         group.MapGet("/", async (ErrorQueues errors, CancellationToken ct) =>
             TypedResults.Ok(new { bus = errors.Bus, queues = await errors.CountAsync(ct) }));
         group.MapPost("/requeue", async (ErrorQueues errors, CancellationToken ct) =>

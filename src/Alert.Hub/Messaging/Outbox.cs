@@ -4,7 +4,6 @@ using Alert.Hub.Storage;
 using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Alert.Hub.Messaging;
 
@@ -18,10 +17,9 @@ public sealed class Outbox : IDisposable
 
     public static async Task AddAsync(DbConnection connection, DbTransaction tx, NoticeAccepted message)
     {
-        // Streams number their events by outbox id and read rows past the last id they saw. PostgreSQL hands out ids
-        // before commit, so two transactions could commit out of order and a reader skip the lower id: taking ids one
-        // transaction at a time (held until commit, the last step) keeps them visible in order. SQLite has one writer.
-        if (connection is NpgsqlConnection) await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(4310020)", transaction: tx);
+        // Streams number their events by outbox id and read rows past the last id they saw: ids must become visible in
+        // order, or a reader would skip a lower one committed late.
+        await Db.LockLogsAsync(connection, tx);
         await connection.ExecuteAsync("""
             INSERT INTO outbox (document_id, revision, message_type, payload, created_at)
             VALUES (@DocumentId, @Revision, @type, @payload, @now)

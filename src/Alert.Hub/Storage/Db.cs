@@ -70,6 +70,16 @@ public sealed class Db
     public string AnyOf(string column, string parameter) =>
         Kind == DatabaseKind.Postgres ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
 
+    /// <summary>
+    /// Holds, until the transaction ends, the one lock the hub's logs are appended under (outbox ids that streams read
+    /// in order, the audit chain): PostgreSQL hands out ids before commit, so two writers could commit out of order.
+    /// SQLite has one writer at a time anyway. Take it as the last step before commit, to hold it briefly.
+    /// </summary>
+    public static async Task LockLogsAsync(DbConnection connection, DbTransaction tx)
+    {
+        if (connection is NpgsqlConnection) await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(4310020)", transaction: tx);
+    }
+
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
         DbConnection connection = Kind == DatabaseKind.Postgres

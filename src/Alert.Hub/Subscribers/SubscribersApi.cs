@@ -4,6 +4,7 @@ using Alert.Core.Codes;
 using Alert.Core.Notices;
 using Alert.Core.Webhooks;
 using Alert.Geo;
+using Alert.Hub.Audit;
 using Alert.Hub.Auth;
 using Alert.Hub.Storage;
 using Dapper;
@@ -61,7 +62,7 @@ public static class SubscribersApi
 
     public static RouteGroupBuilder MapSubscribers(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/subscribers").WithTags("Subscribers").RequireAuthorization(Roles.Admin);
+        var group = app.MapGroup("/api/v1/subscribers").WithTags("Subscribers").RequireAuthorization(Roles.Admin).AuditChanges();
         group.MapPost("/", Create);
         group.MapGet("/", List);
         group.MapGet("/{id}", Get);
