@@ -34,7 +34,10 @@ builder.Services.AddHubBus(options, builder.Configuration);
 builder.Services.AddHostedService<InMemoryRecovery>().AddHostedService<OutboxRelay>().AddHostedService<RetryScheduler>();
 builder.Services.AddSingleton<ActiveAlerts>().AddHostedService(sp => sp.GetRequiredService<ActiveAlerts>());
 builder.Services.AddStreams();
-builder.Services.AddHttpClient(WebhookConsumer.HttpClientName, c => c.Timeout = options.WebhookTimeout);
+builder.Services.AddOptions<WebhookTargetOptions>().BindConfiguration("Alert:Webhooks");
+builder.Services.AddSingleton<WebhookTargets>();
+builder.Services.AddHttpClient(WebhookConsumer.HttpClientName, c => c.Timeout = options.WebhookTimeout)
+    .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler { ConnectCallback = sp.GetRequiredService<WebhookTargets>().ConnectAsync });
 
 builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
 builder.Services.AddAuthorizationBuilder()

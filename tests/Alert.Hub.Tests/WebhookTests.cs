@@ -208,6 +208,8 @@ public class WebhookTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     [InlineData("categories", "[\"weather\"]", "subscriber.category")]
     [InlineData("minLevel", "2", "subscriber.min-level")]
     [InlineData("minSeverity", "\"Huge\"", "subscriber.min-severity")]
+    [InlineData("url", "\"http://169.254.169.254/latest/meta-data/\"", "subscriber.url.refused")] // a cloud's metadata service
+    [InlineData("url", "\"http://10.0.0.5/hook\"", "subscriber.url.refused")]
     public async Task A_filter_the_hub_cannot_apply_is_refused(string field, string value, string code)
     {
         using var response = await hub.SendAsync(HttpMethod.Post, "/api/v1/subscribers", new StringContent(

@@ -6,6 +6,7 @@ using Alert.Core.Webhooks;
 using Alert.Geo;
 using Alert.Hub.Audit;
 using Alert.Hub.Auth;
+using Alert.Hub.Delivery;
 using Alert.Hub.Storage;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -120,7 +121,8 @@ public static class SubscribersApi
                     $"JSON の形式が正しくありません: {ex.Message}", $"Malformed JSON: {ex.Message}")]));
         }
 
-        var problems = Validate(body ?? new SubscriberRequest(null, null, null, null, null), gazetteer);
+        var problems = Validate(body ?? new SubscriberRequest(null, null, null, null, null), gazetteer,
+            request.HttpContext.RequestServices.GetRequiredService<WebhookTargets>());
         return problems.Count > 0
             ? (null, HubProblems.Result(StatusCodes.Status422UnprocessableEntity, "subscriber.invalid",
                 "購読者の設定に誤りがあります。", "The subscriber is not valid; see each error.", problems))
@@ -132,7 +134,7 @@ public static class SubscribersApi
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, SubscriberStore store) =>
         await store.DeleteAsync(id) ? TypedResults.NoContent() : NotFound(id);
 
-    private static List<Problem> Validate(SubscriberRequest body, Gazetteer gazetteer)
+    private static List<Problem> Validate(SubscriberRequest body, Gazetteer gazetteer, WebhookTargets targets)
     {
         var problems = new List<Problem>();
         void Add(string code, string path, string ja, string en) => problems.Add(new Problem(code, path, null, null, ja, en));
@@ -143,6 +145,9 @@ public static class SubscribersApi
             Add("subscriber.kind", "$.kind", $"kind は {string.Join(", ", Kinds)} のいずれかです。", $"kind is one of {string.Join(", ", Kinds)}.");
         if (!Uri.TryCreate(body.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
             Add("subscriber.url", "$.url", "url には http(s) の絶対 URL を入れてください。", "url must be an absolute http(s) URL.");
+        else if (targets.Refusal(url) is { } refused)
+            Add("subscriber.url.refused", "$.url", $"この宛先には送れません（{refused}）。ハブの内部や私設ネットワークへの送信は設定で許可された場合だけです。",
+                $"The hub does not send to this address ({refused}); internal and private networks only when its settings allow them.");
         if (body.AreaCodes is not { Count: > 0 } && body.Polygon is null)
             Add("subscriber.area-codes", "$.areaCodes", "areaCodes に都道府県コード（2桁）または市区町村コードを1つ以上入れるか、polygon で範囲を指定してください。",
                 "areaCodes needs at least one prefecture (2 digits) or municipality code, unless a polygon gives the area.");

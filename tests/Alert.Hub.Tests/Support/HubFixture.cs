@@ -55,6 +55,7 @@ public abstract class HubFixture : IAsyncLifetime
             builder.UseEnvironment("Production"); // answers as a deployed hub would: no developer pages
             builder.UseSetting("Alert:DataDirectory", _dataDirectory);
             builder.UseSetting("Alert:Samples", "false");
+            builder.UseSetting("Alert:Webhooks:AllowLoopback", "true"); // the test receivers run on 127.0.0.1
             builder.UseSetting("ALERT_ADMIN_KEY", AdminKey);
             foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         });
