@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Alert.Core.Cap;
 using Alert.Core.Notices;
+using Alert.Hub.Streams;
 using Alert.Hub.Tests.Support;
 
 namespace Alert.Hub.Tests;
@@ -203,15 +204,37 @@ public sealed class StreamClientTests
     [Fact]
     public async Task A_client_too_far_behind_is_let_go_after_what_it_already_holds()
     {
-        var client = new Alert.Hub.Streams.StreamClient(new([], 0, "Actual"), backlog: 2);
+        var client = new StreamClient(new([], 0, "Actual"), backlog: 2);
 
-        client.Offer(Alert.Hub.Streams.StreamEvent.Heartbeat);
-        client.Offer(Alert.Hub.Streams.StreamEvent.Heartbeat);
-        client.Offer(Alert.Hub.Streams.StreamEvent.Heartbeat);
+        client.Offer(StreamEvent.Heartbeat);
+        client.Offer(StreamEvent.Heartbeat);
+        client.Offer(StreamEvent.Heartbeat);
 
         client.TooFarBehind.ShouldBeTrue();
-        var held = new List<Alert.Hub.Streams.StreamEvent>();
-        await foreach (var e in client.Reader.ReadAllAsync()) held.Add(e);
+        var held = new List<StreamEvent>();
+        while (await client.WaitToReadAsync())
+            while (client.TryRead(out var e)) held.Add(e);
         held.Count.ShouldBe(2); // the queue ends instead of growing: the client reconnects with its last id
+    }
+
+    [Fact]
+    public async Task A_waiting_client_wakes_for_each_frame_and_ends_when_closed()
+    {
+        var client = new StreamClient(new([], 0, "Actual"), backlog: 4);
+
+        var first = client.WaitToReadAsync();
+        first.IsCompleted.ShouldBeFalse();
+        client.Offer(StreamEvent.Heartbeat);
+        (await first).ShouldBeTrue();
+        client.TryRead(out _).ShouldBeTrue();
+        client.TryRead(out _).ShouldBeFalse();
+
+        var second = client.WaitToReadAsync(); // the same wait, used again
+        second.IsCompleted.ShouldBeFalse();
+        client.Close();
+        (await second).ShouldBeFalse();
+        client.TooFarBehind.ShouldBeFalse();
+        client.Offer(StreamEvent.Heartbeat); // after the close: dropped
+        (await client.WaitToReadAsync()).ShouldBeFalse();
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
+using System.Diagnostics.CodeAnalysis;
+using System.Threading.Tasks.Sources;
 using Alert.Geo;
 using Alert.Hub.Messaging;
 using MassTransit;
@@ -28,26 +29,77 @@ public sealed record StreamFilter(IReadOnlyList<Area> Areas, int Categories, str
             && (Areas.Count == 0 || Areas.Any(a => a.Parts.Any(p => e.Parts.Contains(p.Code)))));
 }
 
-/// <summary>One open stream: its filter and a small bounded queue, the only memory a connection holds here.</summary>
-public sealed class StreamClient(StreamFilter filter, int backlog)
+/// <summary>
+/// One open stream: its filter and a small queue of frames not yet written, the only memory a connection holds
+/// here. Made to be small, as there may be tens of thousands: one lock, a queue that grows only while the
+/// connection is behind, and one reusable wait instead of a channel's reader, writer and their waiting operations
+/// (about 0.7 KB a connection). One reader: the connection's own loop.
+/// </summary>
+public sealed class StreamClient(StreamFilter filter, int backlog) : IValueTaskSource<bool>
 {
-    private readonly Channel<StreamEvent> _queue = Channel.CreateBounded<StreamEvent>(
-        new BoundedChannelOptions(backlog) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Queue<StreamEvent> _queue = new();
+    private ManualResetValueTaskSourceCore<bool> _wait = new() { RunContinuationsAsynchronously = true };
+    private bool _waiting;
+    private bool _closed;
 
     public StreamFilter Filter { get; } = filter;
     /// <summary>Live events up to this sequence number come from the replay, not the queue.</summary>
     public long LiveFrom { get; set; }
     public bool TooFarBehind { get; private set; }
-    public ChannelReader<StreamEvent> Reader => _queue.Reader;
 
+    /// <summary>Queues a frame; a client already <paramref name="backlog"/> behind is closed instead, after what it holds.</summary>
     public void Offer(StreamEvent e)
     {
-        if (_queue.Writer.TryWrite(e)) return;
-        TooFarBehind = true;
-        _queue.Writer.TryComplete();
+        lock (_queue)
+        {
+            if (_closed) return;
+            if (_queue.Count < backlog) _queue.Enqueue(e);
+            else _closed = TooFarBehind = true;
+            Signal(true);
+        }
     }
 
-    public void Close() => _queue.Writer.TryComplete();
+    /// <summary>Ends the stream after the frames it already holds.</summary>
+    public void Close()
+    {
+        lock (_queue)
+        {
+            _closed = true;
+            Signal(false);
+        }
+    }
+
+    public bool TryRead([MaybeNullWhen(false)] out StreamEvent e)
+    {
+        lock (_queue) return _queue.TryDequeue(out e);
+    }
+
+    /// <summary>True once a frame can be read, false once the stream is closed and nothing is left; one caller at a time.</summary>
+    public ValueTask<bool> WaitToReadAsync()
+    {
+        lock (_queue)
+        {
+            if (_queue.Count > 0) return new(true);
+            if (_closed) return new(false);
+            _wait.Reset();
+            _waiting = true;
+            return new(this, _wait.Version);
+        }
+    }
+
+    private void Signal(bool result)
+    {
+        if (!_waiting) return;
+        _waiting = false;
+        _wait.SetResult(result || _queue.Count > 0);
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _wait.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _wait.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _wait.OnCompleted(continuation, state, token, flags);
 }
 
 /// <summary>
@@ -70,6 +122,9 @@ public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationL
     private DateTimeOffset _expiredUpTo;
 
     public StreamOptions Options => options.Value;
+
+    /// <summary>The <c>retry:</c> hint every stream starts with, made once.</summary>
+    public ReadOnlyMemory<byte> RetryFrame { get; } = System.Text.Encoding.UTF8.GetBytes($"retry: {(long)options.Value.Retry.TotalMilliseconds}\n\n");
     public int Count => _clients.Count;
 
     /// <summary>Completes once the hub knows where the log stands; streams wait for it.</summary>
