@@ -5,6 +5,7 @@ using Alert.Core.Cap;
 using Alert.Core.Notices;
 using Alert.Hub.Streams;
 using Alert.Hub.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Alert.Hub.Tests;
 
@@ -151,6 +152,40 @@ public sealed class EmbeddedStreamTests(StreamingHub hub) : StreamTests(hub), IC
         (await byQuery.WaitForAsync(e => e.DocumentId == c)).Select(e => e.DocumentId).ShouldBe([b, c]);
         (await byHeader.WaitForAsync(e => e.DocumentId == c)).Select(e => e.DocumentId).ShouldBe([c]);
         a.ShouldNotBe(b);
+    }
+
+    [Fact]
+    public async Task Each_of_many_streams_gets_every_notice_once_and_in_order()
+    {
+        // More clients than the hub wakes in one go, so a notice reaches them over several slices.
+        var streams = hub.Services.GetRequiredService<StreamHub>();
+        var clients = Enumerable.Range(0, 1000).Select(_ => new StreamClient(new([], 0, "Actual"), backlog: 64)).ToList();
+        var seen = clients.ToDictionary(c => c, _ => new List<string>());
+        foreach (var client in clients) streams.Register(client);
+        try
+        {
+            var a = await IssueAsync(Order());
+            var b = await IssueAsync(Order("431028"));
+            await HubFixture.Eventually(() =>
+            {
+                foreach (var client in clients)
+                    while (client.TryRead(out var e))
+                        if (e.Sequence is not null) seen[client].Add(System.Text.Encoding.UTF8.GetString(e.Frame));
+                return Task.FromResult(seen.Values.All(frames => frames.Any(f => f.Contains(b, StringComparison.Ordinal))));
+            }, "every client has the second notice");
+
+            foreach (var frames in seen.Values)
+            {
+                frames.Count(f => f.Contains(a, StringComparison.Ordinal)).ShouldBe(1);
+                frames.Count(f => f.Contains(b, StringComparison.Ordinal)).ShouldBe(1);
+                frames.FindIndex(f => f.Contains(a, StringComparison.Ordinal)).ShouldBeLessThan(frames.FindIndex(f => f.Contains(b, StringComparison.Ordinal)));
+            }
+            clients.ShouldAllBe(c => !c.TooFarBehind);
+        }
+        finally
+        {
+            foreach (var client in clients) streams.Unregister(client);
+        }
     }
 
     [Fact]

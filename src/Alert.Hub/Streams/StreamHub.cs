@@ -113,6 +113,9 @@ public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationL
     ILogger<StreamHub> logger) : BackgroundService
 {
     private const int Batch = 200;
+    private const int Slice = 256;
+    /// <summary>Heartbeats are in no hurry: a pause between slices lets each slice's sends finish (10,000 streams: 0.4 s).</summary>
+    private static readonly TimeSpan HeartbeatPause = TimeSpan.FromMilliseconds(10);
 
     private readonly ConcurrentDictionary<StreamClient, byte> _clients = new();
     private readonly Lock _gate = new();
@@ -221,8 +224,7 @@ public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationL
             foreach (var e in page)
             {
                 lock (_gate) _sent = e.Sequence!.Value;
-                foreach (var client in _clients.Keys)
-                    if (e.Sequence > client.LiveFrom && client.Filter.Wants(e)) client.Offer(e);
+                await OfferAsync(e, static (client, e) => e.Sequence > client.LiveFrom && client.Filter.Wants(e));
             }
         } while (page.Count == Batch);
     }
@@ -232,21 +234,43 @@ public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationL
     {
         var now = DateTimeOffset.UtcNow;
         foreach (var e in await log.ExpiredAsync(_expiredUpTo, now, ct))
-            foreach (var client in _clients.Keys)
-                if (client.Filter.Wants(e)) client.Offer(e);
+            await OfferAsync(e, static (client, e) => client.Filter.Wants(e));
         _expiredUpTo = now;
     }
 
+    /// <summary>One timer for every stream: a connection holds no timer of its own.</summary>
     private async Task HeartbeatAsync(CancellationToken ct)
     {
         using var timer = new PeriodicTimer(options.Value.Heartbeat);
         try
         {
             while (await timer.WaitForNextTickAsync(ct))
-                foreach (var client in _clients.Keys) client.Offer(StreamEvent.Heartbeat);
+                await OfferAsync(StreamEvent.Heartbeat, static (_, _) => true, HeartbeatPause);
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Offers a frame to the clients that want it, <see cref="Slice"/> at a time, letting the thread pool run between
+    /// slices. Each client woken writes the frame to its connection, and Kestrel takes a 4 KiB block from its pool
+    /// for it until the socket has sent it. Waking every client at once queued all their writes ahead of Kestrel's
+    /// sends, so every connection held a block at the same moment, and the pool keeps what it once needed (it gives
+    /// back 1–5 % every 10 s): one heartbeat to 10,000 streams left ~40 MiB behind. In slices, the sends of one slice
+    /// run before the next slice writes, and the pool stays at a few slices' worth. The order of frames on each
+    /// connection is unchanged: the next frame is offered only after this one reached every client.
+    /// </summary>
+    private async Task OfferAsync(StreamEvent e, Func<StreamClient, StreamEvent, bool> wants, TimeSpan pause = default)
+    {
+        var woken = 0;
+        foreach (var (client, _) in _clients)
+        {
+            if (!wants(client, e)) continue;
+            client.Offer(e);
+            if (++woken % Slice != 0) continue;
+            if (pause > TimeSpan.Zero) await Task.Delay(pause);
+            else await Task.Yield();
         }
     }
 

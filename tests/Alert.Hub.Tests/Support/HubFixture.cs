@@ -25,6 +25,9 @@ public abstract class HubFixture : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>The running hub's services, for tests that reach past HTTP.</summary>
+    public IServiceProvider Services => _factory!.Services;
+
     /// <summary>Adds an issuer with its own key, as the identity work will do through an API.</summary>
     public Task AddIssuerAsync(Identity issuer, string key) => _factory!.Services.GetRequiredService<ApiKeys>().SetOnlyKeyAsync(issuer, key);
     public WebhookSink Sink { get; private set; } = null!;
