@@ -157,7 +157,7 @@ public sealed class EmbeddedStreamTests(StreamingHub hub) : StreamTests(hub), IC
     [Fact]
     public async Task Each_of_many_streams_gets_every_notice_once_and_in_order()
     {
-        // More clients than the hub wakes in one go, so a notice reaches them over several slices.
+        // More clients than the hub wakes in one go for a heartbeat (the short test heartbeat runs meanwhile).
         var streams = hub.Services.GetRequiredService<StreamHub>();
         var clients = Enumerable.Range(0, 1000).Select(_ => new StreamClient(new([], 0, "Actual"), backlog: 64)).ToList();
         var seen = clients.ToDictionary(c => c, _ => new List<string>());

@@ -224,7 +224,8 @@ public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationL
             foreach (var e in page)
             {
                 lock (_gate) _sent = e.Sequence!.Value;
-                await OfferAsync(e, static (client, e) => e.Sequence > client.LiveFrom && client.Filter.Wants(e));
+                foreach (var client in _clients.Keys)
+                    if (e.Sequence > client.LiveFrom && client.Filter.Wants(e)) client.Offer(e);
             }
         } while (page.Count == Batch);
     }
@@ -234,7 +235,8 @@ public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationL
     {
         var now = DateTimeOffset.UtcNow;
         foreach (var e in await log.ExpiredAsync(_expiredUpTo, now, ct))
-            await OfferAsync(e, static (client, e) => client.Filter.Wants(e));
+            foreach (var client in _clients.Keys)
+                if (client.Filter.Wants(e)) client.Offer(e);
         _expiredUpTo = now;
     }
 
@@ -245,7 +247,7 @@ public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationL
         try
         {
             while (await timer.WaitForNextTickAsync(ct))
-                await OfferAsync(StreamEvent.Heartbeat, static (_, _) => true, HeartbeatPause);
+                await BeatAsync();
         }
         catch (OperationCanceledException)
         {
@@ -253,24 +255,22 @@ public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationL
     }
 
     /// <summary>
-    /// Offers a frame to the clients that want it, <see cref="Slice"/> at a time, letting the thread pool run between
-    /// slices. Each client woken writes the frame to its connection, and Kestrel takes a 4 KiB block from its pool
-    /// for it until the socket has sent it. Waking every client at once queued all their writes ahead of Kestrel's
-    /// sends, so every connection held a block at the same moment, and the pool keeps what it once needed (it gives
-    /// back 1–5 % every 10 s): one heartbeat to 10,000 streams left ~40 MiB behind. In slices, the sends of one slice
-    /// run before the next slice writes, and the pool stays at a few slices' worth. The order of frames on each
-    /// connection is unchanged: the next frame is offered only after this one reached every client.
+    /// Offers a heartbeat to every client, <see cref="Slice"/> at a time with a pause between slices. Each client woken
+    /// writes the frame to its connection, and Kestrel takes a 4 KiB block from its pool for it until the socket has
+    /// sent it. Waking every client at once queued all their writes ahead of Kestrel's sends, so every connection held
+    /// a block at the same moment, and the pool keeps what it once needed (it gives back 1–5 % every 10 s): each
+    /// heartbeat to 10,000 streams left ~40 MiB behind. In paced slices the sends of one slice are done before the
+    /// next is woken and the pool stays at 1–2 MiB. Notices and expiries still go to every client at once: they
+    /// are rare and their last receipt counts, and slices that wait behind the rest of the hub's work (webhooks)
+    /// delayed it.
     /// </summary>
-    private async Task OfferAsync(StreamEvent e, Func<StreamClient, StreamEvent, bool> wants, TimeSpan pause = default)
+    private async Task BeatAsync()
     {
         var woken = 0;
         foreach (var (client, _) in _clients)
         {
-            if (!wants(client, e)) continue;
-            client.Offer(e);
-            if (++woken % Slice != 0) continue;
-            if (pause > TimeSpan.Zero) await Task.Delay(pause);
-            else await Task.Yield();
+            client.Offer(StreamEvent.Heartbeat);
+            if (++woken % Slice == 0) await Task.Delay(HeartbeatPause);
         }
     }
 
