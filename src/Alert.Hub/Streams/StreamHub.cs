@@ -258,8 +258,8 @@ public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationL
     /// Offers a heartbeat to every client, <see cref="Slice"/> at a time with a pause between slices. Each client woken
     /// writes the frame to its connection, and Kestrel takes a 4 KiB block from its pool for it until the socket has
     /// sent it. Waking every client at once queued all their writes ahead of Kestrel's sends, so every connection held
-    /// a block at the same moment, and the pool keeps what it once needed (it gives back 1–5 % every 10 s): each
-    /// heartbeat to 10,000 streams left ~40 MiB behind. In paced slices the sends of one slice are done before the
+    /// a block at the same moment, and the pool keeps what it once needed (it gives back 1–5 % every 10 s): one
+    /// heartbeat to 10,000 streams grew it to ~40 MiB. In paced slices the sends of one slice are done before the
     /// next is woken and the pool stays at 1–2 MiB. Notices and expiries still go to every client at once: they
     /// are rare and their last receipt counts, and slices that wait behind the rest of the hub's work (webhooks)
     /// delayed it.
