@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Alert.Core.Cap;
 using Alert.Core.Notices;
+using Alert.Hub.Streams;
 using Alert.Hub.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Alert.Hub.Tests;
 
@@ -153,6 +155,40 @@ public sealed class EmbeddedStreamTests(StreamingHub hub) : StreamTests(hub), IC
     }
 
     [Fact]
+    public async Task Each_of_many_streams_gets_every_notice_once_and_in_order()
+    {
+        // More clients than the hub wakes in one go for a heartbeat (the short test heartbeat runs meanwhile).
+        var streams = hub.Services.GetRequiredService<StreamHub>();
+        var clients = Enumerable.Range(0, 1000).Select(_ => new StreamClient(new([], 0, "Actual"), backlog: 64)).ToList();
+        var seen = clients.ToDictionary(c => c, _ => new List<string>());
+        foreach (var client in clients) streams.Register(client);
+        try
+        {
+            var a = await IssueAsync(Order());
+            var b = await IssueAsync(Order("431028"));
+            await HubFixture.Eventually(() =>
+            {
+                foreach (var client in clients)
+                    while (client.TryRead(out var e))
+                        if (e.Sequence is not null) seen[client].Add(System.Text.Encoding.UTF8.GetString(e.Frame));
+                return Task.FromResult(seen.Values.All(frames => frames.Any(f => f.Contains(b, StringComparison.Ordinal))));
+            }, "every client has the second notice");
+
+            foreach (var frames in seen.Values)
+            {
+                frames.Count(f => f.Contains(a, StringComparison.Ordinal)).ShouldBe(1);
+                frames.Count(f => f.Contains(b, StringComparison.Ordinal)).ShouldBe(1);
+                frames.FindIndex(f => f.Contains(a, StringComparison.Ordinal)).ShouldBeLessThan(frames.FindIndex(f => f.Contains(b, StringComparison.Ordinal)));
+            }
+            clients.ShouldAllBe(c => !c.TooFarBehind);
+        }
+        finally
+        {
+            foreach (var client in clients) streams.Unregister(client);
+        }
+    }
+
+    [Fact]
     public async Task Heartbeats_and_a_retry_hint_keep_the_connection_alive()
     {
         await using var stream = await SseClient.OpenAsync(hub.Client, "?codes=43");
@@ -203,15 +239,37 @@ public sealed class StreamClientTests
     [Fact]
     public async Task A_client_too_far_behind_is_let_go_after_what_it_already_holds()
     {
-        var client = new Alert.Hub.Streams.StreamClient(new([], 0, "Actual"), backlog: 2);
+        var client = new StreamClient(new([], 0, "Actual"), backlog: 2);
 
-        client.Offer(Alert.Hub.Streams.StreamEvent.Heartbeat);
-        client.Offer(Alert.Hub.Streams.StreamEvent.Heartbeat);
-        client.Offer(Alert.Hub.Streams.StreamEvent.Heartbeat);
+        client.Offer(StreamEvent.Heartbeat);
+        client.Offer(StreamEvent.Heartbeat);
+        client.Offer(StreamEvent.Heartbeat);
 
         client.TooFarBehind.ShouldBeTrue();
-        var held = new List<Alert.Hub.Streams.StreamEvent>();
-        await foreach (var e in client.Reader.ReadAllAsync()) held.Add(e);
+        var held = new List<StreamEvent>();
+        while (await client.WaitToReadAsync())
+            while (client.TryRead(out var e)) held.Add(e);
         held.Count.ShouldBe(2); // the queue ends instead of growing: the client reconnects with its last id
+    }
+
+    [Fact]
+    public async Task A_waiting_client_wakes_for_each_frame_and_ends_when_closed()
+    {
+        var client = new StreamClient(new([], 0, "Actual"), backlog: 4);
+
+        var first = client.WaitToReadAsync();
+        first.IsCompleted.ShouldBeFalse();
+        client.Offer(StreamEvent.Heartbeat);
+        (await first).ShouldBeTrue();
+        client.TryRead(out _).ShouldBeTrue();
+        client.TryRead(out _).ShouldBeFalse();
+
+        var second = client.WaitToReadAsync(); // the same wait, used again
+        second.IsCompleted.ShouldBeFalse();
+        client.Close();
+        (await second).ShouldBeFalse();
+        client.TooFarBehind.ShouldBeFalse();
+        client.Offer(StreamEvent.Heartbeat); // after the close: dropped
+        (await client.WaitToReadAsync()).ShouldBeFalse();
     }
 }

@@ -6,6 +6,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Alert.Cli.Sink;
 using Alert.Core.Cap;
 
@@ -28,8 +29,11 @@ public static class FanoutBench
     public sealed record Row(string Notice, double Accepted, double HubCpu, Channel Webhooks, Channel Streams);
 
     private static readonly string[] TestOnly = ["Test"];
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // NaN where a channel had no receivers (--subscribers 0, --streams 0).
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    /// <summary>How long the streams stay open before the notices: longer than the hub's default heartbeat (15 s).</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(20);
 
     public static async Task<int> RunAsync(Settings settings, CancellationToken ct)
     {
@@ -59,12 +63,24 @@ public static class FanoutBench
             var path = $"/api/v1/stream?codes={settings.Code}&status=Test";
             await using var clients = new StreamClients(endpoint, settings.Hub.Authority, path, streams);
             await Task.Delay(TimeSpan.FromSeconds(2), ct); // let the hub settle after the subscribers
-            var rssBefore = pid is { } p0 ? HubProcess.Resident(p0) : 0;
+            long Resident() => pid is { } p ? HubProcess.Resident(p) : 0;
+            var rssBefore = Resident();
+            // In two halves, read 3 s after each: the second half's growth leaves out what the hub spends once, on the
+            // first streams (compiled code, thread-pool threads) and what the first streams take from heap the
+            // runtime had already reserved, so it is nearer to what one more stream costs.
+            var progress = new Progress<int>(n => Console.Error.Write($"\r{n:N0} streams open"));
             clock.Restart();
-            var failure = await clients.ConnectAsync(settings.Streams, 64, new Progress<int>(n => Console.Error.Write($"\r{n:N0} streams open")));
-            Console.Error.WriteLine($"\r{clients.Count:N0} streams open in {clock.Elapsed.TotalSeconds:F1} s{(failure is null ? "" : $"; stopped at: {failure.GetType().Name}: {failure.Message}")}");
+            var failure = await clients.ConnectAsync(settings.Streams / 2, 64, progress);
             await Task.Delay(TimeSpan.FromSeconds(3), ct);
-            var rssOpen = pid is { } p1 ? HubProcess.Resident(p1) : 0;
+            var (rssHalf, half) = (Resident(), clients.Count);
+            failure ??= await clients.ConnectAsync(settings.Streams - half, 64, progress);
+            Console.Error.WriteLine($"\r{clients.Count:N0} streams open in {clock.Elapsed.TotalSeconds - 3:F1} s{(failure is null ? "" : $"; stopped at: {failure.GetType().Name}: {failure.Message}")}");
+            await Task.Delay(TimeSpan.FromSeconds(3), ct);
+            var rssOpen = Resident();
+            // Then through a heartbeat to every stream (the hub's default is every 15 s), as an idle hub with open
+            // streams lives, before any notice.
+            await Task.Delay(Settle, ct);
+            var rssSettled = Resident();
 
             var rows = new List<Row>();
             Console.WriteLine($"{"notice",-22}{"→202",7}{"hub CPU",9} | {"webhooks",-13}{"first",7}{"p50",7}{"p99",7}{"max",7} | {"streams",-13}{"first",7}{"p50",7}{"p99",7}{"max",7}   (ms; receipts after the 202)");
@@ -97,14 +113,14 @@ public static class FanoutBench
                 if (i > 0) { allHooks.AddRange(h); allStreams.AddRange(s); }
                 await Task.Delay(TimeSpan.FromSeconds(1), ct); // let the hub finish its receipts before the next
             }
-            var rssAfter = pid is { } p2 ? HubProcess.Resident(p2) : 0;
+            var rssAfter = Resident();
             var overall = new Row($"all but the first ({settings.Notices - 1})", rows.Skip(1).Select(r => r.Accepted).DefaultIfEmpty().Average(),
                 rows.Skip(1).Select(r => r.HubCpu).DefaultIfEmpty().Average(),
                 Of(subscribers.Count * (settings.Notices - 1), allHooks), Of(clients.Count * (settings.Notices - 1), allStreams));
             rows.Add(overall);
             Print(overall);
 
-            var memory = new Memory(pid, rssBefore, rssOpen, rssAfter, clients.Count);
+            var memory = new Memory(pid, rssBefore, rssHalf, half, rssOpen, rssSettled, rssAfter, clients.Count);
             Console.WriteLine(memory.Describe());
             var table = Markdown(settings, subscribers.Count, clients.Count, rows, memory);
             if (settings.Markdown is { } md) await File.WriteAllTextAsync(md.FullName, table, ct);
@@ -129,16 +145,23 @@ public static class FanoutBench
         }
     }
 
-    public sealed record Memory(int? Pid, long Before, long Open, long After, int Streams)
+    /// <summary>The hub's resident memory (VmRSS): before the streams, with half of them open, with all open (3 s after the
+    /// last, and again after <see cref="Settle"/>), and after the notices.</summary>
+    public sealed record Memory(int? Pid, long Before, long Half, int HalfStreams, long Open, long Settled, long After, int Streams)
     {
         public double PerStream => Streams == 0 ? 0 : (Open - Before) / (double)Streams;
+
+        /// <summary>Growth over the second half of the streams only.</summary>
+        public double PerStreamSecondHalf => Streams == HalfStreams ? 0 : (Open - Half) / (double)(Streams - HalfStreams);
+
+        public double PerStreamSettled => Streams == 0 ? 0 : (Settled - Before) / (double)Streams;
 
         public double PerStreamAfterNotices => Streams == 0 ? 0 : (After - Before) / (double)Streams;
 
         public string Describe() => Pid is null
             ? "hub memory: not measured (no --hub-pid)"
             : string.Create(CultureInfo.InvariantCulture,
-                $"hub (PID {Pid}) resident: {Before / 1048576.0:F0} MiB before the streams, {Open / 1048576.0:F0} MiB with {Streams:N0} open, {After / 1048576.0:F0} MiB after the notices: {PerStream / 1024:F1} KiB per stream ({PerStreamAfterNotices / 1024:F1} KiB after the notices)");
+                $"hub (PID {Pid}) resident: {Before / 1048576.0:F0} MiB before the streams, {Half / 1048576.0:F0} MiB with {HalfStreams:N0} open, {Open / 1048576.0:F0} MiB with {Streams:N0} open, {Settled / 1048576.0:F0} MiB {Settle.TotalSeconds:F0} s later, {After / 1048576.0:F0} MiB after the notices: {PerStream / 1024:F1} KiB per stream ({PerStreamSecondHalf / 1024:F1} KiB over the second half, {PerStreamSettled / 1024:F1} KiB after {Settle.TotalSeconds:F0} s, {PerStreamAfterNotices / 1024:F1} KiB after the notices)");
     }
 
     private static async Task<string?> SubscribeAsync(HttpClient http, Settings settings, WebhookSink sink, string run, List<string> subscribers, CancellationToken ct)

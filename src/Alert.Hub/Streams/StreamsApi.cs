@@ -1,6 +1,6 @@
 using Alert.Core.Notices;
 using System.Globalization;
-using System.Text;
+using System.IO.Pipelines;
 using Alert.Core;
 using Alert.Core.Codes;
 using Alert.Geo;
@@ -76,12 +76,16 @@ public static class StreamsApi
         if (problems.Count > 0)
             return HubProblems.Result(StatusCodes.Status400BadRequest, "request.invalid",
                 "問い合わせの指定に誤りがあります。", "The query is not valid; see each error.", problems);
-        return new EventStreamResult(new StreamFilter(areas, categoryBits, mode!), after);
+        return new EventStreamResult(new StreamFilter(areas.ToArray(), categoryBits, mode!), after);
     }
 
     private static string[] List(string? text) => (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>The open stream: replay what came after the client's last id, then live events, heartbeats in between.</summary>
+    /// <summary>
+    /// The open stream: replay what came after the client's last id, then live events, heartbeats in between. While
+    /// it waits, a connection holds its <see cref="StreamClient"/> and this loop, nothing else of its own: each frame
+    /// is written straight into Kestrel's pipe and flushed, and the pipe gives its buffer back once sent.
+    /// </summary>
     public sealed class EventStreamResult(StreamFilter filter, long? after) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
@@ -95,28 +99,25 @@ public static class StreamsApi
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no"; // a proxy in front must pass each event on at once
             httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            var body = response.BodyWriter;
 
             // Registered before the replay is read, so nothing accepted meanwhile falls between the two: the replay
             // ends where the queue begins, and neither repeats the other.
             var client = new StreamClient(filter, hub.Options.Backlog);
             var liveFrom = hub.Register(client);
+            // One registration for the whole stream (not one per wait): a client going away ends the wait below.
+            using var aborted = ct.UnsafeRegister(static c => ((StreamClient)c!).Close(), client);
             try
             {
-                await response.Body.WriteAsync(Encoding.UTF8.GetBytes(
-                    $"retry: {(long)hub.Options.Retry.TotalMilliseconds}\n\n"), ct);
-                await response.Body.FlushAsync(ct);
-                if (after is { } from)
-                    await foreach (var e in hub.ReplayAsync(from, liveFrom, filter, ct))
-                        await response.Body.WriteAsync(e.Frame, ct);
-                await response.Body.FlushAsync(ct);
+                await body.WriteAsync(hub.RetryFrame, ct);
+                if (after is { } from) await ReplayAsync(hub, body, from, liveFrom, ct);
 
-                while (await client.Reader.WaitToReadAsync(ct))
-                {
-                    while (client.Reader.TryRead(out var e)) await response.Body.WriteAsync(e.Frame, ct);
-                    await response.Body.FlushAsync(ct);
-                }
+                // Each frame goes to the pipe as it is (not copied into memory asked of the writer, which Kestrel
+                // would keep a reference to until the next write), and the pipe returns its block once sent.
+                while (await client.WaitToReadAsync())
+                    while (client.TryRead(out var e)) await body.WriteAsync(e.Frame, ct);
                 if (client.TooFarBehind)
-                    await response.Body.WriteAsync(": too far behind; reconnect with Last-Event-ID\n\n"u8.ToArray(), ct);
+                    await body.WriteAsync(TooFarBehind, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -126,6 +127,16 @@ public static class StreamsApi
             {
                 hub.Unregister(client);
             }
+        }
+
+        private static readonly ReadOnlyMemory<byte> TooFarBehind = ": too far behind; reconnect with Last-Event-ID\n\n"u8.ToArray();
+
+        /// <summary>A method of its own, so the waiting loop does not carry the replay's state.</summary>
+        private async Task ReplayAsync(StreamHub hub, PipeWriter body, long from, long upTo, CancellationToken ct)
+        {
+            // Flushed frame by frame: a long replay waits for the client instead of piling up in the pipe.
+            await foreach (var e in hub.ReplayAsync(from, upTo, filter, ct))
+                await body.WriteAsync(e.Frame, ct);
         }
     }
 }
