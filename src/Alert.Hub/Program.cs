@@ -50,6 +50,9 @@ builder.Services.AddSingleton<ErrorQueues>().AddAudit().AddHubHealth();
 builder.Services.AddFeeds();
 
 var app = builder.Build();
+// Streams stay open for hours by the ten thousand: a pipeline of their own, without the middleware the rest of the
+// API needs (error pages, static files, authentication — they are public), so each open stream holds less.
+app.MapWhen(c => c.Request.Path.StartsWithSegments("/api/v1/stream"), streams => streams.UseRouting().UseEndpoints(e => e.MapStreams()));
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
@@ -64,7 +67,6 @@ app.MapAreas();
 app.MapAlerts();
 app.MapErrorQueues();
 app.MapAudit();
-app.MapStreams();
 app.MapHubHealth();
 if (options.Samples) app.MapSampleReceiver();
 
