@@ -248,10 +248,13 @@ public abstract class HubFlowTests(HubFixture hub)
     [Fact]
     public async Task Sent_outbox_rows_past_the_retention_are_pruned_and_recent_ones_kept()
     {
-        var (old, recent) = ($"prune-old-{Guid.NewGuid():N}", $"prune-recent-{Guid.NewGuid():N}");
         var db = hub.Services.GetRequiredService<Db>();
         await using var connection = await db.OpenAsync();
-        foreach (var (id, sent) in new[] { (old, DateTimeOffset.UtcNow.AddDays(-8)), (recent, DateTimeOffset.UtcNow.AddDays(-6)) })
+        // Everything so far and two more rows sent long ago; then one row sent yesterday.
+        var old = DateTimeOffset.UtcNow.AddDays(-8);
+        await connection.ExecuteAsync("UPDATE outbox SET sent_at = @old WHERE sent_at IS NOT NULL", new { old });
+        var recent = $"prune-recent-{Guid.NewGuid():N}";
+        foreach (var (id, sent) in new[] { ("prune-old-1", old), ("prune-old-2", old), (recent, DateTimeOffset.UtcNow.AddDays(-1)) })
             await connection.ExecuteAsync("""
                 INSERT INTO outbox (document_id, revision, message_type, payload, created_at, sent_at)
                 VALUES (@id, 1, 'NoticeAccepted', '{}', @sent, @sent)
@@ -259,9 +262,11 @@ public abstract class HubFlowTests(HubFixture hub)
 
         var pruned = await hub.Services.GetServices<IHostedService>().OfType<OutboxRelay>().Single().PruneAsync(CancellationToken.None);
 
-        pruned.ShouldBeGreaterThanOrEqualTo(1);
-        (await connection.QueryAsync<string>("SELECT document_id FROM outbox WHERE document_id IN (@old, @recent)", new { old, recent }))
-            .ShouldBe([recent]);
+        pruned.ShouldBeGreaterThanOrEqualTo(2);
+        (await connection.QueryAsync<string>("SELECT document_id FROM outbox")).ShouldBe([recent]);
+        // What was deleted is a prefix of the log, and the horizon says where it ends.
+        var horizon = await connection.ExecuteScalarAsync<long>("SELECT pruned_up_to FROM outbox_horizon");
+        (await connection.ExecuteScalarAsync<long>("SELECT MIN(id) FROM outbox")).ShouldBe(horizon + 1);
     }
 
     protected async Task<XElement?> FeedEntryAsync(string id)

@@ -89,8 +89,9 @@ public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions
     }
 
     /// <summary>
-    /// Deletes sent rows past the retention, a few thousand at a time so no statement holds the table long. Unsent rows
-    /// are never deleted, however old.
+    /// Deletes the oldest rows, all sent before the retention began, a few thousand at a time so no statement holds the
+    /// table long: a prefix of the log, up to the first row still unsent or recent (unsent rows are never deleted), and
+    /// the horizon moves to its end.
     /// </summary>
     internal async Task<int> PruneAsync(CancellationToken ct)
     {
@@ -99,9 +100,17 @@ public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions
         int deleted, total = 0;
         do
         {
-            deleted = await connection.ExecuteAsync("""
-                DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < @cutoff ORDER BY id LIMIT 5000)
-                """, new { cutoff });
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            var upTo = await connection.ExecuteScalarAsync<long?>("""
+                SELECT MAX(id) FROM (
+                    SELECT id FROM outbox
+                    WHERE id < COALESCE((SELECT MIN(id) FROM outbox WHERE sent_at IS NULL OR sent_at >= @cutoff), (SELECT MAX(id) + 1 FROM outbox))
+                    ORDER BY id LIMIT 5000) oldest
+                """, new { cutoff }, tx);
+            deleted = upTo is null ? 0 : await connection.ExecuteAsync("DELETE FROM outbox WHERE id <= @upTo", new { upTo }, tx);
+            if (upTo is not null)
+                await connection.ExecuteAsync("UPDATE outbox_horizon SET pruned_up_to = @upTo WHERE pruned_up_to < @upTo", new { upTo }, tx);
+            await tx.CommitAsync(ct);
             total += deleted;
         } while (deleted == 5000 && !ct.IsCancellationRequested);
         _pruned = DateTimeOffset.UtcNow;

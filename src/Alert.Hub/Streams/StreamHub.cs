@@ -125,6 +125,7 @@ public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationL
     private DateTimeOffset _expiredUpTo;
 
     public StreamOptions Options => options.Value;
+    public StreamLog Log => log;
 
     /// <summary>The <c>retry:</c> hint every stream starts with, made once.</summary>
     public ReadOnlyMemory<byte> RetryFrame { get; } = System.Text.Encoding.UTF8.GetBytes($"retry: {(long)options.Value.Retry.TotalMilliseconds}\n\n");

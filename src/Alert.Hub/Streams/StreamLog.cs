@@ -44,7 +44,8 @@ public sealed class StreamEvent
 
 /// <summary>
 /// The outbox read as an event log: each row is one accepted revision, its id the event id every hub shares.
-/// Rows are kept, so a client can resume from any id it saw, across restarts and instances.
+/// Rows are kept for the outbox's retention, so a client can resume from any id it saw within it, across restarts and
+/// instances; from further back it is told to reload (a reset event).
 /// </summary>
 public sealed class StreamLog(Db db, Gazetteer gazetteer)
 {
@@ -72,6 +73,13 @@ public sealed class StreamLog(Db db, Gazetteer gazetteer)
     {
         await using var connection = await db.OpenAsync(ct);
         return await connection.ExecuteScalarAsync<long?>("SELECT MAX(id) FROM outbox") ?? 0;
+    }
+
+    /// <summary>Every event id up to this one has been pruned from the log (see OutboxRelay.PruneAsync).</summary>
+    public async Task<long> PrunedUpToAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long>("SELECT pruned_up_to FROM outbox_horizon");
     }
 
     /// <summary>Accepted revisions with outbox id in (after, upTo], in id order.</summary>

@@ -1,5 +1,6 @@
 using Alert.Core.Notices;
 using System.Globalization;
+using System.Text;
 using System.IO.Pipelines;
 using Alert.Core;
 using Alert.Core.Codes;
@@ -110,7 +111,12 @@ public static class StreamsApi
             try
             {
                 await body.WriteAsync(hub.RetryFrame, ct);
-                if (after is { } from) await ReplayAsync(hub, body, from, liveFrom, ct);
+                if (after is { } from)
+                {
+                    // What came after its id is no longer kept: the client reloads what is in force and goes on from here.
+                    if (from < await hub.Log.PrunedUpToAsync(ct)) await body.WriteAsync(Reset(liveFrom), ct);
+                    else await ReplayAsync(hub, body, from, liveFrom, ct);
+                }
 
                 // Each frame goes to the pipe as it is (not copied into memory asked of the writer, which Kestrel
                 // would keep a reference to until the next write), and the pipe returns its block once sent.
@@ -128,6 +134,15 @@ public static class StreamsApi
                 hub.Unregister(client);
             }
         }
+
+        /// <summary>The reset frame: its id is where the stream goes on from, so a later reconnect resumes from there.</summary>
+        private static byte[] Reset(long liveFrom) => Encoding.UTF8.GetBytes(
+            $"id: {liveFrom.ToString(CultureInfo.InvariantCulture)}\nevent: reset\ndata: " + System.Text.Json.JsonSerializer.Serialize(new
+            {
+                reason = "The events since the last id this client saw are no longer kept; reload the notices in force, then go on with this stream.",
+                reasonJa = "前回受信した以降のイベントは保存期間を過ぎています。発令中の情報を読み直してから、このストリームの続きを受け取ってください。",
+                inForce = "/api/v1/alerts",
+            }, StreamLog.Json) + "\n\n");
 
         private static readonly ReadOnlyMemory<byte> TooFarBehind = ": too far behind; reconnect with Last-Event-ID\n\n"u8.ToArray();
 
