@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Xml.Linq;
 using Alert.Hub.Tests.Support;
 using Xunit.Abstractions;
 
@@ -24,6 +25,12 @@ public class HostileInputTests(HostileHub fixture, ITestOutputHelper output) : I
         ("generated native XML", f => Notices(f, "generated native XML", Generated.Where(c => c.Source.StartsWith("notice-xml/", StringComparison.Ordinal)).ToList(), perCase: false), true),
         ("generated native JSON", f => Notices(f, "generated native JSON", Generated.Where(c => c.Source.StartsWith("notice-json/", StringComparison.Ordinal)).ToList(), perCase: false), true),
         ("generated CSV", f => Notices(f, "generated CSV", Generated.Where(c => c.Source.StartsWith("csv/", StringComparison.Ordinal)).ToList(), perCase: false), true),
+        ("XML attacks", f => Notices(f, "XML attacks", HandWritten.XmlAttacks(f.ListenerPort, f.Connected), perCase: true), false),
+        ("sizes and limits", f => Notices(f, "sizes and limits", HandWritten.Sizes(), perCase: true), false),
+        ("wrong encodings", f => Notices(f, "wrong encodings", HandWritten.Encodings(), perCase: true), false),
+        ("JSON attacks", f => Notices(f, "JSON attacks", HandWritten.JsonAttacks(), perCase: true), false),
+        ("CSV attacks", f => Notices(f, "CSV attacks", HandWritten.CsvAttacks(), perCase: true), false),
+        ("CSV formula injection", FormulaInjection, false),
     ];
 
     private Task<CategoryResult> Run(string name) => fixture.RunOnce(name, Categories.Single(c => c.Name == name).Run);
@@ -66,6 +73,12 @@ public class HostileInputTests(HostileHub fixture, ITestOutputHelper output) : I
     [Fact] public Task Generated_native_XML_notices_are_refused_or_valid() => Holds("generated native XML");
     [Fact] public Task Generated_native_JSON_notices_are_refused_or_valid() => Holds("generated native JSON");
     [Fact] public Task Generated_CSV_sheets_are_refused_or_valid() => Holds("generated CSV");
+    [Fact] public Task XXE_entity_expansion_depth_and_breadth_are_refused_without_fetching_anything() => Holds("XML attacks");
+    [Fact] public Task Bodies_at_and_past_the_size_limit_are_answered_by_size() => Holds("sizes and limits");
+    [Fact] public Task Wrong_encodings_are_refused_or_read_as_declared() => Holds("wrong encodings");
+    [Fact] public Task JSON_tricks_are_refused_or_valid() => Holds("JSON attacks");
+    [Fact] public Task Hostile_CSV_sheets_are_refused_or_valid() => Holds("CSV attacks");
+    [Fact] public Task CSV_formulas_are_stored_inert_and_never_written_back_as_CSV() => Holds("CSV formula injection");
 
     [Fact]
     public async Task The_suite_runs_every_case_and_the_hub_stays_ready()
@@ -116,6 +129,93 @@ public class HostileInputTests(HostileHub fixture, ITestOutputHelper output) : I
         }
         if (await ReadyAsync(f) is { } notReady) violations.Add(notReady);
         return new CategoryResult(category, cases.Count, lines, violations);
+    }
+
+    /// <summary>
+    /// Formulas in the free-text cells of a sheet (district names beside an area code, lifeline areas). The hub may
+    /// refuse them or store them; stored, they may come back only inside XML or JSON (data, not formulas): the hub
+    /// must never answer with CSV, nor hand the sheet back as sent.
+    /// </summary>
+    private static async Task<CategoryResult> FormulaInjection(HostileHub f)
+    {
+        var lines = new List<string>();
+        var violations = new List<string>();
+        var cases = new List<(HostileCase Case, string Value)>();
+        foreach (var formula in HandWritten.Formulas)
+        {
+            var cell = Mutations.Written(new Site(0, 0, SiteKind.CsvCell), formula);
+            cases.Add((new HostileCase($"district name {Show(formula)}",
+                Encoding.UTF8.GetBytes(HandWritten.DistrictsHeader + $"{cell},431010,4,洪水,10,20,2026-07-01 03:00,\n"), "text/csv",
+                $"sheet=evacuation-districts&documentId={Samples.Unique("formula")}"), formula.Trim()));
+            cases.Add((new HostileCase($"lifeline area {Show(formula)}",
+                Encoding.UTF8.GetBytes($"種別,状況,影響世帯数,地域,復旧見込み,更新日時\n停電,停止,10,{cell},,2026-07-01 03:30\n"), "text/csv",
+                $"sheet=lifeline-status&documentId={Samples.Unique("formula")}"), formula.Trim()));
+        }
+
+        foreach (var (c, value) in cases)
+        {
+            var (answer, broken) = await f.Probe.PostNoticeAsync(c);
+            violations.AddRange(broken.Select(b => $"- {c.Describe()}\n    → {b}"));
+            if (answer.Status != 202)
+            {
+                lines.Add(Line(answer, c.Name + " — refused"));
+                continue;
+            }
+            var id = JsonDocument.Parse(answer.Body).RootElement.GetProperty("id").GetString()!;
+            var outputs = new List<string>();
+            foreach (var (path, accept, key) in (IEnumerable<(string, string?, string?)>)
+                     [
+                         ($"/api/v1/notices/{id}/cap", null, null), ($"/api/v1/notices/{id}/revisions/1/notice.xml", null, null),
+                         ($"/api/v1/notices/{id}/revisions/1/notice.json", null, null), ($"/api/v1/notices/{id}/area", null, null),
+                         ($"/api/v1/notices/{id}", "text/csv", HubFixture.IssuerKey), ($"/api/v1/notices/{id}/revisions/1/cap", "text/csv", null),
+                         ("/feeds/notices.atom", "text/csv", null), ("/feeds/notices.json", null, null), ("/api/v1/alerts?code=431001", "text/csv", null),
+                     ])
+            {
+                var got = await f.Probe.SendAsync(HttpMethod.Get, path, null, null, key, configure: accept is null ? null : r => r.Headers.TryAddWithoutValidation("Accept", accept));
+                var problem = HostileProbe.Common(got).FirstOrDefault() ?? Inert(got, value, c.Body);
+                var holds = got.Body.Contains(value, StringComparison.Ordinal) || got.Body.Contains(JsonSerializer.Serialize(value)[1..^1], StringComparison.Ordinal);
+                outputs.Add($"{got.MediaType ?? got.Status?.ToString(CultureInfo.InvariantCulture)}{(holds ? " (holds it)" : "")}");
+                if (problem is not null) violations.Add($"- {c.Describe()}\n    → accepted; GET {path}: {problem}");
+            }
+            lines.Add(Line(answer, $"{c.Name} — stored; comes back as {string.Join(", ", outputs)}"));
+        }
+        if (await ReadyAsync(f) is { } notReady) violations.Add(notReady);
+        return new CategoryResult("CSV formula injection", cases.Count, lines, violations);
+
+        static string Show(string formula) => formula.Replace("\t", "\\t", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
+    }
+
+    /// <summary>Null when the answer is not CSV, is not the sheet as sent, and holds the value only as XML or JSON data.</summary>
+    private static string? Inert(HostileAnswer answer, string value, byte[] sheet)
+    {
+        if (answer.MediaType?.Contains("csv", StringComparison.OrdinalIgnoreCase) == true) return $"answered as {answer.MediaType}";
+        if (answer.Body == Encoding.UTF8.GetString(sheet)) return "the sheet came back as sent";
+        if (!answer.Body.Contains(value, StringComparison.Ordinal) && !answer.Body.Contains(JsonEncoded(value), StringComparison.Ordinal)) return null;
+        try
+        {
+            if (answer.MediaType?.Contains("json", StringComparison.Ordinal) == true)
+                return Strings(JsonDocument.Parse(answer.Body).RootElement).Any(s => s.Contains(value, StringComparison.Ordinal)) ? null : "the value stands outside any JSON string";
+            if (answer.MediaType?.Contains("xml", StringComparison.Ordinal) == true)
+            {
+                var doc = XDocument.Parse(answer.Body);
+                return doc.DescendantNodes().OfType<XText>().Any(t => t.Value.Contains(value, StringComparison.Ordinal))
+                    || doc.Descendants().Attributes().Any(a => a.Value.Contains(value, StringComparison.Ordinal)) ? null : "the value stands outside any XML text";
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or System.Xml.XmlException)
+        {
+            return $"holds the value but is not well-formed {answer.MediaType}: {ex.Message}";
+        }
+        return $"holds the value in {answer.MediaType ?? "an untyped answer"}";
+
+        static string JsonEncoded(string v) => JsonSerializer.Serialize(v)[1..^1];
+        static IEnumerable<string> Strings(JsonElement e) => e.ValueKind switch
+        {
+            JsonValueKind.String => [e.GetString()!],
+            JsonValueKind.Object => e.EnumerateObject().SelectMany(p => Strings(p.Value)),
+            JsonValueKind.Array => e.EnumerateArray().SelectMany(Strings),
+            _ => [],
+        };
     }
 }
 
