@@ -31,6 +31,8 @@ public class HostileInputTests(HostileHub fixture, ITestOutputHelper output) : I
         ("JSON attacks", f => Notices(f, "JSON attacks", HandWritten.JsonAttacks(), perCase: true), false),
         ("CSV attacks", f => Notices(f, "CSV attacks", HandWritten.CsvAttacks(), perCase: true), false),
         ("CSV formula injection", FormulaInjection, false),
+        ("hostile subscribers", Subscribers, false),
+        ("hostile queries", Queries, false),
     ];
 
     private Task<CategoryResult> Run(string name) => fixture.RunOnce(name, Categories.Single(c => c.Name == name).Run);
@@ -79,6 +81,8 @@ public class HostileInputTests(HostileHub fixture, ITestOutputHelper output) : I
     [Fact] public Task JSON_tricks_are_refused_or_valid() => Holds("JSON attacks");
     [Fact] public Task Hostile_CSV_sheets_are_refused_or_valid() => Holds("CSV attacks");
     [Fact] public Task CSV_formulas_are_stored_inert_and_never_written_back_as_CSV() => Holds("CSV formula injection");
+    [Fact] public Task Hostile_subscribers_are_refused_and_not_stored() => Holds("hostile subscribers");
+    [Fact] public Task Hostile_queries_get_problem_answers() => Holds("hostile queries");
 
     [Fact]
     public async Task The_suite_runs_every_case_and_the_hub_stays_ready()
@@ -96,6 +100,7 @@ public class HostileInputTests(HostileHub fixture, ITestOutputHelper output) : I
 
         generated.ShouldBe(Generated.Count);
         generated.ShouldBeGreaterThanOrEqualTo(200);
+        handWritten.ShouldBeGreaterThanOrEqualTo(200);
         (await ReadyAsync(fixture)).ShouldBeNull();
     }
 
@@ -216,6 +221,56 @@ public class HostileInputTests(HostileHub fixture, ITestOutputHelper output) : I
             JsonValueKind.Array => e.EnumerateArray().SelectMany(Strings),
             _ => [],
         };
+    }
+
+    private static async Task<CategoryResult> Subscribers(HostileHub f)
+    {
+        var lines = new List<string>();
+        var violations = new List<string>();
+        var cases = HostileRequests.Subscribers();
+        foreach (var c in cases)
+        {
+            var before = await f.Probe.RowsAsync();
+            var answer = await f.Probe.SendAsync(HttpMethod.Post, "/api/v1/subscribers", c.Body, c.ContentType, HubFixture.AdminKey);
+            var after = await f.Probe.RowsAsync();
+            var broken = HostileProbe.Common(answer);
+            var described = $"{c.Name} [{c.Body.Length:N0} bytes] {Encoding.UTF8.GetString(c.Body.Length > 160 ? c.Body[..160] : c.Body)}";
+            if (answer.Status == 201)
+            {
+                if (!c.MayCreate) broken.Add("created (201): this subscriber should have been refused");
+                var id = JsonDocument.Parse(answer.Body).RootElement.GetProperty("id").GetString()!;
+                await f.Probe.SendAsync(HttpMethod.Delete, $"/api/v1/subscribers/{id}", null, null, HubFixture.AdminKey); // receives nothing from later cases
+            }
+            else if (answer.Status is >= 400 and < 500)
+            {
+                if (after.Subscribers != before.Subscribers) broken.Add($"refused with {answer.Status} but subscribers went {before.Subscribers} → {after.Subscribers}");
+            }
+            else if (answer.Status is not null and < 500) broken.Add($"unexpected status {answer.Status}");
+            if (c.Check?.Invoke(answer) is { } wrong) broken.Add(wrong);
+            lines.Add(Line(answer, c.Name));
+            violations.AddRange(broken.Select(b => $"- {described}\n    → {b}"));
+        }
+        if (await ReadyAsync(f) is { } notReady) violations.Add(notReady);
+        return new CategoryResult("hostile subscribers", cases.Count, lines, violations);
+    }
+
+    private static async Task<CategoryResult> Queries(HostileHub f)
+    {
+        var lines = new List<string>();
+        var violations = new List<string>();
+        var cases = HostileRequests.Queries();
+        foreach (var c in cases)
+        {
+            var answer = await f.Probe.SendAsync(HttpMethod.Get, c.Path, null, null, null, configure: c.Configure, headersOnly: c.Stream);
+            var broken = HostileProbe.Common(answer);
+            if (answer.Status is { } status && status < 500 && !c.Allowed.Contains(status))
+                broken.Add($"answered {status}{(answer.MediaType == "text/event-stream" ? " and opened a stream" : "")}, expected {string.Join(" or ", c.Allowed)}");
+            if (c.Check?.Invoke(answer) is { } wrong) broken.Add(wrong);
+            lines.Add(Line(answer, c.Name));
+            violations.AddRange(broken.Select(b => $"- {c.Name}: GET {(c.Path.Length > 160 ? c.Path[..160] + "…" : c.Path)}\n    → {b}"));
+        }
+        if (await ReadyAsync(f) is { } notReady) violations.Add(notReady);
+        return new CategoryResult("hostile queries", cases.Count, lines, violations);
     }
 }
 
