@@ -25,6 +25,10 @@ public static class NoticeJson
         RespectNullableAnnotations = true,
         NumberHandling = JsonNumberHandling.Strict, // a count is a number, not "412"
         MaxDepth = 16,
+        // Two values for one key are two readings of one notice: a receiver taking the first would act on what the hub
+        // never checked. And the body's category may come anywhere in it, as JSON objects have no order.
+        AllowDuplicateProperties = false,
+        AllowOutOfOrderMetadataProperties = true,
         // What the model does not mark nullable must be present: a notice without a documentId is refused, not defaulted.
         TypeInfoResolver = new DefaultJsonTypeInfoResolver
         {
@@ -92,6 +96,14 @@ public static class NoticeJson
         try
         {
             notice = JsonSerializer.Deserialize<Notice>(json, Options);
+        }
+        catch (NotSupportedException ex)
+        {
+            // The body's category is missing: the serializer cannot tell which kind of body it is.
+            var at = new SourceLocation("$.body", null, null);
+            return new NoticeReadResult(null, [Problem.At("notice.json", at,
+                $"body に category（evacuation、shelters など）がないため、どの種類の通知か分かりません: {ex.Message}",
+                $"The body has no category (evacuation, shelters, …), so its kind cannot be told: {ex.Message}")], WellFormed: false);
         }
         catch (JsonException ex)
         {

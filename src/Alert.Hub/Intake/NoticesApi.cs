@@ -200,6 +200,22 @@ public static partial class NoticesApi
                 previous => Encoding.UTF8.GetBytes(CapWriter.Write(NoticeCap.ToCap(notice, previous))));
         }
 
+        // A native notice's text becomes CAP XML, which cannot carry every character (control characters, U+FFFE):
+        // written once now, so such text is refused here rather than failing inside the store's transaction.
+        if (submission.WriteCap is { } write)
+        {
+            try
+            {
+                write(null);
+            }
+            catch (ArgumentException ex)
+            {
+                return (null, Invalid(true, [new Problem("notice.text.invalid-char", "$", null, null,
+                    $"XML に入れられない文字（制御文字など）が含まれています: {ex.Message}",
+                    $"The notice holds a character XML cannot carry (a control character or the like): {ex.Message}")]));
+            }
+        }
+
         var (named, problems) = Geocode(submission.Cap, gazetteer);
         // Native notices draw only district polygons, which must lie in their areas (Placed); CAP may route by drawing.
         var (drawn, under) = native is null ? Drawn(submission.Cap, gazetteer, problems) : (null, []);
@@ -465,15 +481,29 @@ public static partial class NoticesApi
     /// wards under it: routing uses codes, so a drawn area is routed to every municipality it really covers.
     /// A shape over no municipality (at sea, or off the mapped land) cannot be routed and is refused.
     /// </summary>
+    /// <summary>Polygons and circles per info (CAP sets no bound; a prefecture's worth of drawn districts is far below this).</summary>
+    internal const int MaxShapes = 200;
+
     private static (Geometry? Shape, List<NamedArea> Under) Drawn(CapAlert alert, Gazetteer gazetteer, List<Problem> problems)
     {
         var shapes = new List<Geometry>();
         var under = new List<NamedArea>();
+        // Each shape is routed against the boundaries, so their number bounds the work a notice can ask for; the same
+        // shape twice (in several infos, one per language) is routed once.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var count = alert.Infos.Sum(info => info.Areas.Sum(a => a.Polygons.Count + a.Circles.Count));
+        if (count > MaxShapes * Math.Max(1, alert.Infos.Count))
+        {
+            problems.Add(Problem.At("geo.shapes.too-many", new SourceLocation("/alert/info/area", null, null),
+                $"範囲（polygon・circle）が多すぎます（{count} 個。info 1 つあたり {MaxShapes} 個まで）。地域コードで指定してください。",
+                $"Too many shapes ({count} polygons and circles; at most {MaxShapes} per info); give area codes instead."));
+            return (null, under);
+        }
         foreach (var (info, i) in alert.Infos.Select((info, i) => (info, i)))
         foreach (var (area, j) in info.Areas.Select((area, j) => (area, j)))
         {
-            var drawn = area.Polygons.Select((p, k) => ($"polygon[{k + 1}]", (Geometry)NoticeRules.Shape(p)))
-                .Concat(area.Circles.Select((c, k) => ($"circle[{k + 1}]", (Geometry)NoticeRules.CircleShape(c))));
+            var drawn = area.Polygons.Where(seen.Add).Select((p, k) => ($"polygon[{k + 1}]", (Geometry)NoticeRules.Shape(p)))
+                .Concat(area.Circles.Where(seen.Add).Select((c, k) => ($"circle[{k + 1}]", (Geometry)NoticeRules.CircleShape(c))));
             foreach (var (name, shape) in drawn)
             {
                 var at = new SourceLocation($"/alert/info[{i + 1}]/area[{j + 1}]/{name}", null, null);
@@ -493,7 +523,8 @@ public static partial class NoticesApi
     {
         // An issuer without a known area speaks for nowhere: the check fails closed.
         var own = (issuer.AreaCode is { } code && LocalGovernmentCode.TryParse(code, out var parsed, out _) ? gazetteer.Find(parsed)?.PartCodes : null)?.ToHashSet() ?? [];
-        return named.Where(n => !n.Area.PartCodes.All(own.Contains))
+        // Each municipality once, where it first came up: drawn shapes can name the same ones many times over.
+        return named.Where(n => !n.Area.PartCodes.All(own.Contains)).DistinctBy(n => n.Area.Code)
             .Select(n => Problem.At("notice.out-of-scope", n.At,
                 $"{n.Area.Name}（{n.Label}）は {issuer.Name} の担当区域外です。",
                 $"{n.Area.Name} ({n.Label}) is outside the area of {issuer.Name}."))
