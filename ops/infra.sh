@@ -39,6 +39,15 @@ infra_install() {
 # Pick an unused loopback port into variable $1. 20000-29999 is below the kernel's
 # ephemeral range (32768+), so outgoing connections cannot grab it meanwhile.
 _infra_port() {
+  local lock
+  # Shells of one run (ops/infra called side by side) pick one at a time.
+  if [[ -n ${INFRA_DIR:-} && -d $INFRA_DIR ]]; then exec {lock}>>"$INFRA_DIR/ports.lock"; flock "$lock"; fi
+  _infra_port_pick "$1"; local rc=$?
+  [[ -z ${lock:-} ]] || exec {lock}>&-
+  return "$rc"
+}
+
+_infra_port_pick() {
   local p i
   for ((i = 0; i < 500; i++)); do
     p=$((20000 + RANDOM % 10000))
