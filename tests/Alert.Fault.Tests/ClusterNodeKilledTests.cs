@@ -12,7 +12,7 @@ namespace Alert.Fault.Tests;
 [Collection(FaultScenarios.Name)]
 public sealed class ClusterNodeKilledTests(FaultServers servers, ITestOutputHelper output)
 {
-    private const int Notices = 240;
+    private const int Notices = 200;
 
     [Fact]
     public async Task A_cluster_node_killed_under_load_loses_nothing()

@@ -8,7 +8,7 @@ namespace Alert.Fault.Tests;
 /// </summary>
 [Trait("Category", "Infrastructure")]
 [Collection(FaultScenarios.Name)]
-public sealed class HubKilledTests(ITestOutputHelper output)
+public sealed class HubKilledTests(FaultServers servers, ITestOutputHelper output)
 {
     private const int Notices = 500;
 
@@ -16,7 +16,7 @@ public sealed class HubKilledTests(ITestOutputHelper output)
     public async Task A_hub_killed_mid_fan_out_and_restarted_delivers_every_notice_to_every_receiver()
     {
         await using var s = await Scenario.StartAsync("hub-killed", output);
-        var hub = s.Hub("hub", await s.VhostAsync());
+        var hub = s.Hub("hub", await servers.VhostAsync("hub-killed"));
         await hub.StartAsync();
         await s.PrepareAsync(hub);
 

@@ -12,8 +12,8 @@ namespace Alert.Fault.Tests;
 [Collection(FaultScenarios.Name)]
 public sealed class PostgresStoppedTests(FaultServers servers, ITestOutputHelper output)
 {
-    private const int Notices = 240;
-    private const double PerSecond = 6;
+    private const int Notices = 180;
+    private const double PerSecond = 5;
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(20);
 
     [Fact]
@@ -21,7 +21,7 @@ public sealed class PostgresStoppedTests(FaultServers servers, ITestOutputHelper
     {
         var server = await servers.PostgresAsync();
         await using var s = await Scenario.StartAsync("postgres-stopped", output, server);
-        var hub = s.Hub("hub", await s.VhostAsync());
+        var hub = s.Hub("hub", await servers.VhostAsync("postgres-stopped"));
         await hub.StartAsync();
         await s.PrepareAsync(hub);
 
@@ -29,7 +29,7 @@ public sealed class PostgresStoppedTests(FaultServers servers, ITestOutputHelper
         int? acceptedBefore = null, refusedDuring = null;
         await s.Load.RunAsync(Notices, PerSecond, concurrency: 8, deadline: TimeSpan.FromSeconds(120), before: async i =>
         {
-            if (i == 60)
+            if (i == 50)
             {
                 _ = Task.Run(async () =>
                 {

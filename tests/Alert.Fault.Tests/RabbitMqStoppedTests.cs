@@ -11,8 +11,8 @@ namespace Alert.Fault.Tests;
 [Collection(FaultScenarios.Name)]
 public sealed class RabbitMqStoppedTests(FaultServers servers, ITestOutputHelper output)
 {
-    private const int Notices = 240;
-    private const double PerSecond = 6;
+    private const int Notices = 180;
+    private const double PerSecond = 5;
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(20);
 
     [Fact]
@@ -27,10 +27,10 @@ public sealed class RabbitMqStoppedTests(FaultServers servers, ITestOutputHelper
         var outage = Stopwatch.StartNew();
         TimeSpan? back = null;
         int? acceptedBefore = null, acceptedDuring = null;
-        // 40 s of notices at 6 a second; the broker goes away after the 60th and comes back 20 s later.
+        // 36 s of notices at 5 a second; the broker goes away after the 50th and comes back 20 s later.
         await s.Load.RunAsync(Notices, PerSecond, concurrency: 8, deadline: TimeSpan.FromSeconds(120), before: async i =>
         {
-            if (i == 60)
+            if (i == 50)
             {
                 _ = Task.Run(async () =>
                 {

@@ -9,19 +9,18 @@ namespace Alert.Fault.Tests;
 /// </summary>
 [Trait("Category", "Infrastructure")]
 [Collection(FaultScenarios.Name)]
-public sealed class TwoHubsTests(ITestOutputHelper output)
+public sealed class TwoHubsTests(FaultServers servers, ITestOutputHelper output)
 {
-    private const int Notices = 300;
+    private const int Notices = 200;
 
     [Fact]
     public async Task Of_two_hubs_one_killed_the_other_finishes_the_work()
     {
         await using var s = await Scenario.StartAsync("two-hubs", output);
-        var rabbit = await s.VhostAsync();
+        var rabbit = await servers.VhostAsync("two-hubs");
         var a = s.Hub("hub-a", rabbit);
         var b = s.Hub("hub-b", rabbit);
-        await a.StartAsync();
-        await b.StartAsync();
+        await Task.WhenAll(a.StartAsync(), b.StartAsync());
         HubInstance[] hubs = [a, b];
         await s.PrepareAsync(a, i => hubs[i % 2]);
 

@@ -27,8 +27,23 @@ public sealed class FaultServers(IMessageSink sink) : IAsyncLifetime
     /// <summary>The cluster's nodes' AMQP URLs, node 1 first.</summary>
     public Task<string[]> ClusterAsync() => _cluster!;
 
+    /// <summary>
+    /// A vhost of its own on ops/test's node for a scenario, made ahead in the background like the servers (each
+    /// rabbitmqctl call boots an Erlang VM: seconds on two cores); its AMQP URL.
+    /// </summary>
+    public Task<string> VhostAsync(string scenario) => _vhosts[scenario];
+
+    public static readonly string[] Vhosts = ["hub-killed", "two-hubs", "postgres-stopped"];
+    private readonly Dictionary<string, Task<string>> _vhosts = [];
+
     public Task InitializeAsync()
     {
+        foreach (var scenario in Vhosts)
+            _vhosts[scenario] = Task.Run(async () =>
+            {
+                await Infra.RunAsync(_output, Boot, "rmq-vhost", "main", $"fault-{scenario}");
+                return Infra.WithVhost(Infra.RabbitMq, $"fault-{scenario}");
+            });
         _rabbit = Lines(Infra.RunAsync(_output, Boot, "rmq-add", Rabbit, "1"));
         _postgres = Task.Run(async () => (await Infra.RunAsync(_output, Boot, "pg-add", Postgres)).Trim());
         _cluster = Lines(Infra.RunAsync(_output, Boot, "rmq-add", Cluster, "3"));

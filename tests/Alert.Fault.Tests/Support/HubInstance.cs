@@ -103,13 +103,13 @@ public sealed class HubInstance : IAsyncDisposable
         _output.WriteLine($"[{Clock.Now}] {Name}: killed PID {pid} with SIGKILL");
     }
 
-    /// <summary>SIGTERM (a graceful stop) by PID, SIGKILL if still there after 20 s.</summary>
+    /// <summary>SIGTERM (a graceful stop) by PID, SIGKILL if still there after 10 s.</summary>
     public async Task StopAsync()
     {
         if (_process is not { HasExited: false } p) return;
         using (var term = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!)
             await term.WaitForExitAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
             await p.WaitForExitAsync(cts.Token);

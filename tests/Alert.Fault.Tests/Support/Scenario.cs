@@ -58,6 +58,9 @@ public sealed class Scenario : IAsyncDisposable
     /// <summary>The scenario's own database (user alert).</summary>
     public string Postgres { get; private set; } = "";
 
+    /// <summary>The same without a pool: the test's own connections must not outlive a restart of the server.</summary>
+    private string Unpooled => new NpgsqlConnectionStringBuilder(Postgres) { Pooling = false }.ConnectionString;
+
     public Receivers Receivers { get; private set; } = null!;
 
     public Load Load { get; private set; } = null!;
@@ -102,7 +105,7 @@ public sealed class Scenario : IAsyncDisposable
     /// <summary>Once a hub has made the schema: the issuer's key (as HubFixture gives it, through the hub's ApiKeys) and the receivers.</summary>
     public async Task PrepareAsync(HubInstance hub, Func<int, HubInstance>? hubFor = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = Postgres }).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = Unpooled }).Build();
         var db = new Db(Options.Create(new HubOptions { Database = DatabaseKind.Postgres }), configuration, new HostingEnvironment { ContentRootPath = LogDirectory });
         await new ApiKeys(db).SetOnlyKeyAsync(Issuer, IssuerKey);
         Receivers = await Receivers.StartAsync(hub.Url, AdminKey, ReceiverCount, "431001");
@@ -141,7 +144,8 @@ public sealed class Scenario : IAsyncDisposable
     /// </summary>
     public async Task<StoreCheck> CheckStoreAsync()
     {
-        await using var connection = new NpgsqlConnection(Postgres);
+        await SettleAsync();
+        await using var connection = new NpgsqlConnection(Unpooled);
         await connection.OpenAsync();
         var stored = (await connection.QueryAsync<(string Identifier, string DocumentId, int Revision, bool Document, bool Outbox, bool FannedOut)>("""
             SELECT n.identifier, n.document_id, n.revision,
@@ -178,13 +182,33 @@ public sealed class Scenario : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// Waits (up to 10 s) until no delivery row is still being recorded: the hub writes a delivered state a moment after
+    /// the receiver answered, so right after the last receipt some rows still say sending. Rows that stay open are
+    /// waiting for their lease to lapse (a hub died holding them).
+    /// </summary>
+    private async Task SettleAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        int? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var connection = new NpgsqlConnection(Unpooled);
+            await connection.OpenAsync();
+            var open = await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending', 'retrying')");
+            if (open == 0 || open == last) return;
+            last = open;
+            await Task.Delay(1000); // polling the database for a condition (no more change), bounded above
+        }
+    }
+
     /// <summary>The owed keys not received, with their rows' states (for a failure's message).</summary>
     public async Task<string> DescribeLostAsync(int max = 8)
     {
         var owed = Owed();
         var lost = owed.Where(k => !Receivers.Keys.ContainsKey(k)).Take(max).ToList();
         if (lost.Count == 0) return "none";
-        await using var connection = new NpgsqlConnection(Postgres);
+        await using var connection = new NpgsqlConnection(Unpooled);
         await connection.OpenAsync();
         var text = new StringBuilder();
         foreach (var key in lost)
