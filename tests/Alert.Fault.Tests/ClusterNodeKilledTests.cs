@@ -32,8 +32,9 @@ public sealed class ClusterNodeKilledTests(FaultServers servers, ITestOutputHelp
 
         var load = s.Load.RunAsync(Notices, perSecond: 8, concurrency: 8, deadline: TimeSpan.FromSeconds(120));
         var owed = Notices * Scenario.ReceiverCount;
-        Assert.True(await s.Receivers.WaitAsync(() => s.Receivers.Distinct >= owed / 4, TimeSpan.FromSeconds(90)),
-            $"a quarter of the deliveries did not arrive within 90 s: {s.Count()}");
+        // Mid-load: half the notices accepted, the rest still to come.
+        Assert.True(await s.Receivers.WaitAsync(() => s.Load.Accepted >= Notices / 2, TimeSpan.FromSeconds(90)),
+            $"half the notices were not accepted within 90 s: {s.Count()}");
         var before = s.Count();
         await Infra.RunAsync(output, TimeSpan.FromSeconds(30), "rmq-kill", FaultServers.Cluster, "1");
         var killed = s.Elapsed;

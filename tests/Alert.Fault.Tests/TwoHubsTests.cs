@@ -26,8 +26,9 @@ public sealed class TwoHubsTests(FaultServers servers, ITestOutputHelper output)
 
         var load = s.Load.RunAsync(Notices, perSecond: 10, concurrency: 8, deadline: TimeSpan.FromSeconds(120));
         var owed = Notices * Scenario.ReceiverCount;
-        Assert.True(await s.Receivers.WaitAsync(() => s.Receivers.Distinct >= owed / 4, TimeSpan.FromSeconds(90)),
-            $"a quarter of the deliveries did not arrive within 90 s: {s.Count()}");
+        // Mid-load: half the notices accepted, the rest still to come (to both hubs in turn: hub-a's go to hub-b).
+        Assert.True(await s.Receivers.WaitAsync(() => s.Load.Accepted >= Notices / 2, TimeSpan.FromSeconds(90)),
+            $"half the notices were not accepted within 90 s: {s.Count()}");
         var before = s.Count();
         a.Kill();
         var killed = s.Elapsed;
