@@ -44,6 +44,7 @@ public sealed class PostgresStoppedTests(FaultServers servers, ITestOutputHelper
         });
         Assert.True(await s.Receivers.WaitAsync(() => back is not null, TimeSpan.FromSeconds(90)), "PostgreSQL did not come back");
         var (done, _) = await s.WaitForEverythingAsync(Patience.Recovery);
+        Assert.True(s.Load.Refused > 0, "no notice was refused while PostgreSQL was down: the outage missed intake");
         await s.FinishAsync(done, s.Elapsed - back!.Value,
             $"PostgreSQL stopped after {acceptedBefore} accepted, {refusedDuring} refused while it was down ({Outage.TotalSeconds:F0} s); hub warnings {hub.Count("warn:")}, errors {hub.Count("fail:")}");
     }
