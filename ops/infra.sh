@@ -272,9 +272,10 @@ infra_stop() {
     source "$1/state"
   fi
   [[ -n ${INFRA_DIR:-} ]] || return 0
-  # ops/infra may have restarted a server since (new PID, saved in the state file).
-  # shellcheck disable=SC1091
-  [[ -z ${1:-} && -f $INFRA_DIR/state ]] && source "$INFRA_DIR/state"
+  # ops/infra may have restarted a server since (new PID, saved in the state file). Global, as this
+  # shell's own variables are, so that the unset below leaves none behind.
+  # shellcheck disable=SC1090
+  [[ -z ${1:-} && -f $INFRA_DIR/state ]] && source <(sed 's/^declare /declare -g /' "$INFRA_DIR/state")
   local x
   for x in "$INFRA_DIR"/x/*/; do [[ -f $x/state ]] && _infra_remove_dir "${x%/}"; done
   if _infra_alive "${INFRA_RMQ_PID:-}"; then
