@@ -21,8 +21,10 @@ public sealed class ClusterNodeKilledTests(FaultServers servers, ITestOutputHelp
         await using var s = await Scenario.StartAsync("cluster-node-killed", output);
         var vhost = await s.VhostAsync(FaultServers.Cluster, nodes[0]);
         var name = Uri.UnescapeDataString(new Uri(vhost).AbsolutePath.TrimStart('/'));
-        var a = s.Hub("hub-a", vhost);
-        var b = s.Hub("hub-b", Infra.WithVhost(nodes[1], name));
+        // Each hub knows every node (first its own), and moves to another when its node is lost.
+        string Cluster(int first) => string.Join(",", nodes.Skip(first).Concat(nodes.Take(first)).Select(n => Infra.WithVhost(n, name)));
+        var a = s.Hub("hub-a", Cluster(0));
+        var b = s.Hub("hub-b", Cluster(1));
         await a.StartAsync();
         await b.StartAsync();
         HubInstance[] hubs = [a, b];

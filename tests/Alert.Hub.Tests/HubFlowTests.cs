@@ -269,6 +269,25 @@ public abstract class HubFlowTests(HubFixture hub)
         (await connection.ExecuteScalarAsync<long>("SELECT MIN(id) FROM outbox")).ShouldBe(horizon + 1);
     }
 
+    [Fact]
+    public async Task A_notice_still_not_fanned_out_long_after_its_message_was_sent_is_sent_again()
+    {
+        using var response = await hub.PostCapAsync(Order());
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var db = hub.Services.GetRequiredService<Db>();
+        await using var connection = await db.OpenAsync();
+        async Task<bool> FannedOut() => await connection.ExecuteScalarAsync<DateTimeOffset?>(
+            "SELECT fanned_out_at FROM notices WHERE document_id = @id", new { id }) is not null;
+        await HubFixture.Eventually(FannedOut, "the fan-out");
+
+        // As if its message had gone to the error queue: sent long ago, never fanned out.
+        await connection.ExecuteAsync("UPDATE notices SET fanned_out_at = NULL WHERE document_id = @id", new { id });
+        await connection.ExecuteAsync("UPDATE outbox SET sent_at = @old WHERE document_id = @id", new { id, old = DateTimeOffset.UtcNow - OutboxRelay.FanOutOverdue - TimeSpan.FromMinutes(1) });
+        (await hub.Services.GetServices<IHostedService>().OfType<OutboxRelay>().Single().SendAgainUnfannedAsync(CancellationToken.None)).ShouldBe(1);
+
+        await HubFixture.Eventually(FannedOut, "the fan-out of the message sent again");
+    }
+
     protected async Task<XElement?> FeedEntryAsync(string id)
     {
         var feed = XDocument.Parse(await hub.Client.GetStringAsync("/feeds/notices.atom"));

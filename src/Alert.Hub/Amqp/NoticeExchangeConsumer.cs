@@ -38,8 +38,8 @@ public sealed class NoticeExchangeConsumerDefinition : ConsumerDefinition<Notice
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<NoticeExchangeConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        // A refused or unconfirmed publish is tried again for about twelve minutes (the broker may be restarting), then the message waits in _error.
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(12, TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1)));
+        // A refused or unconfirmed publish: the broker may be restarting.
+        endpointConfigurator.RetryForMinutes();
         endpointConfigurator.Limit(8);
     }
 }

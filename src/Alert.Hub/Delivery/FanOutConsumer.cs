@@ -99,8 +99,8 @@ public sealed class FanOutConsumerDefinition : ConsumerDefinition<FanOutConsumer
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<FanOutConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        // Only a database hiccup can fail a fan-out; retry it briefly, then the message waits in _error.
-        endpointConfigurator.UseMessageRetry(r => r.Intervals(100, 500, 1000, 2000, 5000));
+        // Only the database can fail a fan-out.
+        endpointConfigurator.RetryForMinutes();
         endpointConfigurator.Limit(8);
     }
 }

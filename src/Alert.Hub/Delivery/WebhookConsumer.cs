@@ -427,7 +427,7 @@ public sealed class WebhookConsumerDefinition : ConsumerDefinition<WebhookConsum
         IConsumerConfigurator<WebhookConsumer> consumerConfigurator, IRegistrationContext context)
     {
         // Receivers' failures are recorded and rescheduled, never thrown; only the database can fail a message here.
-        endpointConfigurator.UseMessageRetry(r => r.Intervals(100, 500, 1000, 2000, 5000));
+        endpointConfigurator.RetryForMinutes();
         // One slow receiver must not hold up the others: many messages, each of a few deliveries, run at once.
         endpointConfigurator.Limit(16);
     }

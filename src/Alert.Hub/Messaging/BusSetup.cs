@@ -68,4 +68,12 @@ public static class BusSetup
         endpoint.ConcurrentMessageLimit = concurrent;
         endpoint.PrefetchCount = concurrent * 2;
     }
+
+    /// <summary>
+    /// A consumer that fails (the database or the broker away) is tried again 12 times over about twelve minutes before
+    /// its message goes to the _error queue: long enough to ride out a restart or a fail-over, where a few seconds of
+    /// retries would leave an accepted notice waiting for an operator.
+    /// </summary>
+    public static void RetryForMinutes(this IReceiveEndpointConfigurator endpoint) =>
+        endpoint.UseMessageRetry(r => r.Exponential(12, TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1)));
 }

@@ -43,6 +43,11 @@ public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(10);
     private DateTimeOffset _pruned = DateTimeOffset.MinValue;
+    private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(1);
+    private DateTimeOffset _swept = DateTimeOffset.MinValue;
+
+    /// <summary>How long after its message was sent a notice may still be waiting for its fan-out before it is sent again.</summary>
+    internal static readonly TimeSpan FanOutOverdue = TimeSpan.FromMinutes(15);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -53,6 +58,7 @@ public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions
             {
                 var published = await PublishBatchAsync(stoppingToken);
                 backoff = TimeSpan.Zero;
+                if (published == 0 && DateTimeOffset.UtcNow - _swept > SweepEvery) await SendAgainUnfannedAsync(stoppingToken);
                 if (published == 0 && DateTimeOffset.UtcNow - _pruned > PruneEvery) await PruneAsync(stoppingToken);
                 if (published == 0) await outbox.WaitAsync(Poll, stoppingToken);
             }
@@ -87,6 +93,27 @@ public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions
         }
         return rows.Count;
     }
+
+    /// <summary>
+    /// The safety net under the fan-out's retries: a notice whose message was sent long ago and is still not fanned out
+    /// (its message went to the error queue after the database was away for longer than the retries last, or was lost
+    /// with a broker) gets its message sent again. The fan-out is idempotent, so a late original does no harm.
+    /// </summary>
+    internal async Task<int> SendAgainUnfannedAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var again = await connection.ExecuteAsync("""
+            UPDATE outbox SET sent_at = NULL
+            WHERE sent_at < @overdue AND message_type = 'NoticeAccepted' AND EXISTS (
+                SELECT 1 FROM notices n WHERE n.document_id = outbox.document_id AND n.revision = outbox.revision AND n.fanned_out_at IS NULL)
+            """, new { overdue = DateTimeOffset.UtcNow - FanOutOverdue });
+        _swept = DateTimeOffset.UtcNow;
+        if (again > 0) LogSentAgain(logger, again);
+        return again;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} notices were still not fanned out long after their message was sent; sending it again")]
+    private static partial void LogSentAgain(ILogger logger, int count);
 
     /// <summary>
     /// Deletes the oldest rows, all sent before the retention began, a few thousand at a time so no statement holds the

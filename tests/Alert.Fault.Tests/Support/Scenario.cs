@@ -96,6 +96,7 @@ public sealed class Scenario : IAsyncDisposable
             ["ConnectionStrings__RabbitMq"] = rabbitMq,
             ["ConnectionStrings__Postgres"] = postgres ?? Postgres,
             ["Alert__Samples"] = "false",
+            ["Alert__Webhooks__AllowLoopback"] = "true", // the receivers run on 127.0.0.1
             ["ALERT_ADMIN_KEY"] = AdminKey,
         }, Output);
         _hubs.Add(hub);
