@@ -48,6 +48,6 @@ public sealed class ClusterNodeKilledTests(FaultServers servers, ITestOutputHelp
         await Infra.RunAsync(output, TimeSpan.FromSeconds(90), "rmq-start", FaultServers.Cluster, "1");
         var leaders = queues.Split('\n').Count(l => l.Contains($"{FaultServers.Cluster}-1@", StringComparison.Ordinal) && l.Contains("quorum", StringComparison.Ordinal));
         await s.FinishAsync(done, recovery,
-            $"node 1 (leader of {leaders} quorum queues) killed at {before.Delivered} of {owed} keys received ({before.Accepted} accepted), down until the end; hub-a on node 1 only");
+            $"node 1 (leader of {leaders} quorum queues) killed at {before.Delivered} of {owed} keys received ({before.Accepted} accepted), down until the end; each hub knows every node");
     }
 }
