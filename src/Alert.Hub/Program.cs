@@ -61,6 +61,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapNotices();
+app.MapIdentities();
 app.MapSubscribers();
 app.MapFeeds();
 app.MapAreas();

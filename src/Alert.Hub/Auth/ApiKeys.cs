@@ -12,49 +12,161 @@ namespace Alert.Hub.Auth;
 public static class Roles
 {
     public const string Issuer = "issuer";
+    public const string Subscriber = "subscriber";
     public const string Admin = "admin";
+
+    public static readonly string[] All = [Issuer, Subscriber, Admin];
 }
 
-/// <summary>Who is calling: an issuer speaks for the area of <see cref="AreaCode"/>; an admin manages the hub.</summary>
+/// <summary>What an issuer is; its kind sets what it may speak for (<see cref="IssuerScope"/>).</summary>
+public static class IssuerKinds
+{
+    public const string Municipality = "municipality";
+    public const string Prefecture = "prefecture";
+    public const string Lifeline = "lifeline";
+    public const string National = "national";
+
+    public static readonly string[] All = [Municipality, Prefecture, Lifeline, National];
+
+    /// <summary>Issuers made before kinds existed: a two-digit code is a prefecture's, any other a municipality's.</summary>
+    public static string? Of(string role, string? areaCode) =>
+        role != Roles.Issuer ? null : areaCode is { Length: 2 } ? Prefecture : Municipality;
+}
+
+/// <summary>
+/// Who is calling. An issuer speaks for <see cref="AreaCode"/> (a municipality's or a prefecture's code) or, for a
+/// lifeline operator, for its declared <see cref="Areas"/>; a subscriber looks after its own subscriptions; an admin
+/// manages the hub.
+/// </summary>
 public sealed record Identity(string Id, string Name, string Role, string? AreaCode)
 {
+    public string? Kind { get; init; } = IssuerKinds.Of(Role, AreaCode);
+
+    /// <summary>A lifeline operator's service area: prefecture or municipality codes.</summary>
+    public IReadOnlyList<string> Areas { get; init; } = [];
+
     public static Identity From(ClaimsPrincipal user) => new(
         user.FindFirstValue(ClaimTypes.NameIdentifier)!, user.FindFirstValue(ClaimTypes.Name)!,
-        user.FindFirstValue(ClaimTypes.Role)!, user.FindFirstValue(AreaClaim));
+        user.FindFirstValue(ClaimTypes.Role)!, user.FindFirstValue(AreaClaim))
+    {
+        Kind = user.FindFirstValue(KindClaim),
+        Areas = user.FindFirstValue(AreasClaim)?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [],
+    };
 
     public const string AreaClaim = "alert:area";
+    public const string KindClaim = "alert:kind";
+    public const string AreasClaim = "alert:areas";
+    public const string KeyClaim = "alert:key";
 }
 
-/// <summary>API keys, stored only as SHA-256 hashes: the plain key is shown once, when it is made.</summary>
+/// <summary>A key as listed: never the key itself, which is shown once when it is made.</summary>
+public sealed record KeyInfo(string KeyId, string? Label, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
+
+/// <summary>A key just made: the only time the key is shown.</summary>
+public sealed record NewKey(string KeyId, string Key, string? Label, DateTimeOffset? ExpiresAt);
+
+/// <summary>
+/// API keys, stored only as SHA-256 hashes. An identity may hold several, each with an optional expiry, so a key is
+/// rotated without a gap: a new key is made, the old one is given a short expiry or revoked.
+/// </summary>
 public sealed class ApiKeys(Db db)
 {
     public static string NewKey() => "ak_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
     private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    public async Task<Identity?> FindAsync(string key)
+    public enum Found { Unknown, Valid, Expired }
+
+    private sealed record Row(string Id, string Name, string Role, string? AreaCode, string? Kind, string? Areas, string KeyId,
+        DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? DisabledAt);
+
+    public async Task<(Found Found, Identity? Identity, string? KeyId)> FindAsync(string key)
     {
         await using var connection = await db.OpenAsync();
-        return await connection.QuerySingleOrDefaultAsync<Identity>("""
-            SELECT i.id, i.name, i.role, i.area_code AS areacode
+        var row = await connection.QuerySingleOrDefaultAsync<Row>("""
+            SELECT i.id, i.name, i.role, i.area_code AS areacode, i.kind, i.areas, k.key_id AS keyid, k.expires_at AS expiresat, k.revoked_at AS revokedat, i.disabled_at AS disabledat
             FROM api_keys k JOIN identities i ON i.id = k.identity_id
             WHERE k.key_hash = @hash
             """, new { hash = Hash(key) });
+        if (row is null || row.RevokedAt is not null || row.DisabledAt is not null) return (Found.Unknown, null, null);
+        if (row.ExpiresAt <= DateTimeOffset.UtcNow) return (Found.Expired, null, row.KeyId);
+        return (Found.Valid, new Identity(row.Id, row.Name, row.Role, row.AreaCode)
+        {
+            Kind = row.Kind,
+            Areas = row.Areas?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [],
+        }, row.KeyId);
     }
 
-    /// <summary>Creates or updates the identity and makes <paramref name="key"/> its only key.</summary>
+    /// <summary>Creates or updates the identity and makes <paramref name="key"/> its only key (for the keys a hub starts with).</summary>
     public async Task SetOnlyKeyAsync(Identity identity, string key)
     {
         await using var connection = await db.OpenAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await connection.ExecuteAsync("""
-            INSERT INTO identities (id, name, role, area_code) VALUES (@Id, @Name, @Role, @AreaCode)
-            ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, area_code = excluded.area_code
-            """, identity, tx);
+        await SaveAsync(connection, tx, identity);
         await connection.ExecuteAsync("DELETE FROM api_keys WHERE identity_id = @Id", identity, tx);
-        await connection.ExecuteAsync("INSERT INTO api_keys (key_hash, identity_id, created_at) VALUES (@hash, @id, @now)",
-            new { hash = Hash(key), id = identity.Id, now = DateTimeOffset.UtcNow }, tx);
+        await InsertKeyAsync(connection, tx, identity.Id, key, "start-up", null);
         await tx.CommitAsync();
+    }
+
+    /// <summary>Creates or updates an identity (not its keys); a disabled one is enabled again.</summary>
+    public static async Task SaveAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, Identity identity)
+    {
+        await connection.ExecuteAsync("""
+            INSERT INTO identities (id, name, role, area_code, kind, areas) VALUES (@Id, @Name, @Role, @AreaCode, @Kind, @areas)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, area_code = excluded.area_code,
+                                           kind = excluded.kind, areas = excluded.areas, disabled_at = NULL
+            """, new { identity.Id, identity.Name, identity.Role, identity.AreaCode, identity.Kind, areas = string.Join(' ', identity.Areas) }, tx);
+    }
+
+    public async Task<NewKey> AddKeyAsync(string identityId, string? label, DateTimeOffset? expiresAt,
+        System.Data.Common.DbConnection? connection = null, System.Data.Common.DbTransaction? tx = null)
+    {
+        if (connection is null)
+        {
+            await using var own = await db.OpenAsync();
+            return await AddKeyAsync(identityId, label, expiresAt, own);
+        }
+        var key = NewKey();
+        var keyId = await InsertKeyAsync(connection, tx, identityId, key, label, expiresAt);
+        return new NewKey(keyId, key, label, expiresAt);
+    }
+
+    private static async Task<string> InsertKeyAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, string identityId,
+        string key, string? label, DateTimeOffset? expiresAt)
+    {
+        var keyId = "key-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        await connection.ExecuteAsync("""
+            INSERT INTO api_keys (key_hash, identity_id, key_id, label, created_at, expires_at)
+            VALUES (@hash, @identityId, @keyId, @label, @now, @expiresAt)
+            """, new { hash = Hash(key), identityId, keyId, label, now = DateTimeOffset.UtcNow, expiresAt }, tx);
+        return keyId;
+    }
+
+    public async Task<IReadOnlyList<KeyInfo>> ListAsync(string identityId)
+    {
+        await using var connection = await db.OpenAsync();
+        return (await connection.QueryAsync<KeyInfo>("""
+            SELECT key_id AS keyid, label, created_at AS createdat, expires_at AS expiresat, revoked_at AS revokedat
+            FROM api_keys WHERE identity_id = @identityId ORDER BY created_at, key_id
+            """, new { identityId })).ToList();
+    }
+
+    /// <summary>Revokes a key now; false when the identity has no such key.</summary>
+    public async Task<bool> RevokeAsync(string identityId, string keyId)
+    {
+        await using var connection = await db.OpenAsync();
+        return await connection.ExecuteAsync("""
+            UPDATE api_keys SET revoked_at = COALESCE(revoked_at, @now) WHERE identity_id = @identityId AND key_id = @keyId
+            """, new { identityId, keyId, now = DateTimeOffset.UtcNow }) == 1;
+    }
+
+    /// <summary>Lets a key run until <paramref name="until"/> at the latest: the grace period of a rotation.</summary>
+    public async Task RetireAsync(string keyId, DateTimeOffset until)
+    {
+        await using var connection = await db.OpenAsync();
+        var current = await connection.ExecuteScalarAsync<DateTimeOffset?>("SELECT expires_at FROM api_keys WHERE key_id = @keyId", new { keyId });
+        if (current is null || current > until)
+            await connection.ExecuteAsync("UPDATE api_keys SET expires_at = @until WHERE key_id = @keyId", new { keyId, until });
     }
 }
 
@@ -63,22 +175,36 @@ public sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
+    private const string ExpiredItem = "alert:key-expired";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
-        var identity = await keys.FindAsync(header["Bearer ".Length..].Trim());
+        var (found, identity, keyId) = await keys.FindAsync(header["Bearer ".Length..].Trim());
+        if (found == ApiKeys.Found.Expired)
+        {
+            // Only someone holding the key learns that it once worked, and the desk then knows what to ask for.
+            Context.Items[ExpiredItem] = keyId;
+            return AuthenticateResult.Fail("expired API key");
+        }
         if (identity is null) return AuthenticateResult.Fail("unknown API key");
 
-        List<Claim> claims = [new(ClaimTypes.NameIdentifier, identity.Id), new(ClaimTypes.Name, identity.Name), new(ClaimTypes.Role, identity.Role)];
+        List<Claim> claims = [new(ClaimTypes.NameIdentifier, identity.Id), new(ClaimTypes.Name, identity.Name), new(ClaimTypes.Role, identity.Role),
+            new(Identity.KeyClaim, keyId!)];
         if (identity.AreaCode is { } area) claims.Add(new Claim(Identity.AreaClaim, area));
+        if (identity.Kind is { } kind) claims.Add(new Claim(Identity.KindClaim, kind));
+        if (identity.Areas.Count > 0) claims.Add(new Claim(Identity.AreasClaim, string.Join(' ', identity.Areas)));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer";
+        if (Context.Items[ExpiredItem] is string keyId)
+            return HubProblems.One(StatusCodes.Status401Unauthorized, "auth.key-expired",
+                $"この API キー（{keyId}）は有効期限が切れています。管理者に新しいキーを発行してもらってください。",
+                $"This API key ({keyId}) has expired: ask an administrator for a new one.").ExecuteAsync(Context);
         return HubProblems.One(StatusCodes.Status401Unauthorized, "auth.required",
             "API キーが必要です。Authorization: Bearer <キー> ヘッダーで送ってください（キーが無効な場合もこの応答になります）。",
             "An API key is required: send it as Authorization: Bearer <key> (an unknown key gets this answer too).").ExecuteAsync(Context);

@@ -15,7 +15,8 @@ namespace Alert.Hub.Intake;
 /// <param name="AreaSource">What the shape was made from: codes, shapes (polygons, circles) or towns (approximate cells).</param>
 public sealed record Coverage(IReadOnlyList<string> AreaCodes, IReadOnlyList<string> PartCodes, byte[]? AreaWkb, string AreaSource);
 
-public sealed record StoredRevision(string DocumentId, int Revision, string MsgType, string Status, IReadOnlyList<string> AreaCodes);
+/// <param name="ProxyFor">The municipality a prefecture issued this revision for (代行); null when the issuer spoke for itself.</param>
+public sealed record StoredRevision(string DocumentId, int Revision, string MsgType, string Status, IReadOnlyList<string> AreaCodes, string? ProxyFor = null);
 
 /// <summary>
 /// One revision as the store takes it. <see cref="Cap"/> gives what CAP says of it (sender, identifier, type, mode);
@@ -23,7 +24,11 @@ public sealed record StoredRevision(string DocumentId, int Revision, string MsgT
 /// so that the CAP references it.
 /// </summary>
 public sealed record Submission(CapAlert Cap, string SourceType, byte[] SourceBody, string? DocumentKey = null, int? Revision = null,
-    Func<CapReference?, byte[]>? WriteCap = null);
+    Func<CapReference?, byte[]>? WriteCap = null)
+{
+    /// <summary>The municipality a prefecture speaks for as 代行 (see IssuerScope); null when the issuer speaks for itself.</summary>
+    public string? ProxyFor { get; init; }
+}
 
 /// <summary>
 /// Stores a revision, its document's new state and its outbox message in one transaction. Update and Cancel
@@ -57,14 +62,14 @@ public sealed class NoticeStore(Db db)
         // A desk that did not see our answer sends again: same message, same answer, nothing new sent.
         async Task<(StoredRevision?, ProblemHttpResult?)?> SeenBeforeAsync()
         {
-            var earlier = await connection.QuerySingleOrDefaultAsync<(string DocumentId, int Revision, string BodySha256, string MsgType, string Status, string AreaCodes, string IssuerId)>("""
-                SELECT n.document_id, n.revision, n.body_sha256, n.msg_type, d.status, n.area_codes, d.issuer_id
+            var earlier = await connection.QuerySingleOrDefaultAsync<(string DocumentId, int Revision, string BodySha256, string MsgType, string Status, string AreaCodes, string IssuerId, string? ProxyFor)>("""
+                SELECT n.document_id, n.revision, n.body_sha256, n.msg_type, d.status, n.area_codes, d.issuer_id, n.proxy_for
                 FROM notices n JOIN documents d ON d.id = n.document_id
                 WHERE n.sender = @Sender AND n.identifier = @Identifier
                 """, new { alert.Sender, alert.Identifier }, tx);
             if (earlier.DocumentId is null) return null;
             if (earlier.BodySha256 == bodySha256 && earlier.IssuerId == issuer.Id)
-                return (new StoredRevision(earlier.DocumentId, earlier.Revision, earlier.MsgType, earlier.Status, Split(earlier.AreaCodes)), null);
+                return (new StoredRevision(earlier.DocumentId, earlier.Revision, earlier.MsgType, earlier.Status, Split(earlier.AreaCodes), earlier.ProxyFor), null);
             return submission.DocumentKey is { } key
                 ? (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.revision.exists",
                     $"documentId「{key}」の第{submission.Revision}版は別の内容で受付済みです。変更は版番号を増やして送ってください。",
@@ -129,21 +134,21 @@ public sealed class NoticeStore(Db db)
 
         await connection.ExecuteAsync("""
             INSERT INTO notices (document_id, revision, sender, identifier, sent, msg_type, title, area_codes, part_codes,
-                                 area_wkb, area_source, expires, body_sha256, cap_body, source_type, source_body, received_at)
+                                 area_wkb, area_source, expires, body_sha256, cap_body, source_type, source_body, received_at, proxy_for)
             VALUES (@documentId, @revision, @Sender, @Identifier, @Sent, @MsgType, @Title, @areaCodes, @partCodes,
-                    @AreaWkb, @AreaSource, @Expires, @bodySha256, @capBody, @SourceType, @SourceBody, @now)
+                    @AreaWkb, @AreaSource, @Expires, @bodySha256, @capBody, @SourceType, @SourceBody, @now, @ProxyFor)
             """, new
         {
             documentId, revision, alert.Sender, alert.Identifier, alert.Sent, alert.MsgType, alert.Title,
             areaCodes = string.Join(' ', coverage.AreaCodes), partCodes = string.Join(' ', coverage.PartCodes),
             coverage.AreaWkb, coverage.AreaSource, alert.Expires, bodySha256, capBody = submission.WriteCap?.Invoke(previous) ?? submission.SourceBody,
-            submission.SourceType, submission.SourceBody, now,
+            submission.SourceType, submission.SourceBody, now, submission.ProxyFor,
         }, tx);
         await Outbox.AddAsync(connection, tx, new NoticeAccepted(documentId, revision, alert.Status, alert.MsgType, coverage.PartCodes));
         await AuditLog.AppendAsync(connection, tx, issuer.Id, alert.MsgType switch { "Cancel" => "notice.cancelled", "Update" => "notice.updated", _ => "notice.accepted" },
-            documentId, new { revision, alert.MsgType, alert.Status, alert.Sender, alert.Identifier, bodySha256, areas = coverage.AreaCodes, source = submission.SourceType });
+            documentId, new { revision, alert.MsgType, alert.Status, alert.Sender, alert.Identifier, bodySha256, areas = coverage.AreaCodes, source = submission.SourceType, proxyFor = submission.ProxyFor });
         await tx.CommitAsync(ct);
-        return (new StoredRevision(documentId, revision, alert.MsgType, alert.Status, coverage.AreaCodes), null);
+        return (new StoredRevision(documentId, revision, alert.MsgType, alert.Status, coverage.AreaCodes, submission.ProxyFor), null);
     }
 
     private sealed record CurrentDocument

@@ -27,6 +27,10 @@ public sealed record NoticeReceipt(string Id, int Revision, string MsgType, stri
     /// <summary>What was accepted but deserves a look: CSV rows left out on request, a shelter just outside its area.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<HubProblems.ProblemEntry>? Warnings { get; init; }
+
+    /// <summary>The municipality's code when a prefecture issued this as 代行 for it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ProxyFor { get; init; }
 }
 
 public sealed record NoticeLinks(string Self, string Cap);
@@ -39,6 +43,9 @@ public sealed record RevisionSummary
     public required string Title { get; init; }
     public required DateTimeOffset Sent { get; init; }
     public required DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>The municipality's code when a prefecture issued this revision as 代行 for it.</summary>
+    public string? ProxyFor { get; init; }
 }
 
 public sealed record DeliveryStatus
@@ -163,7 +170,7 @@ public static partial class NoticesApi
         var located = new List<Problem>();
         if (format == "csv")
         {
-            var (envelope, sheet, partial, refusal) = CsvEnvelope(query, issuer);
+            var (envelope, sheet, partial, refusal) = CsvEnvelope(query, issuer, gazetteer);
             if (refusal is not null) return (null, refusal);
             var (notice, rows, left) = CsvNotices.ToNotice(sheet!, new MemoryStream(body), envelope!, partial);
             // The sheet's rows are checked by its schema; the notice made of them meets the same rules as any other.
@@ -188,10 +195,6 @@ public static partial class NoticesApi
         {
             var read = format == "notice-json" ? NoticeJson.Read(new MemoryStream(body)) : NoticeXmlReader.Read(new MemoryStream(body));
             if (read.Notice is not { } notice) return (null, Invalid(read.WellFormed, read.Problems));
-            if (issuer.Role == Roles.Issuer && !SameCode(notice.Envelope.IssuerCode, issuer.AreaCode))
-                return (null, HubProblems.One(StatusCodes.Status403Forbidden, "notice.issuer.mismatch",
-                    $"発信者コード「{notice.Envelope.IssuerCode}」はこのキーの発信者（{issuer.Name}）のものではありません。",
-                    $"Issuer code '{notice.Envelope.IssuerCode}' is not that of this key's issuer ({issuer.Name}).", "/notice/envelope/issuer/@code"));
             // The CAP that goes out references the revision before it, known only inside the store's transaction.
             (native, var outside) = Locate(notice, addresses, gazetteer, located);
             if (outside.Count > 0) return (null, Invalid(true, outside));
@@ -222,10 +225,14 @@ public static partial class NoticesApi
         if (problems.Count > 0) return (null, Invalid(true, problems));
         named.AddRange(under);
 
-        var outOfScope = issuer.Role == Roles.Issuer ? OutOfScope(named, issuer, gazetteer) : [];
-        if (outOfScope.Count > 0)
-            return (null, HubProblems.Result(StatusCodes.Status403Forbidden, "notice.out-of-scope",
-                "発信者の担当区域外の地域が含まれています。", "The notice covers areas outside the issuer's own.", outOfScope));
+        // Whom the notice speaks for: the native envelope says; CAP and CSV say it in the query (CSV's is in its envelope).
+        var (issuerCode, codePath) = native is not null ? (native.Envelope.IssuerCode, format == "csv" ? "?issuerCode" : IssuerScope.EnvelopePath)
+            : (query["issuerCode"].Count > 0 ? query["issuerCode"].ToString() : null, "?issuerCode");
+        var categories = submission.Cap.Infos.Select(NoticeCap.Category).ToHashSet();
+        var (proxyFor, notHis) = IssuerScope.Check(issuer, issuerCode, codePath, categories, native is null ? "/alert/info/category" : "/notice",
+            named, gazetteer);
+        if (notHis is not null) return (null, notHis);
+        submission = submission with { ProxyFor = proxyFor };
         var areas = named.Select(n => n.Area).Distinct().ToList();
         var covered = Shapes.Union(areas.Select(a => a.Geometry).ToList());
         var (unknown, districts, approximate) = native is null ? ([], null, false) : Districts(native, gazetteer, towns);
@@ -377,7 +384,7 @@ public static partial class NoticesApi
     /// A CSV sheet carries rows only: the envelope comes from the query (sheet, documentId, revision, kind, mode,
     /// reason, partial) and the key's issuer, whose own area the notice covers.
     /// </summary>
-    private static (Envelope? Envelope, string? Sheet, bool Partial, ProblemHttpResult? Refusal) CsvEnvelope(IQueryCollection query, Identity issuer)
+    private static (Envelope? Envelope, string? Sheet, bool Partial, ProblemHttpResult? Refusal) CsvEnvelope(IQueryCollection query, Identity issuer, Gazetteer gazetteer)
     {
         var problems = new List<Problem>();
         void Need(bool ok, string name, string ja, string en)
@@ -397,16 +404,22 @@ public static partial class NoticesApi
         Need(kind is not null, "kind", "?kind= は Issue、Update、Correction、Cancel のいずれかです。", "?kind= is Issue, Update, Correction or Cancel.");
         var mode = query["mode"].Count == 0 ? NoticeMode.Actual : Named<NoticeMode>(query["mode"]);
         Need(mode is not null, "mode", "?mode= は Actual、Exercise、Test のいずれかです。", "?mode= is Actual, Exercise or Test.");
-        Need(issuer.Role == Roles.Issuer && issuer.AreaCode is not null, "issuer", "CSV は発信者のキーで送ってください（発信者の区域が対象地域になります）。",
-            "Send CSV with an issuer's key: the notice covers the issuer's own area.");
+        // The sheet covers the area it is issued for: the key's own unless ?issuerCode= names another (a prefecture's
+        // municipality as 代行, a lifeline operator's or a national body's area, which have no single own area).
+        var issuerCode = query["issuerCode"].Count > 0 ? query["issuerCode"].ToString() : issuer.AreaCode;
+        Need(issuer.Role == Roles.Issuer, "issuer", "CSV は発信者のキーで送ってください。", "Send CSV with an issuer's key.");
+        Need(issuer.Role != Roles.Issuer || LocalGovernmentCode.TryParse(issuerCode, out _, out _), "issuerCode",
+            "?issuerCode= に発信する地域の地方公共団体コードを指定してください（市町村と都道府県のキーでは省略できます）。",
+            "Give the local government code the sheet is issued for in ?issuerCode= (a municipality's or prefecture's key may leave it out).");
         if (problems.Count > 0)
             return (null, null, false, HubProblems.Result(StatusCodes.Status400BadRequest, "request.invalid",
                 "CSV の送信には表の種類と情報の ID などの指定が必要です。", "A CSV sheet needs its sheet name, document id and the like in the query.", problems));
 
-        var code = LocalGovernmentCode.Parse(issuer.AreaCode!).WithCheckDigit;
+        var code = LocalGovernmentCode.Parse(issuerCode!).WithCheckDigit;
+        var name = code == LocalGovernmentCode.Parse(issuer.AreaCode ?? code).WithCheckDigit ? issuer.Name : gazetteer.Find(LocalGovernmentCode.Parse(code))?.Name ?? code;
         var sent = JapanTime.Of(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
-        var envelope = new Envelope(documentId, revision, code, issuer.Name, mode!.Value, kind!.Value, query["reason"].Count == 0 ? null : query["reason"].ToString(),
-            sent, null, null, [new AreaRef(code, issuer.Name)]);
+        var envelope = new Envelope(documentId, revision, code, name, mode!.Value, kind!.Value, query["reason"].Count == 0 ? null : query["reason"].ToString(),
+            sent, null, null, [new AreaRef(code, name)]);
         return (envelope, sheet, query["partial"] == "true", null);
     }
 
@@ -420,9 +433,6 @@ public static partial class NoticesApi
     private static ProblemHttpResult Invalid(bool wellFormed, IEnumerable<Problem> problems) =>
         HubProblems.Result(wellFormed ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest,
             "notice.invalid", "情報の内容に誤りがあります。各項目を確認してください。", "The notice is not valid; see each error.", problems);
-
-    private static bool SameCode(string code, string? other) =>
-        other is not null && LocalGovernmentCode.TryParse(code, out var a, out _) && LocalGovernmentCode.TryParse(other, out var b, out _) && a == b;
 
     private static Coverage Coverage(List<Area> areas, Geometry? shape, string source) => new(
         areas.Select(a => a.Code).ToList(),
@@ -457,7 +467,6 @@ public static partial class NoticesApi
     }
 
     /// <summary>An area a notice names or draws, with where it does so (for errors) and how it is named there.</summary>
-    private sealed record NamedArea(Area Area, SourceLocation At, string Label);
 
     private static (List<NamedArea> Named, List<Problem> Problems) Geocode(CapAlert alert, Gazetteer gazetteer)
     {
@@ -517,18 +526,6 @@ public static partial class NoticesApi
             }
         }
         return (Shapes.Union(shapes), under);
-    }
-
-    private static List<Problem> OutOfScope(List<NamedArea> named, Identity issuer, Gazetteer gazetteer)
-    {
-        // An issuer without a known area speaks for nowhere: the check fails closed.
-        var own = (issuer.AreaCode is { } code && LocalGovernmentCode.TryParse(code, out var parsed, out _) ? gazetteer.Find(parsed)?.PartCodes : null)?.ToHashSet() ?? [];
-        // Each municipality once, where it first came up: drawn shapes can name the same ones many times over.
-        return named.Where(n => !n.Area.PartCodes.All(own.Contains)).DistinctBy(n => n.Area.Code)
-            .Select(n => Problem.At("notice.out-of-scope", n.At,
-                $"{n.Area.Name}（{n.Label}）は {issuer.Name} の担当区域外です。",
-                $"{n.Area.Name} ({n.Label}) is outside the area of {issuer.Name}."))
-            .ToList();
     }
 
     /// <summary>
@@ -605,7 +602,7 @@ public static partial class NoticesApi
             return NotFound(id);
 
         var revisions = (await connection.QueryAsync<RevisionSummary>("""
-            SELECT revision, msg_type AS msgtype, identifier, title, sent, received_at AS receivedat
+            SELECT revision, msg_type AS msgtype, identifier, title, sent, received_at AS receivedat, proxy_for AS proxyfor
             FROM notices WHERE document_id = @id ORDER BY revision
             """, new { id })).ToList();
         var areaCodes = await connection.QuerySingleAsync<string>(
@@ -694,7 +691,7 @@ public static partial class NoticesApi
             : new NoticeArea(code.WithCheckDigit, "", [])).ToList();
         var self = $"/api/v1/notices/{stored.DocumentId}";
         return new NoticeReceipt(stored.DocumentId, stored.Revision, stored.MsgType, stored.Status, areas,
-            new NoticeLinks(self, $"{self}/revisions/{stored.Revision}/cap"));
+            new NoticeLinks(self, $"{self}/revisions/{stored.Revision}/cap")) { ProxyFor = stored.ProxyFor };
     }
 
     /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger.</summary>

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Alert.Core;
 using Alert.Core.Codes;
@@ -21,6 +22,9 @@ public sealed record SubscriberRequest(string? Name, string? Kind, string? Url, 
     public string? Format { get; init; }
     public IReadOnlyList<string>? Languages { get; init; }
     public string? Polygon { get; init; }
+
+    /// <summary>The subscriber identity that looks after it (admins only set this).</summary>
+    public string? OwnerId { get; init; }
 }
 
 public sealed record Subscriber(string Id, string Name, string Kind, string Url, IReadOnlyList<string> AreaCodes, IReadOnlyList<string> Statuses,
@@ -44,14 +48,19 @@ public sealed record Subscriber(string Id, string Name, string Kind, string Url,
     /// <summary>A drawn area ("lat,lon lat,lon …") watched beside the codes: a notice whose shape meets it is sent.</summary>
     public string? Polygon { get; init; }
 
+    /// <summary>The subscriber identity that may read and change it besides admins (see /api/v1/me).</summary>
+    public string? OwnerId { get; init; }
+
     /// <summary>The signing secret, in the answer that creates or replaces it and nowhere else: it is shown once.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Secret { get; init; }
 }
 
 /// <summary>
-/// The transmitters that receive notices. Admin only; matching reads the table on every fan-out, so changes apply at
-/// once. A paused subscriber's deliveries wait and go out when it is resumed, unless their notice expired meanwhile.
+/// The transmitters that receive notices. Admins create and delete them; a subscriber identity reads, changes, pauses
+/// and re-keys the ones it owns, and sees no others (someone else's answers 404, as if it did not exist). Matching
+/// reads the table on every fan-out, so changes apply at once. A paused subscriber's deliveries wait and go out when
+/// it is resumed, unless their notice expired meanwhile.
 /// </summary>
 public static class SubscribersApi
 {
@@ -61,53 +70,66 @@ public static class SubscribersApi
     private static readonly string[] Formats = ["cap", "text", "notice-xml", "notice-json"];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    // Bounds on what one subscriber may hold: every municipality and ward fits in MaxAreaCodes, and a drawn service
+    // area of a few thousand points in MaxPolygon; beyond them a body only costs memory and matching time.
+    private const int MaxName = 200, MaxUrl = 2048, MaxPolygon = 200_000, MaxAreaCodes = 2_000;
+
     public static RouteGroupBuilder MapSubscribers(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/subscribers").WithTags("Subscribers").RequireAuthorization(Roles.Admin).AuditChanges();
-        group.MapPost("/", Create);
+        var group = app.MapGroup("/api/v1/subscribers").WithTags("Subscribers")
+            .RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Subscriber)).AuditChanges();
+        group.MapPost("/", Create).RequireAuthorization(Roles.Admin);
         group.MapGet("/", List);
         group.MapGet("/{id}", Get);
         group.MapPut("/{id}", Update);
-        group.MapPost("/{id}/pause", (string id, SubscriberStore store) => SetPaused(id, true, store));
-        group.MapPost("/{id}/resume", (string id, SubscriberStore store) => SetPaused(id, false, store));
+        group.MapPost("/{id}/pause", (string id, ClaimsPrincipal user, SubscriberStore store) => SetPaused(id, true, user, store));
+        group.MapPost("/{id}/resume", (string id, ClaimsPrincipal user, SubscriberStore store) => SetPaused(id, false, user, store));
         group.MapPost("/{id}/secret", RotateSecret);
-        group.MapDelete("/{id}", Delete);
+        group.MapDelete("/{id}", Delete).RequireAuthorization(Roles.Admin);
         return group;
     }
 
-    private static async Task<Results<Ok<Subscriber>, ProblemHttpResult>> Get(string id, SubscriberStore store) =>
-        await store.FindAsync(id) is { } subscriber ? TypedResults.Ok(subscriber) : NotFound(id);
+    private static async Task<Results<Ok<Subscriber>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, SubscriberStore store) =>
+        await OwnAsync(id, user, store) is { } subscriber ? TypedResults.Ok(subscriber) : NotFound(id);
 
-    /// <summary>Replaces name, kind, url and filters; the secret and the paused state stay as they are.</summary>
-    private static async Task<Results<Ok<Subscriber>, ProblemHttpResult>> Update(string id, HttpRequest request, SubscriberStore store, Gazetteer gazetteer)
+    /// <summary>The subscriber if the caller may see it: an admin any, a subscriber identity its own.</summary>
+    private static async Task<Subscriber?> OwnAsync(string id, ClaimsPrincipal user, SubscriberStore store) =>
+        await store.FindAsync(id) is { } subscriber && (user.IsInRole(Roles.Admin) || subscriber.OwnerId == Identity.From(user).Id) ? subscriber : null;
+
+    /// <summary>Replaces name, kind, url and filters; the secret and the paused state stay as they are, and the owner unless an admin changes it.</summary>
+    private static async Task<Results<Ok<Subscriber>, ProblemHttpResult>> Update(string id, HttpRequest request, ClaimsPrincipal user, SubscriberStore store, Gazetteer gazetteer)
     {
-        if (await store.FindAsync(id) is not { } existing) return NotFound(id);
-        var (body, refusal) = await ReadAsync(request, gazetteer);
+        if (await OwnAsync(id, user, store) is not { } existing) return NotFound(id);
+        var (body, refusal) = await ReadAsync(request, gazetteer, user);
         if (refusal is not null) return refusal;
-        var updated = SubscriberStore.From(existing.Id, body!, existing.CreatedAt) with { Paused = existing.Paused };
+        var updated = SubscriberStore.From(existing.Id, body!, existing.CreatedAt) with
+        {
+            Paused = existing.Paused,
+            OwnerId = user.IsInRole(Roles.Admin) ? body!.OwnerId : existing.OwnerId,
+        };
         // Only an existing row is changed: a subscriber deleted meanwhile stays deleted.
         return await store.UpdateAsync(updated) ? TypedResults.Ok(updated) : NotFound(id);
     }
 
-    private static async Task<Results<Ok<Subscriber>, ProblemHttpResult>> SetPaused(string id, bool paused, SubscriberStore store) =>
-        await store.SetPausedAsync(id, paused) is { } subscriber ? TypedResults.Ok(subscriber) : NotFound(id);
+    private static async Task<Results<Ok<Subscriber>, ProblemHttpResult>> SetPaused(string id, bool paused, ClaimsPrincipal user, SubscriberStore store) =>
+        await OwnAsync(id, user, store) is not null && await store.SetPausedAsync(id, paused) is { } subscriber ? TypedResults.Ok(subscriber) : NotFound(id);
 
     /// <summary>A new signing secret, shown in this answer only; the old one stops signing at once.</summary>
-    private static async Task<Results<Ok<Subscriber>, ProblemHttpResult>> RotateSecret(string id, SubscriberStore store) =>
-        await store.RotateSecretAsync(id) is { } subscriber ? TypedResults.Ok(subscriber) : NotFound(id);
+    private static async Task<Results<Ok<Subscriber>, ProblemHttpResult>> RotateSecret(string id, ClaimsPrincipal user, SubscriberStore store) =>
+        await OwnAsync(id, user, store) is not null && await store.RotateSecretAsync(id) is { } subscriber ? TypedResults.Ok(subscriber) : NotFound(id);
 
     private static ProblemHttpResult NotFound(string id) =>
         HubProblems.One(StatusCodes.Status404NotFound, "subscriber.not-found", $"購読者 {id} は見つかりません。", $"Subscriber {id} was not found.");
 
-    private static async Task<Results<Created<Subscriber>, ProblemHttpResult>> Create(HttpRequest request, SubscriberStore store, Gazetteer gazetteer)
+    private static async Task<Results<Created<Subscriber>, ProblemHttpResult>> Create(HttpRequest request, ClaimsPrincipal user, SubscriberStore store, Gazetteer gazetteer)
     {
-        var (body, refusal) = await ReadAsync(request, gazetteer);
+        var (body, refusal) = await ReadAsync(request, gazetteer, user);
         if (refusal is not null) return refusal;
         var subscriber = await store.AddAsync(body!);
         return TypedResults.Created($"/api/v1/subscribers/{subscriber.Id}", subscriber);
     }
 
-    private static async Task<(SubscriberRequest? Body, ProblemHttpResult? Refusal)> ReadAsync(HttpRequest request, Gazetteer gazetteer)
+    private static async Task<(SubscriberRequest? Body, ProblemHttpResult? Refusal)> ReadAsync(HttpRequest request, Gazetteer gazetteer, ClaimsPrincipal user)
     {
         SubscriberRequest? body;
         try
@@ -121,15 +143,21 @@ public static class SubscribersApi
                     $"JSON の形式が正しくありません: {ex.Message}", $"Malformed JSON: {ex.Message}")]));
         }
 
-        var problems = Validate(body ?? new SubscriberRequest(null, null, null, null, null), gazetteer,
-            request.HttpContext.RequestServices.GetRequiredService<WebhookTargets>());
+        body ??= new SubscriberRequest(null, null, null, null, null);
+        var problems = Validate(body, gazetteer, request.HttpContext.RequestServices.GetRequiredService<WebhookTargets>());
+        if (body.OwnerId is not null && !user.IsInRole(Roles.Admin))
+            problems.Add(new Problem("subscriber.owner", "$.ownerId", null, null, "ownerId は管理者だけが変更できます。", "Only an admin sets ownerId."));
+        else if (body.OwnerId is not null && !await request.HttpContext.RequestServices.GetRequiredService<SubscriberStore>().IsSubscriberIdentityAsync(body.OwnerId))
+            problems.Add(new Problem("subscriber.owner", "$.ownerId", null, null, $"「{body.OwnerId}」は subscriber ロールの ID ではありません。",
+                $"'{body.OwnerId}' is not an identity with the subscriber role."));
         return problems.Count > 0
             ? (null, HubProblems.Result(StatusCodes.Status422UnprocessableEntity, "subscriber.invalid",
                 "購読者の設定に誤りがあります。", "The subscriber is not valid; see each error.", problems))
             : (body, null);
     }
 
-    private static async Task<Ok<IReadOnlyList<Subscriber>>> List(SubscriberStore store) => TypedResults.Ok(await store.ListAsync());
+    private static async Task<Ok<List<Subscriber>>> List(ClaimsPrincipal user, SubscriberStore store) =>
+        TypedResults.Ok((await store.ListAsync()).Where(s => user.IsInRole(Roles.Admin) || s.OwnerId == Identity.From(user).Id).ToList());
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, SubscriberStore store) =>
         await store.DeleteAsync(id) ? TypedResults.NoContent() : NotFound(id);
@@ -139,8 +167,15 @@ public static class SubscribersApi
         var problems = new List<Problem>();
         void Add(string code, string path, string ja, string en) => problems.Add(new Problem(code, path, null, null, ja, en));
 
-        if (string.IsNullOrWhiteSpace(body.Name))
-            Add("subscriber.name", "$.name", "名前 (name) を入れてください。", "name is required.");
+        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > MaxName)
+            Add("subscriber.name", "$.name", $"名前 (name) を {MaxName} 文字までで入れてください。", $"name is required, up to {MaxName} characters.");
+        if (body.Url?.Length > MaxUrl)
+            Add("subscriber.url", "$.url", $"url は {MaxUrl} 文字までです。", $"url is up to {MaxUrl} characters.");
+        if (body.Polygon?.Length > MaxPolygon)
+            Add("geo.polygon.invalid", "$.polygon", $"polygon は {MaxPolygon} 文字までです。", $"polygon is up to {MaxPolygon} characters.");
+        if (body.AreaCodes?.Count > MaxAreaCodes)
+            Add("subscriber.area-codes", "$.areaCodes", $"areaCodes は {MaxAreaCodes} 件までです（都道府県コードで広く指定できます）。",
+                $"areaCodes holds up to {MaxAreaCodes} codes (a prefecture's code covers all of it).");
         if (body.Kind is not null && !Kinds.Contains(body.Kind))
             Add("subscriber.kind", "$.kind", $"kind は {string.Join(", ", Kinds)} のいずれかです。", $"kind is one of {string.Join(", ", Kinds)}.");
         if (!Uri.TryCreate(body.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
@@ -151,9 +186,9 @@ public static class SubscribersApi
         if (body.AreaCodes is not { Count: > 0 } && body.Polygon is null)
             Add("subscriber.area-codes", "$.areaCodes", "areaCodes に都道府県コード（2桁）または市区町村コードを1つ以上入れるか、polygon で範囲を指定してください。",
                 "areaCodes needs at least one prefecture (2 digits) or municipality code, unless a polygon gives the area.");
-        if (body.Polygon is not null && NoticeRules.PolygonProblem(body.Polygon) is { } wrong)
+        if (body.Polygon is not null && body.Polygon.Length <= MaxPolygon && NoticeRules.PolygonProblem(body.Polygon) is { } wrong)
             Add("geo.polygon.invalid", "$.polygon", wrong.Ja, wrong.En);
-        for (var i = 0; i < (body.AreaCodes?.Count ?? 0); i++)
+        for (var i = 0; i < Math.Min(body.AreaCodes?.Count ?? 0, MaxAreaCodes); i++)
         {
             if (!LocalGovernmentCode.TryParse(body.AreaCodes![i], out var code, out var error))
                 Add(error.Code, $"$.areaCodes[{i}]", error.Ja, error.En);
@@ -208,6 +243,7 @@ public sealed class SubscriberStore(Db db)
             Format = request.Format ?? "cap",
             Languages = request.Languages?.Select(l => Alert.Core.Rendering.Languages.Find(l)!.Tag).Distinct().ToList() ?? [],
             Polygon = request.Polygon?.Trim(),
+            OwnerId = request.OwnerId,
         };
 
     /// <summary>Adds or replaces a subscriber; a replaced one keeps its secret unless <see cref="Subscriber.Secret"/> is given.</summary>
@@ -215,16 +251,17 @@ public sealed class SubscriberStore(Db db)
     {
         await using var connection = await db.OpenAsync();
         await connection.ExecuteAsync("""
-            INSERT INTO subscribers (id, name, kind, url, area_codes, statuses, categories, min_level, min_severity, format, languages, polygon, secret, created_at)
-            VALUES (@Id, @Name, @Kind, @Url, @areaCodes, @statuses, @categories, @MinLevel, @MinSeverity, @Format, @languages, @Polygon, COALESCE(@Secret, ''), @CreatedAt)
+            INSERT INTO subscribers (id, name, kind, url, area_codes, statuses, categories, min_level, min_severity, format, languages, polygon, secret, created_at, owner_id)
+            VALUES (@Id, @Name, @Kind, @Url, @areaCodes, @statuses, @categories, @MinLevel, @MinSeverity, @Format, @languages, @Polygon, COALESCE(@Secret, ''), @CreatedAt, @OwnerId)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, url = excluded.url,
                 area_codes = excluded.area_codes, statuses = excluded.statuses, categories = excluded.categories,
                 min_level = excluded.min_level, min_severity = excluded.min_severity, format = excluded.format, languages = excluded.languages, polygon = excluded.polygon,
+                owner_id = excluded.owner_id,
                 secret = CASE WHEN @Secret IS NULL THEN subscribers.secret ELSE excluded.secret END
             """, new
         {
             subscriber.Id, subscriber.Name, subscriber.Kind, subscriber.Url, subscriber.CreatedAt, subscriber.Secret,
-            subscriber.MinLevel, subscriber.MinSeverity, subscriber.Format, subscriber.Polygon,
+            subscriber.MinLevel, subscriber.MinSeverity, subscriber.Format, subscriber.Polygon, subscriber.OwnerId,
             areaCodes = string.Join(' ', subscriber.AreaCodes), statuses = string.Join(' ', subscriber.Statuses),
             categories = string.Join(' ', subscriber.Categories), languages = string.Join(' ', subscriber.Languages),
         });
@@ -237,19 +274,19 @@ public sealed class SubscriberStore(Db db)
         return await connection.ExecuteAsync("""
             UPDATE subscribers SET name = @Name, kind = @Kind, url = @Url, area_codes = @areaCodes, statuses = @statuses,
                 categories = @categories, min_level = @MinLevel, min_severity = @MinSeverity, format = @Format,
-                languages = @languages, polygon = @Polygon
+                languages = @languages, polygon = @Polygon, owner_id = @OwnerId
             WHERE id = @Id
             """, new
         {
             subscriber.Id, subscriber.Name, subscriber.Kind, subscriber.Url, subscriber.MinLevel, subscriber.MinSeverity, subscriber.Format,
-            subscriber.Polygon, areaCodes = string.Join(' ', subscriber.AreaCodes), statuses = string.Join(' ', subscriber.Statuses),
+            subscriber.Polygon, subscriber.OwnerId, areaCodes = string.Join(' ', subscriber.AreaCodes), statuses = string.Join(' ', subscriber.Statuses),
             categories = string.Join(' ', subscriber.Categories), languages = string.Join(' ', subscriber.Languages),
         }) > 0;
     }
 
     private const string Select = """
         SELECT id, name, kind, url, area_codes AS areacodes, statuses, paused, created_at AS createdat, categories,
-               min_level AS minlevel, min_severity AS minseverity, format, languages, polygon
+               min_level AS minlevel, min_severity AS minseverity, format, languages, polygon, owner_id AS ownerid
         FROM subscribers
         """;
 
@@ -269,10 +306,11 @@ public sealed class SubscriberStore(Db db)
         public required string Format { get; init; }
         public required string Languages { get; init; }
         public string? Polygon { get; init; }
+        public string? OwnerId { get; init; }
 
         public Subscriber ToSubscriber() => new(Id, Name, Kind, Url, Split(AreaCodes), Split(Statuses), Paused != 0, CreatedAt)
         {
-            Categories = Split(Categories), MinLevel = MinLevel, MinSeverity = MinSeverity, Format = Format, Languages = Split(Languages), Polygon = Polygon,
+            Categories = Split(Categories), MinLevel = MinLevel, MinSeverity = MinSeverity, Format = Format, Languages = Split(Languages), Polygon = Polygon, OwnerId = OwnerId,
         };
 
         private static string[] Split(string list) => list.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -307,6 +345,12 @@ public sealed class SubscriberStore(Db db)
         await using var connection = await db.OpenAsync();
         if (await connection.ExecuteAsync("UPDATE subscribers SET secret = @secret WHERE id = @id", new { id, secret }) == 0) return null;
         return await FindAsync(id) is { } subscriber ? subscriber with { Secret = secret } : null;
+    }
+
+    public async Task<bool> IsSubscriberIdentityAsync(string id)
+    {
+        await using var connection = await db.OpenAsync();
+        return await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM identities WHERE id = @id AND role = @role", new { id, role = Roles.Subscriber }) > 0;
     }
 
     public async Task<bool> DeleteAsync(string id)
