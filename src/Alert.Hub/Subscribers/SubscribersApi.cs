@@ -105,7 +105,8 @@ public static class SubscribersApi
         var updated = SubscriberStore.From(existing.Id, body!, existing.CreatedAt) with
         {
             Paused = existing.Paused,
-            OwnerId = user.IsInRole(Roles.Admin) ? body!.OwnerId : existing.OwnerId,
+            // An admin's edit that names no owner leaves the owner as it was: it must not take the subscription away from it.
+            OwnerId = user.IsInRole(Roles.Admin) ? body!.OwnerId ?? existing.OwnerId : existing.OwnerId,
         };
         // Only an existing row is changed: a subscriber deleted meanwhile stays deleted.
         return await store.UpdateAsync(updated) ? TypedResults.Ok(updated) : NotFound(id);
