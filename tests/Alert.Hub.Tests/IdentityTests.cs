@@ -108,6 +108,21 @@ public abstract class IdentityTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task A_restart_replaces_the_start_up_key_and_keeps_keys_made_through_the_api()
+    {
+        using var created = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/admin/identities/admin/keys", new { label = "second admin" });
+        var second = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+
+        await hub.RestartAsync();
+
+        (await hub.SendAsync(HttpMethod.Get, "/api/v1/me", null, second)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await hub.SendAsAdminAsync(HttpMethod.Get, "/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var keys = await hub.SendAsAdminAsync(HttpMethod.Get, "/api/v1/admin/identities/admin");
+        (await keys.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("keys").EnumerateArray()
+            .Count(k => k.GetProperty("label").GetString() == "start-up").ShouldBe(1);
+    }
+
+    [Fact]
     public async Task An_identity_with_every_field_wrong_is_refused_with_every_problem_and_not_made()
     {
         var tooLong = new string('x', 101);

@@ -77,6 +77,8 @@ public sealed class ApiKeys(Db db)
 
     public enum Found { Unknown, Valid, Expired }
 
+    private const string StartLabel = "start-up";
+
     private sealed record Row(string Id, string Name, string Role, string? AreaCode, string? Kind, string? Areas, string KeyId,
         DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? DisabledAt);
 
@@ -97,14 +99,17 @@ public sealed class ApiKeys(Db db)
         }, row.KeyId);
     }
 
-    /// <summary>Creates or updates the identity and makes <paramref name="key"/> its only key (for the keys a hub starts with).</summary>
-    public async Task SetOnlyKeyAsync(Identity identity, string key)
+    /// <summary>
+    /// Creates or updates the identity and makes <paramref name="key"/> its start-up key, in place of the one the
+    /// last start made (for the admin and the sample issuer); keys made through the API stay.
+    /// </summary>
+    public async Task SetStartKeyAsync(Identity identity, string key)
     {
         await using var connection = await db.OpenAsync();
         await using var tx = await connection.BeginTransactionAsync();
         await SaveAsync(connection, tx, identity);
-        await connection.ExecuteAsync("DELETE FROM api_keys WHERE identity_id = @Id", identity, tx);
-        await InsertKeyAsync(connection, tx, identity.Id, key, "start-up", null);
+        await connection.ExecuteAsync("DELETE FROM api_keys WHERE identity_id = @Id AND label = @label", new { identity.Id, label = StartLabel }, tx);
+        await InsertKeyAsync(connection, tx, identity.Id, key, StartLabel, null);
         await tx.CommitAsync();
     }
 

@@ -41,7 +41,7 @@ public sealed class Seed(ApiKeys keys, SubscriberStore subscribers, Db db, IOpti
     private async Task<string> SetKeyAsync(Identity identity, string variable)
     {
         var key = configuration[variable] is { Length: > 0 } fixedKey ? fixedKey : ApiKeys.NewKey();
-        await keys.SetOnlyKeyAsync(identity, key);
+        await keys.SetStartKeyAsync(identity, key);
         // A key the operator chose is theirs to know; only a key made here is printed.
         return configuration[variable] is { Length: > 0 } ? $"(from {variable})" : $"{key}   (set {variable} to fix it)";
     }

@@ -108,7 +108,7 @@ public sealed class Scenario : IAsyncDisposable
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = Unpooled }).Build();
         var db = new Db(Options.Create(new HubOptions { Database = DatabaseKind.Postgres }), configuration, new HostingEnvironment { ContentRootPath = LogDirectory });
-        await new ApiKeys(db).SetOnlyKeyAsync(Issuer, IssuerKey);
+        await new ApiKeys(db).SetStartKeyAsync(Issuer, IssuerKey);
         Receivers = await Receivers.StartAsync(hub.Url, AdminKey, ReceiverCount, "431001");
         Load = new Load($"{Name}-{_run}", IssuerKey, hubFor ?? (_ => hub), Output);
         Output.WriteLine($"[{Clock.Now}] {ReceiverCount} receivers subscribed on {Receivers.Sink.BaseUrl}");

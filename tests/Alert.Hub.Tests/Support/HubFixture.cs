@@ -29,7 +29,7 @@ public abstract class HubFixture : IAsyncLifetime
     public IServiceProvider Services => _factory!.Services;
 
     /// <summary>Adds an issuer with its own key, as the identity work will do through an API.</summary>
-    public Task AddIssuerAsync(Identity issuer, string key) => _factory!.Services.GetRequiredService<ApiKeys>().SetOnlyKeyAsync(issuer, key);
+    public Task AddIssuerAsync(Identity issuer, string key) => _factory!.Services.GetRequiredService<ApiKeys>().SetStartKeyAsync(issuer, key);
     public WebhookSink Sink { get; private set; } = null!;
 
     protected abstract IReadOnlyDictionary<string, string> Settings { get; }

@@ -15,7 +15,8 @@ ALTER TABLE api_keys ADD COLUMN key_id TEXT;
 ALTER TABLE api_keys ADD COLUMN label TEXT;
 ALTER TABLE api_keys ADD COLUMN expires_at timestamptz;
 ALTER TABLE api_keys ADD COLUMN revoked_at timestamptz;
-UPDATE api_keys SET key_id = 'key-' || substr(key_hash, 1, 12);
+-- Every key so far was made at start-up (ALERT_ADMIN_KEY, ALERT_ISSUER_KEY): the next start replaces it.
+UPDATE api_keys SET key_id = 'key-' || substr(key_hash, 1, 12), label = 'start-up';
 CREATE UNIQUE INDEX api_keys_by_id ON api_keys (key_id);
 
 -- A prefecture issuing for one of its municipalities (代行): the municipality's code. NULL: the issuer speaks for itself.
