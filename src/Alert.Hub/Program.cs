@@ -11,6 +11,7 @@ using Alert.Hub.Intake;
 using Alert.Hub.Messaging;
 using Alert.Hub.Samples;
 using Alert.Hub.Setup;
+using Alert.Hub.Signatures;
 using Alert.Hub.Storage;
 using Alert.Hub.Streams;
 using Alert.Hub.Subscribers;
@@ -48,6 +49,7 @@ builder.Services.AddProblemDetails().AddExceptionHandler<StoreUnavailable>();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
 builder.Services.AddSingleton<ErrorQueues>().AddAudit().AddHubHealth();
 builder.Services.AddFeeds();
+builder.Services.AddSignatures();
 
 var app = builder.Build();
 // Streams stay open for hours by the ten thousand: a pipeline of their own, without the middleware the rest of the
@@ -68,6 +70,7 @@ app.MapAreas();
 app.MapAlerts();
 app.MapErrorQueues();
 app.MapAudit();
+app.MapSignatures();
 app.MapHubHealth();
 if (options.Samples) app.MapSampleReceiver();
 

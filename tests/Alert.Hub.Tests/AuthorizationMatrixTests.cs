@@ -121,6 +121,13 @@ public sealed class AuthorizationMatrixTests(EmbeddedHub hub) : IClassFixture<Em
             return ($"/api/v1/admin/identities/{id}/keys/{keyId}", null);
         }),
 
+        new("GET", "/api/v1/admin/identities/{id}/certificates", "admin", Admin(200), () => At($"/api/v1/admin/identities/{HubFixture.Issuer.Id}/certificates")),
+        new("POST", "/api/v1/admin/identities/{id}/certificates", "admin", Admin(201), () => At($"/api/v1/admin/identities/{HubFixture.Issuer.Id}/certificates", Pem())),
+        new("DELETE", "/api/v1/admin/identities/{id}/certificates/{thumbprint}", "admin", Admin(404), () => At($"/api/v1/admin/identities/{HubFixture.Issuer.Id}/certificates/{new string('0', 64)}")),
+        new("PUT", "/api/v1/admin/identities/{id}/signatures", "admin", Admin(200), async () => ($"/api/v1/admin/identities/{await ThrowawayAsync()}/signatures", Json(new { required = false }))),
+        new("GET", "/api/v1/signatures/hub-certificate", "anyone (public; 404 while the hub signs nothing)", "404 404 404 404 404 404 404 404 404 404", () => At("/api/v1/signatures/hub-certificate")),
+        new("GET", "/api/v1/notices/{id}/revisions/{revision:int}/source", "its issuer, or admin", "401 401 401 200 404 404 404 404 403 200", () => At($"/api/v1/notices/{_notice}/revisions/1/source")),
+
         new("GET", "/api/v1/admin/audit/", "admin", Admin(200), () => At("/api/v1/admin/audit")),
         new("GET", "/api/v1/admin/audit/verify", "admin", Admin(200), () => At("/api/v1/admin/audit/verify")),
         new("GET", "/api/v1/admin/errors/", "admin", Admin(200), () => At("/api/v1/admin/errors")),
@@ -138,6 +145,15 @@ public sealed class AuthorizationMatrixTests(EmbeddedHub hub) : IClassFixture<Em
         new("GET", "/health/live", "anyone (public)", Public, () => At("/health/live")),
         new("GET", "/health/ready", "anyone (public)", Public, () => At("/health/ready")),
     ];
+
+    /// <summary>A new self-signed certificate each time, so that each registration is a new one.</summary>
+    private static StringContent Pem()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=matrix", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return new StringContent(certificate.ExportCertificatePem(), Encoding.UTF8, "application/x-pem-file");
+    }
 
     private async Task<string> ThrowawayAsync()
     {

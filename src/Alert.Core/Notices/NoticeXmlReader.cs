@@ -110,7 +110,8 @@ public static class NoticeXmlReader
                 Time(e, "validUntil", "Envelope.ValidUntil"),
                 e.Element(N + "areas")!.Elements(N + "area").Select((a, i) => Area(a, $"Envelope.Areas[{i}]")).ToList());
 
-            var body = root.Elements().Skip(1).FirstOrDefault();
+            // The body follows the envelope; an XML signature after it is not part of the notice.
+            var body = root.Elements().Skip(1).FirstOrDefault(b => b.Name.Namespace == N);
             locations["Body"] = SafeXml.Locate(body ?? e);
             return new Notice(envelope, body?.Name.LocalName switch
             {

@@ -61,8 +61,34 @@ public static partial class SafeXml
         }
     }
 
+    // What an XML signature covers: canonicalization keeps processing instructions, so the DOM a signature is
+    // checked or made on must keep them too (comments are dropped by the canonicalizations the hub allows).
+    private static readonly XmlReaderSettings ExactSettings = ExactCopy();
+
+    private static XmlReaderSettings ExactCopy()
+    {
+        var exact = Settings.Clone();
+        exact.IgnoreProcessingInstructions = false;
+        return exact;
+    }
+
     /// <summary>Loads a document with line information, or says why it cannot be read (never both).</summary>
-    public static (XDocument? Document, Problem? Refusal) Load(Stream body)
+    public static (XDocument? Document, Problem? Refusal) Load(Stream body) =>
+        Load(body, Settings, reader => XDocument.Load(reader, LoadOptions.SetLineInfo));
+
+    /// <summary>
+    /// Loads a document as XML-DSig works on it (a DOM with every white space kept), under the same limits as
+    /// <see cref="Load(Stream)"/>, or says why it cannot be read.
+    /// </summary>
+    public static (XmlDocument? Document, Problem? Refusal) LoadExact(Stream body) =>
+        Load(body, ExactSettings, reader =>
+        {
+            var document = new XmlDocument { PreserveWhitespace = true, XmlResolver = null };
+            document.Load(reader);
+            return document;
+        });
+
+    private static (T? Document, Problem? Refusal) Load<T>(Stream body, XmlReaderSettings settings, Func<XmlReader, T> build) where T : class
     {
         if (!body.CanSeek)
         {
@@ -93,8 +119,8 @@ public static partial class SafeXml
                 }
             }
             body.Position = start;
-            using var reader = XmlReader.Create(body, Settings);
-            return (XDocument.Load(reader, LoadOptions.SetLineInfo), null);
+            using var reader = XmlReader.Create(body, settings);
+            return (build(reader), null);
         }
         catch (XmlException ex)
         {

@@ -20,7 +20,8 @@ namespace Alert.Hub.Delivery;
 /// at a time and in order: a revision that a newer one has replaced is dropped instead of sent, and a newer one waits
 /// while an older one is still on the wire, so the two cannot cross.
 /// </summary>
-public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Breakers breakers, DeliveryStates states, IOptions<HubOptions> options)
+public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Breakers breakers, DeliveryStates states, Signatures.HubSigner signer,
+    IOptions<HubOptions> options)
     : IConsumer<DeliverNotice>
 {
     public const string HttpClientName = "webhooks";
@@ -201,11 +202,13 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
 
     private sealed record Body(byte[] Bytes, string ContentType, string? Error);
 
-    private static Body RenderOrError(byte[] cap, string format, string languages)
+    private Body RenderOrError(byte[] cap, string format, string languages)
     {
         try
         {
             var (bytes, contentType) = Render(cap, format, languages);
+            // The stored CAP was signed when it was stored; XML written here is signed now.
+            if (!ReferenceEquals(bytes, cap) && contentType is "application/cap+xml" or "application/vnd.alert-hub.notice+xml") bytes = signer.Sign(bytes);
             return new Body(bytes, contentType, null);
         }
         catch (Exception ex)

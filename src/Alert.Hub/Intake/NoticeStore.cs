@@ -28,6 +28,9 @@ public sealed record Submission(CapAlert Cap, string SourceType, byte[] SourceBo
 {
     /// <summary>The municipality a prefecture speaks for as 代行 (see IssuerScope); null when the issuer speaks for itself.</summary>
     public string? ProxyFor { get; init; }
+
+    /// <summary>The thumbprint of the registered certificate whose signature on the body was verified; null when unsigned.</summary>
+    public string? SignedWith { get; init; }
 }
 
 /// <summary>
@@ -35,7 +38,7 @@ public sealed record Submission(CapAlert Cap, string SourceType, byte[] SourceBo
 /// find their document through CAP references or, for native notices, by the issuer's document id; resubmitting
 /// the same message is answered as before.
 /// </summary>
-public sealed class NoticeStore(Db db)
+public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
 {
     public async Task<(StoredRevision? Stored, ProblemHttpResult? Problem)> SaveAsync(
         Submission submission, Identity issuer, Coverage coverage, CancellationToken ct)
@@ -134,15 +137,15 @@ public sealed class NoticeStore(Db db)
 
         await connection.ExecuteAsync("""
             INSERT INTO notices (document_id, revision, sender, identifier, sent, msg_type, title, area_codes, part_codes,
-                                 area_wkb, area_source, expires, body_sha256, cap_body, source_type, source_body, received_at, proxy_for)
+                                 area_wkb, area_source, expires, body_sha256, cap_body, source_type, source_body, received_at, proxy_for, signed_with)
             VALUES (@documentId, @revision, @Sender, @Identifier, @Sent, @MsgType, @Title, @areaCodes, @partCodes,
-                    @AreaWkb, @AreaSource, @Expires, @bodySha256, @capBody, @SourceType, @SourceBody, @now, @ProxyFor)
+                    @AreaWkb, @AreaSource, @Expires, @bodySha256, @capBody, @SourceType, @SourceBody, @now, @ProxyFor, @SignedWith)
             """, new
         {
             documentId, revision, alert.Sender, alert.Identifier, alert.Sent, alert.MsgType, alert.Title,
             areaCodes = string.Join(' ', coverage.AreaCodes), partCodes = string.Join(' ', coverage.PartCodes),
-            coverage.AreaWkb, coverage.AreaSource, alert.Expires, bodySha256, capBody = submission.WriteCap?.Invoke(previous) ?? submission.SourceBody,
-            submission.SourceType, submission.SourceBody, now, submission.ProxyFor,
+            coverage.AreaWkb, coverage.AreaSource, alert.Expires, bodySha256, capBody = signer.Sign(submission.WriteCap?.Invoke(previous) ?? submission.SourceBody),
+            submission.SourceType, submission.SourceBody, now, submission.ProxyFor, submission.SignedWith,
         }, tx);
         await Outbox.AddAsync(connection, tx, new NoticeAccepted(documentId, revision, alert.Status, alert.MsgType, coverage.PartCodes));
         await AuditLog.AppendAsync(connection, tx, issuer.Id, alert.MsgType switch { "Cancel" => "notice.cancelled", "Update" => "notice.updated", _ => "notice.accepted" },

@@ -10,6 +10,7 @@ using Alert.Geo;
 using Alert.Hub.Audit;
 using Alert.Hub.Auth;
 using Alert.Hub.Messaging;
+using Alert.Hub.Signatures;
 using Alert.Hub.Storage;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -46,6 +47,9 @@ public sealed record RevisionSummary
 
     /// <summary>The municipality's code when a prefecture issued this revision as 代行 for it.</summary>
     public string? ProxyFor { get; init; }
+
+    /// <summary>The SHA-256 thumbprint of the issuer's certificate whose signature the hub verified; null when unsigned.</summary>
+    public string? SignedWith { get; init; }
 }
 
 public sealed record DeliveryStatus
@@ -86,8 +90,8 @@ public static partial class NoticesApi
         group.MapGet("/{id}/cap", GetCap);
         group.MapGet("/{id}/revisions/{revision:int}/cap", GetCap);
         // The native forms hold no more than the CAP (it carries the whole notice), so they are public too.
-        group.MapGet("/{id}/revisions/{revision:int}/notice.xml", (string id, int revision, Db db) => GetNative(id, revision, "notice-xml", db));
-        group.MapGet("/{id}/revisions/{revision:int}/notice.json", (string id, int revision, Db db) => GetNative(id, revision, "notice-json", db));
+        group.MapGet("/{id}/revisions/{revision:int}/notice.xml", (string id, int revision, Db db, HubSigner signer) => GetNative(id, revision, "notice-xml", db, signer));
+        group.MapGet("/{id}/revisions/{revision:int}/notice.json", (string id, int revision, Db db, HubSigner signer) => GetNative(id, revision, "notice-json", db, signer));
         group.MapGet("/{id}/area", GetArea);
         group.MapGet("/{id}/deliveries", GetDeliveries).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
         group.MapPost("/{id}/deliveries/{subscriberId}/retry", Republish).RequireAuthorization(Roles.Admin).AuditChanges();
@@ -96,7 +100,7 @@ public static partial class NoticesApi
 
     private static async Task<Results<Accepted<NoticeReceipt>, ProblemHttpResult>> Submit(
         HttpRequest request, ClaimsPrincipal user, NoticeStore store, Gazetteer gazetteer, TownIndex towns, Addresses addresses, Outbox outbox,
-        Alerts.ActiveAlerts alerts, AuditLog audit, IOptions<HubOptions> options, CancellationToken ct)
+        Alerts.ActiveAlerts alerts, AuditLog audit, IssuerCertificates signatures, IOptions<HubOptions> options, CancellationToken ct)
     {
         var issuer = Identity.From(user);
         var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
@@ -104,8 +108,10 @@ public static partial class NoticesApi
 
         var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, addresses, request.Query);
         if (problem is not null) return await RefusedAsync(problem);
+        var (signedWith, unproven) = await signatures.CheckAsync(format!, body!, issuer, ct);
+        if (unproven is not null) return await RefusedAsync(unproven);
 
-        var (stored, conflict) = await store.SaveAsync(accepted!.Submission, issuer, Coverage(accepted.Areas, accepted.Shape, accepted.ShapeSource), ct);
+        var (stored, conflict) = await store.SaveAsync(accepted!.Submission with { SignedWith = signedWith }, issuer, Coverage(accepted.Areas, accepted.Shape, accepted.ShapeSource), ct);
         if (conflict is not null) return await RefusedAsync(conflict);
 
         outbox.Notify();
@@ -133,8 +139,8 @@ public static partial class NoticesApi
     /// <c>?profile=cap</c> a CAP document is checked against CAP 1.2 alone, without the Japanese profile.
     /// </summary>
     private static async Task<Results<Ok<ValidationReport>, ProblemHttpResult>> Validate(
-        HttpRequest request, ClaimsPrincipal user, Gazetteer gazetteer, TownIndex towns, Addresses addresses, IOptions<HubOptions> options, string? profile,
-        CancellationToken ct)
+        HttpRequest request, ClaimsPrincipal user, Gazetteer gazetteer, TownIndex towns, Addresses addresses, IssuerCertificates signatures,
+        IOptions<HubOptions> options, string? profile, CancellationToken ct)
     {
         var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
         if (refusal is not null) return refusal;
@@ -146,6 +152,7 @@ public static partial class NoticesApi
         }
 
         var (accepted, problem) = Check(format!, body!, Identity.From(user), gazetteer, towns, addresses, request.Query);
+        if (problem is null && Identity.From(user).Role == Roles.Issuer) problem = (await signatures.CheckAsync(format!, body!, Identity.From(user), ct)).Refusal;
         var errors = problem?.ProblemDetails.Extensions["errors"] as IReadOnlyList<HubProblems.ProblemEntry> ?? [];
         var warnings = accepted?.Warnings.Select(HubProblems.Describe).ToList() ?? [];
         return TypedResults.Ok(new ValidationReport(errors.Count == 0, format!, "alert-hub", errors, warnings));
@@ -534,7 +541,7 @@ public static partial class NoticesApi
     /// The notice's current revision in the format asked for (Accept): CAP, native XML or native JSON; otherwise
     /// its status (state, revisions, deliveries) as JSON.
     /// </summary>
-    private static async Task<IResult> Get(string id, HttpRequest request, ClaimsPrincipal user, Db db, Gazetteer gazetteer)
+    private static async Task<IResult> Get(string id, HttpRequest request, ClaimsPrincipal user, Db db, Gazetteer gazetteer, HubSigner signer)
     {
         var accept = request.Headers.Accept.ToString();
         string? wanted = accept.Contains("application/cap+xml", StringComparison.OrdinalIgnoreCase) ? "cap"
@@ -552,11 +559,11 @@ public static partial class NoticesApi
         var caller = Identity.From(user);
         if (row.IssuerId is null || (caller.Role != Roles.Admin && row.IssuerId != caller.Id)) return NotFound(id);
         if (wanted == "cap") return TypedResults.Bytes(row.CapBody, "application/cap+xml");
-        return Native(wanted, row.SourceType, row.SourceBody, row.CapBody);
+        return Native(wanted, row.SourceType, row.SourceBody, row.CapBody, signer);
     }
 
     /// <summary>A revision in a native form; once the notice is cancelled, only its cancel is served.</summary>
-    private static async Task<IResult> GetNative(string id, int revision, string wanted, Db db)
+    private static async Task<IResult> GetNative(string id, int revision, string wanted, Db db, HubSigner signer)
     {
         await using var connection = await db.OpenAsync();
         var row = await connection.QuerySingleOrDefaultAsync<(string SourceType, byte[] SourceBody, byte[] CapBody, string State, int CurrentRevision)>("""
@@ -566,12 +573,14 @@ public static partial class NoticesApi
             """, new { id, revision });
         if (row.SourceType is null) return NotFound(id);
         if (row.State == "cancelled" && revision != row.CurrentRevision) return Gone();
-        return Native(wanted, row.SourceType, row.SourceBody, row.CapBody);
+        return Native(wanted, row.SourceType, row.SourceBody, row.CapBody, signer);
     }
 
-    private static IResult Native(string wanted, string sourceType, byte[] sourceBody, byte[] capBody)
+    private static IResult Native(string wanted, string sourceType, byte[] sourceBody, byte[] capBody, HubSigner signer)
     {
-        if (wanted == sourceType) return TypedResults.Bytes(sourceBody, wanted == "notice-xml" ? "application/vnd.alert-hub.notice+xml" : "application/vnd.alert-hub.notice+json");
+        if (wanted == sourceType)
+            return wanted == "notice-xml" ? TypedResults.Bytes(signer.Sign(sourceBody), "application/vnd.alert-hub.notice+xml")
+                : TypedResults.Bytes(sourceBody, "application/vnd.alert-hub.notice+json");
 
         // The other native form is written from the model; CAP from elsewhere has no native form.
         var notice = sourceType switch
@@ -585,7 +594,7 @@ public static partial class NoticesApi
                 "この情報は CAP で受け付けたもので、ハブの通知形式では表せません。Accept: application/cap+xml で取得してください。",
                 "This notice came as CAP from outside and has no native form; ask for Accept: application/cap+xml.")
             : wanted == "notice-xml"
-                ? TypedResults.Text(NoticeXmlWriter.Write(notice), "application/vnd.alert-hub.notice+xml", Encoding.UTF8)
+                ? TypedResults.Bytes(signer.Sign(Encoding.UTF8.GetBytes(NoticeXmlWriter.Write(notice))), "application/vnd.alert-hub.notice+xml")
                 : TypedResults.Text(NoticeJson.Write(notice), "application/vnd.alert-hub.notice+json", Encoding.UTF8);
     }
 
@@ -604,7 +613,7 @@ public static partial class NoticesApi
             return NotFound(id);
 
         var revisions = (await connection.QueryAsync<RevisionSummary>("""
-            SELECT revision, msg_type AS msgtype, identifier, title, sent, received_at AS receivedat, proxy_for AS proxyfor
+            SELECT revision, msg_type AS msgtype, identifier, title, sent, received_at AS receivedat, proxy_for AS proxyfor, signed_with AS signedwith
             FROM notices WHERE document_id = @id ORDER BY revision
             """, new { id })).ToList();
         var areaCodes = await connection.QuerySingleAsync<string>(
@@ -683,7 +692,7 @@ public static partial class NoticesApi
     private static ProblemHttpResult Gone() =>
         HubProblems.One(StatusCodes.Status410Gone, "notice.cancelled", "この情報は取り消されました。", "This notice was cancelled.");
 
-    private static ProblemHttpResult NotFound(string id) => HubProblems.One(StatusCodes.Status404NotFound, "notice.not-found",
+    internal static ProblemHttpResult NotFound(string id) => HubProblems.One(StatusCodes.Status404NotFound, "notice.not-found",
         $"情報 {id} は見つかりません。", $"Notice {id} was not found.");
 
     private static NoticeReceipt Receipt(StoredRevision stored, Gazetteer gazetteer)
