@@ -8,6 +8,7 @@ using Alert.Hub.Delivery;
 using Alert.Hub.Feeds;
 using Alert.Hub.Health;
 using Alert.Hub.Intake;
+using Alert.Hub.Limits;
 using Alert.Hub.Messaging;
 using Alert.Hub.Samples;
 using Alert.Hub.Setup;
@@ -43,7 +44,10 @@ builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<Authentic
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(Roles.Issuer, p => p.RequireRole(Roles.Issuer))
     .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin));
-builder.Services.AddProblemDetails().AddExceptionHandler<StoreUnavailable>();
+// Exception handlers are tried in this order; the last answers whatever is left, without details.
+builder.Services.AddProblemDetails().AddExceptionHandler<StoreUnavailable>().AddExceptionHandler<BodyLimits.BadRequests>()
+    .AddExceptionHandler<HubProblems.Unexpected>();
+builder.Services.AddBodyLimits();
 // Japanese stays readable in JSON (problem texts, area names) instead of \uXXXX escapes.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
 builder.Services.AddSingleton<ErrorQueues>().AddAudit().AddHubHealth();
@@ -57,6 +61,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseBodyLimits();
 app.UseAuthentication();
 app.UseAuthorization();
 
