@@ -47,7 +47,7 @@ builder.Services.AddAuthorizationBuilder()
 // Exception handlers are tried in this order; the last answers whatever is left, without details.
 builder.Services.AddProblemDetails().AddExceptionHandler<StoreUnavailable>().AddExceptionHandler<BodyLimits.BadRequests>()
     .AddExceptionHandler<HubProblems.Unexpected>();
-builder.Services.AddBodyLimits();
+builder.Services.AddBodyLimits().AddRateLimits();
 // Japanese stays readable in JSON (problem texts, area names) instead of \uXXXX escapes.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
 builder.Services.AddSingleton<ErrorQueues>().AddAudit().AddHubHealth();
@@ -62,7 +62,9 @@ app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseBodyLimits();
+app.UseUnknownKeyLimit();
 app.UseAuthentication();
+app.UseRateLimiter(); // per identity, so after authentication
 app.UseAuthorization();
 
 app.MapNotices();
