@@ -75,10 +75,12 @@ public static class HubProblems
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
         {
-            await One(StatusCodes.Status500InternalServerError, "server.error",
+            var answer = One(StatusCodes.Status500InternalServerError, "server.error",
                 "ハブの内部で予期しない誤りが起き、要求を処理できませんでした。情報の状態を確かめてから送り直してください。続く場合は traceId を添えて運用担当に連絡してください。",
-                "The hub failed unexpectedly and could not complete the request; check the notice's state before sending again. If it persists, tell the operators the traceId.")
-                .ExecuteAsync(httpContext);
+                "The hub failed unexpectedly and could not complete the request; check the notice's state before sending again. If it persists, tell the operators the traceId.");
+            // Set here as well: a client that accepts no JSON gets the problem written directly, without the defaults.
+            answer.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.Id ?? httpContext.TraceIdentifier;
+            await answer.ExecuteAsync(httpContext);
             return true;
         }
     }
