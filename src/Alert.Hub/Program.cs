@@ -21,7 +21,7 @@ using Microsoft.AspNetCore.Authentication;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section)
-    .Validate(o => o.MaxNoticeBytes > 0, "Alert:MaxNoticeBytes must be positive").ValidateOnStart();
+    .Validate(o => o.MaxNoticeBytes > 0 && o.MaxJsonBytes > 0, "Alert:MaxNoticeBytes and Alert:MaxJsonBytes must be positive").ValidateOnStart();
 var options = builder.Configuration.GetSection(HubOptions.Section).Get<HubOptions>() ?? new HubOptions();
 
 builder.Services.AddSingleton(Gazetteer.LoadBundled()).AddSingleton(TownIndex.LoadBundled()).AddSingleton<Addresses>();

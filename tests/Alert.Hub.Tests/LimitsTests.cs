@@ -7,6 +7,7 @@ using Alert.Hub.Auth;
 using Alert.Hub.Storage;
 using Alert.Hub.Tests.Support;
 using Dapper;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Alert.Hub.Tests;
@@ -27,6 +28,9 @@ public sealed class LimitedHub : EmbeddedHub
 public sealed class KestrelHub : EmbeddedHub
 {
     protected override bool OnKestrel => true;
+
+    // A port of the system's choosing, not appsettings.json's 5080, which a running hub may hold.
+    protected override void Configure(IWebHostBuilder builder) => builder.UseUrls("http://127.0.0.1:0");
 }
 
 public static class Limits

@@ -68,7 +68,7 @@ public abstract class HubFixture : IAsyncLifetime
             foreach (var (key, value) in Settings) builder.UseSetting(key, value);
             Configure(builder);
         });
-        if (OnKestrel) _factory.UseKestrel(0);
+        if (OnKestrel) _factory.UseKestrel();
         Client = _factory.CreateClient();
         await AddIssuerAsync(Issuer, IssuerKey);
     }
