@@ -21,8 +21,11 @@ public sealed class HubOptions
     /// <summary>Seed the sample issuer (熊本市) and a sample subscriber that delivers to the hub's own sample receiver.</summary>
     public bool Samples { get; set; }
 
-    /// <summary>Largest notice body accepted, in bytes.</summary>
+    /// <summary>Largest notice body accepted, in bytes (intake, its dry run, the sample receiver).</summary>
     public int MaxNoticeBytes { get; set; } = 1_048_576;
+
+    /// <summary>Largest body of any other request (subscribers and the like, JSON), in bytes: a subscriber's polygon of about 10,000 points fits.</summary>
+    public int MaxJsonBytes { get; set; } = 262_144;
 
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

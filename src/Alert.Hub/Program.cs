@@ -8,6 +8,7 @@ using Alert.Hub.Delivery;
 using Alert.Hub.Feeds;
 using Alert.Hub.Health;
 using Alert.Hub.Intake;
+using Alert.Hub.Limits;
 using Alert.Hub.Messaging;
 using Alert.Hub.Samples;
 using Alert.Hub.Setup;
@@ -21,7 +22,7 @@ using Microsoft.AspNetCore.Authentication;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section)
-    .Validate(o => o.MaxNoticeBytes > 0, "Alert:MaxNoticeBytes must be positive").ValidateOnStart();
+    .Validate(o => o.MaxNoticeBytes > 0 && o.MaxJsonBytes > 0, "Alert:MaxNoticeBytes and Alert:MaxJsonBytes must be positive").ValidateOnStart();
 var options = builder.Configuration.GetSection(HubOptions.Section).Get<HubOptions>() ?? new HubOptions();
 
 builder.Services.AddSingleton(Gazetteer.LoadBundled()).AddSingleton(TownIndex.LoadBundled()).AddSingleton<Addresses>();
@@ -44,7 +45,10 @@ builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<Authentic
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(Roles.Issuer, p => p.RequireRole(Roles.Issuer))
     .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin));
-builder.Services.AddProblemDetails().AddExceptionHandler<StoreUnavailable>();
+// Exception handlers are tried in this order; the last answers whatever is left, without details.
+builder.Services.AddProblemDetails().AddExceptionHandler<StoreUnavailable>().AddExceptionHandler<BodyLimits.BadRequests>()
+    .AddExceptionHandler<HubProblems.Unexpected>();
+builder.Services.AddBodyLimits().AddRateLimits();
 // Japanese stays readable in JSON (problem texts, area names) instead of \uXXXX escapes.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
 builder.Services.AddSingleton<ErrorQueues>().AddAudit().AddHubHealth();
@@ -59,7 +63,10 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseBodyLimits();
+app.UseUnknownKeyLimit();
 app.UseAuthentication();
+app.UseRateLimiter(); // per identity, so after authentication
 app.UseAuthorization();
 
 app.MapNotices();

@@ -126,7 +126,9 @@ public class CapReaderTests
     {
         var huge = Valid.Replace("<description>", "<description>" + new string('x', Alert.Core.Xml.SafeXml.MaxDocumentChars));
 
-        CapReader.Read(huge).Problems.ShouldHaveSingleItem().Code.ShouldBe("xml.malformed");
+        var problem = CapReader.Read(huge).Problems.ShouldHaveSingleItem();
+        problem.Code.ShouldBe("xml.too-large");
+        problem.En.ShouldContain("1,048,576 characters");
     }
 }
 

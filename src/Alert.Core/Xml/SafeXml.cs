@@ -13,7 +13,11 @@ namespace Alert.Core.Xml;
 /// </summary>
 public static partial class SafeXml
 {
-    public const int MaxDocumentChars = 1_000_000;
+    /// <summary>
+    /// The hub's default bound on a notice in bytes: a character takes at least a byte, so a document within that bound
+    /// is never refused for its length in characters.
+    /// </summary>
+    public const int MaxDocumentChars = 1_048_576;
 
     /// <summary>Notices nest a handful of levels; anything far deeper is an attack on the parser (validation recurses per level).</summary>
     public const int MaxDepth = 32;
@@ -126,6 +130,9 @@ public static partial class SafeXml
         {
             // The refusal of a DTD carries no position: find the DOCTYPE in the text so the desk is told where it is.
             var at = ex.LineNumber > 0 ? new SourceLocation("/", ex.LineNumber, ex.LinePosition) : Find(body, start, "<!DOCTYPE");
+            if (ex.Message.Contains(nameof(XmlReaderSettings.MaxCharactersInDocument), StringComparison.Ordinal))
+                return (null, Problem.At("xml.too-large", new SourceLocation("/", null, null),
+                    $"XML が長すぎます（{MaxDocumentChars:N0} 文字まで）。", $"The XML is too long (at most {MaxDocumentChars:N0} characters)."));
             return (null, ex.Message.Contains("DTD", StringComparison.Ordinal)
                 ? Problem.At("xml.dtd", at,
                     "DTD（<!DOCTYPE>）を含む XML は受け付けません。DOCTYPE 宣言を削除してください。",

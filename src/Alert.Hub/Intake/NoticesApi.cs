@@ -9,6 +9,7 @@ using System.Text;
 using Alert.Geo;
 using Alert.Hub.Audit;
 using Alert.Hub.Auth;
+using Alert.Hub.Limits;
 using Alert.Hub.Messaging;
 using Alert.Hub.Signatures;
 using Alert.Hub.Storage;
@@ -81,7 +82,7 @@ public static partial class NoticesApi
 {
     public static RouteGroupBuilder MapNotices(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/notices").WithTags("Notices");
+        var group = app.MapGroup("/api/v1/notices").WithTags("Notices").WithMetadata(BodyLimits.Notices);
         group.MapPost("/", Submit).RequireAuthorization(Roles.Issuer);
         group.MapPost("/validate", Validate).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
         group.MapGet("/{id}", Get).RequireAuthorization(p => p.RequireRole(Roles.Issuer, Roles.Admin));
@@ -458,11 +459,8 @@ public static partial class NoticesApi
                 $"Content-Type「{request.ContentType}」は受け付けません。CAP 1.2 は application/cap+xml、ハブの通知形式は application/vnd.alert-hub.notice+xml または application/json、表は text/csv で送ってください。",
                 $"Content-Type '{request.ContentType}' is not accepted: send CAP 1.2 as application/cap+xml, native notices as application/vnd.alert-hub.notice+xml or application/json, sheets as text/csv."));
 
-        var body = await ReadBoundedAsync(request.Body, options.MaxNoticeBytes, ct);
-        if (body is null)
-            return (null, null, HubProblems.One(StatusCodes.Status413PayloadTooLarge, "request.too-large",
-                $"本文が大きすぎます（上限 {options.MaxNoticeBytes:N0} バイト）。",
-                $"The body is too large (limit {options.MaxNoticeBytes:N0} bytes)."));
+        var body = await ReadBodyAsync(request.Body, ct);
+        if (body is null) return (null, null, BodyLimits.TooLarge(options.MaxNoticeBytes));
 
         var format = media switch
         {
@@ -705,16 +703,17 @@ public static partial class NoticesApi
             new NoticeLinks(self, $"{self}/revisions/{stored.Revision}/cap")) { ProxyFor = stored.ProxyFor };
     }
 
-    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger.</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(Stream body, int limit, CancellationToken ct)
+    /// <summary>The whole body; null when it is larger than its bound (<see cref="BodyLimits"/>), so the refusal is audited like any other.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(Stream body, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        try
         {
-            if (buffer.Length + read > limit) return null;
-            buffer.Write(chunk, 0, read);
+            await body.CopyToAsync(buffer, ct);
+        }
+        catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
         }
         return buffer.ToArray();
     }

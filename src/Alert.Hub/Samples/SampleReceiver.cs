@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Alert.Core.Cap;
+using Alert.Hub.Limits;
 
 namespace Alert.Hub.Samples;
 
@@ -17,7 +18,7 @@ public static class SampleReceiver
 
     public static IEndpointRouteBuilder MapSampleReceiver(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/sample/receiver").WithTags("Sample").ExcludeFromDescription();
+        var group = app.MapGroup("/sample/receiver").WithTags("Sample").ExcludeFromDescription().WithMetadata(BodyLimits.Notices);
         group.MapPost("/", async (HttpRequest request) =>
         {
             var key = request.Headers["Idempotency-Key"].ToString();

@@ -34,6 +34,14 @@ public abstract class HubFixture : IAsyncLifetime
 
     protected abstract IReadOnlyDictionary<string, string> Settings { get; }
 
+    /// <summary>What a fixture changes beyond settings (its environment, a log capture), after the defaults above.</summary>
+    protected virtual void Configure(IWebHostBuilder builder)
+    {
+    }
+
+    /// <summary>Serve through Kestrel on 127.0.0.1 instead of the in-process test server, for what the server itself does.</summary>
+    protected virtual bool OnKestrel => false;
+
     public async Task InitializeAsync()
     {
         Sink = await WebhookSink.StartAsync();
@@ -58,7 +66,9 @@ public abstract class HubFixture : IAsyncLifetime
             builder.UseSetting("Alert:Webhooks:AllowLoopback", "true"); // the test receivers run on 127.0.0.1
             builder.UseSetting("ALERT_ADMIN_KEY", AdminKey);
             foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+            Configure(builder);
         });
+        if (OnKestrel) _factory.UseKestrel();
         Client = _factory.CreateClient();
         await AddIssuerAsync(Issuer, IssuerKey);
     }
@@ -122,7 +132,7 @@ public abstract class HubFixture : IAsyncLifetime
 }
 
 /// <summary>The embedded default: MassTransit in-memory transport and SQLite.</summary>
-public sealed class EmbeddedHub : HubFixture
+public class EmbeddedHub : HubFixture
 {
     protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
