@@ -44,7 +44,7 @@ public sealed class RateLimitOptions
     public Bucket For(string? role) => role switch
     {
         Roles.Admin => Admin,
-        "subscriber" => Subscriber,
+        Roles.Subscriber => Subscriber,
         _ => Issuer,
     };
 
@@ -76,8 +76,8 @@ public static class RateLimits
     }
 
     /// <summary>
-    /// Before authentication: a client address that sent too many unknown keys is answered 429 without its key being
-    /// looked up; each unknown key spends a token of its address.
+    /// Before the rest of the pipeline: each unknown (or expired) key spends a token of its client address, and once
+    /// the address has spent them its unknown keys are answered 429 instead of 401, which slows guessing to a crawl.
     /// </summary>
     public static IApplicationBuilder UseUnknownKeyLimit(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
@@ -86,15 +86,20 @@ public static class RateLimits
             await next(context);
             return;
         }
-        var unknown = context.RequestServices.GetRequiredService<UnknownKeys>();
-        var client = context.Connection.RemoteIpAddress?.ToString() ?? "";
-        if (unknown.Limiter.GetStatistics(client) is { CurrentAvailablePermits: < 1 })
-        {
-            await Refuse(context, unknown.Refill);
-            return;
-        }
         // The authentication middleware after this one gets the same result: a handler authenticates once a request.
-        if ((await context.AuthenticateAsync()).Failure is not null) unknown.Limiter.AttemptAcquire(client).Dispose();
+        // A valid key is always served: a desk behind the same address as a key-guesser (a prefecture's network, a
+        // carrier's NAT) must not be shut out by it. Only unknown keys spend, and are refused once the address has
+        // spent its bucket; a lookup by hash is one indexed read, cheap next to what it guards.
+        if ((await context.AuthenticateAsync()).Failure is not null)
+        {
+            var unknown = context.RequestServices.GetRequiredService<UnknownKeys>();
+            using var lease = unknown.Limiter.AttemptAcquire(context.Connection.RemoteIpAddress?.ToString() ?? "");
+            if (!lease.IsAcquired)
+            {
+                await Refuse(context, unknown.Refill);
+                return;
+            }
+        }
         await next(context);
     });
 
