@@ -34,6 +34,9 @@ public abstract class HubFixture : IAsyncLifetime
 
     protected abstract IReadOnlyDictionary<string, string> Settings { get; }
 
+    /// <summary>True for a hub a browser must reach: Kestrel on 127.0.0.1 instead of the in-process test server.</summary>
+    protected virtual bool Listens => false;
+
     public async Task InitializeAsync()
     {
         Sink = await WebhookSink.StartAsync();
@@ -59,6 +62,7 @@ public abstract class HubFixture : IAsyncLifetime
             builder.UseSetting("ALERT_ADMIN_KEY", AdminKey);
             foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         });
+        if (Listens) _factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         Client = _factory.CreateClient();
         await AddIssuerAsync(Issuer, IssuerKey);
     }
@@ -122,7 +126,7 @@ public abstract class HubFixture : IAsyncLifetime
 }
 
 /// <summary>The embedded default: MassTransit in-memory transport and SQLite.</summary>
-public sealed class EmbeddedHub : HubFixture
+public class EmbeddedHub : HubFixture
 {
     protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
@@ -161,4 +165,10 @@ public sealed class RabbitPostgresHub : HubFixture
 public sealed class RealInfrastructure : ICollectionFixture<RabbitPostgresHub>
 {
     public const string Name = "RabbitMQ + PostgreSQL";
+}
+
+/// <summary>The embedded default on a real port of 127.0.0.1, for browser tests (<see cref="HubFixture.Client"/>'s base address is the hub's).</summary>
+public sealed class ListeningHub : EmbeddedHub
+{
+    protected override bool Listens => true;
 }
