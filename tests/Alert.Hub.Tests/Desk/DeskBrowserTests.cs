@@ -141,6 +141,45 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
         browser.Until(d => d.FindElements(By.CssSelector($"#active [data-id='{id}']")).Count == 1, "the exercise among the exercises in force");
     }
 
+    [Fact]
+    public void The_shelters_board_opens_a_shelter_with_errors_beside_their_fields_and_reports_bad_sheet_rows_by_line()
+    {
+        using var browser = new DeskBrowser();
+        browser.SignIn(Hub, HubFixture.IssuerKey);
+        browser.ById("tab-shelters").Click();
+        browser.Visible("panel-shelters");
+
+        // A shelter without a name is refused, the error beside the name.
+        browser.ById("shelter-add").Click();
+        browser.ById("s0-present").SendKeys("35");
+        browser.ById("s0-capacity").SendKeys("200");
+        browser.ById("shelters-send").Click();
+        browser.Visible("s0-error");
+        browser.ById("s0-name").GetAttribute("aria-invalid").ShouldBe("true");
+        browser.ById("s0-name").SendKeys("熊本市立出水小学校");
+        browser.ById("shelters-send").Click();
+        browser.Until(d => d.FindElement(By.Id("notice-status")).Text.Contains("避難所", StringComparison.Ordinal), "the shelters notice sent");
+        var id = browser.Js<string>("return document.getElementById('notice-title').textContent.split(' ').pop();");
+
+        // Back on the board, the open notice is the one edited: a sheet with a bad row is refused, the line named.
+        browser.ById("tab-shelters").Click();
+        browser.Until(d => d.FindElement(By.Id("s0-name")).GetAttribute("value") == "熊本市立出水小学校", "the board to load the shelter sent");
+        var sheet = Path.Combine(Path.GetTempPath(), $"shelter-status-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(sheet, "避難所ID,状況,避難者数,収容人数,更新日時\nP4310000001,開設,12,100,2026-07-01 03:00\nP4310000002,開設,-4,50,2026-07-01 03:00\n");
+        try
+        {
+            browser.ById("csv-file").SendKeys(sheet);
+            browser.ById("csv-send").Click();
+            browser.Until(d => d.FindElement(By.Id("csv-errors")).Text.Contains("3 行目", StringComparison.Ordinal), "the bad row's line");
+            browser.Shot("08-shelters-sheet-errors");
+        }
+        finally
+        {
+            File.Delete(sheet);
+        }
+        id.ShouldNotBeNullOrEmpty();
+    }
+
     /// <summary>Controls without an accessible name, described for the failure message.</summary>
     private const string Unlabelled = """
         const named = (el) => (el.getAttribute('aria-label') ?? '').trim()

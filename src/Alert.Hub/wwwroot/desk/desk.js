@@ -17,8 +17,11 @@ const desk = {
 const exercise = () => $('exercise').checked;
 const mode = () => (exercise() ? 'Exercise' : 'Actual');
 
+let toastTimer;
 function toast(text) {
   $('toast').textContent = text;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { $('toast').textContent = ''; }, 6000);
 }
 
 // ---- sign in ----
@@ -38,7 +41,7 @@ async function signIn() {
   $('desk').hidden = false;
   $('sign-out').hidden = false;
   $('exercise-control').hidden = false;
-  setUpBoards(desk, { mode, toast });
+  desk.boards = setUpBoards(desk, { mode, sent: boardSent });
   newOrder();
   await refreshActive();
   return true;
@@ -93,11 +96,21 @@ function tabs(list, onSelect) {
     select(tab);
     tab.focus();
   });
+  return select;
 }
 
-tabs(document.querySelector('.tabs'), (tab) => {
+const selectBoard = tabs(document.querySelector('.tabs'), (tab) => {
   for (const id of ['panel-evacuation', 'panel-shelters', 'panel-other']) $(id).hidden = tab.getAttribute('aria-controls') !== id;
+  if (tab.id === 'tab-shelters') desk.boards?.loadShelters();
 });
+
+/** A board's notice was taken: its deliveries show in the notice view, as an evacuation order's do. */
+async function boardSent(receipt) {
+  toast(t('sent', { rev: receipt.revision }));
+  selectBoard($('tab-evacuation'));
+  await showNotice(receipt.id);
+  refreshActive();
+}
 tabs(document.querySelector('#preview-panel [role=tablist]'), () => renderPreview());
 
 // ---- the evacuation form ----
@@ -210,7 +223,7 @@ function notice({ kind = desk.form.kind, reason = $('reason').value.trim(), lift
 }
 
 $('preview').addEventListener('click', async () => {
-  clearErrors();
+  clearErrors($('order'));
   const answer = await post('/api/v1/notices/preview', notice());
   if (answer.ok && answer.body.valid) {
     desk.preview = answer.body.renderings;
@@ -218,7 +231,7 @@ $('preview').addEventListener('click', async () => {
     renderPreview();
   } else {
     $('preview-panel').hidden = true;
-    showErrors(answer.body.errors ?? answer.body?.errors ?? [], answer.body);
+    showErrors(answer.body?.errors ?? [], answer.body, $('order'));
   }
 });
 
@@ -237,13 +250,15 @@ $('order-form').addEventListener('submit', async (e) => {
 
 /** Sends a revision; on success opens the notice, else shows each error beside its field. */
 async function send(body) {
-  clearErrors();
+  clearErrors($('order'));
   $('send').disabled = true;
   $('send').textContent = t('sending');
   try {
     const answer = await post('/api/v1/notices', body);
     if (answer.status !== 202) {
-      showErrors(answer.body?.errors ?? [], answer.body);
+      // A cancel or lift is sent from the notice view, where the form is not shown: its refusal is said there.
+      if ($('order').hidden) toast(message(answer.body?.errors?.[0] ?? { ja: answer.body?.titleJa, en: answer.body?.title }));
+      showErrors(answer.body?.errors ?? [], answer.body, $('order'));
       return false;
     }
     toast(t('sent', { rev: answer.body.revision }));
@@ -331,6 +346,8 @@ function renderNotice() {
   $('notice-districts').replaceChildren(...districts.map((d) => Object.assign(document.createElement('li'), {
     textContent: `${d.name ?? d.areaCode} — ${d.lifted ? t('lifted') : `Lv${d.level} ${t(`level${d.level}`)}`}${d.persons !== undefined ? ` · ${d.households ?? '-'} / ${d.persons}` : ''}`,
   })));
+  // The map shows what the open notice covers now.
+  desk.map?.setSelected(status.state === 'active' ? districts.filter((d) => !d.lifted).map((d) => d.name) : [], levelOf(districts));
   const live = status.state === 'active';
   $('notice-actions').hidden = !live;
   for (const b of ['do-update', 'do-lift', 'do-correct']) $(b).hidden = !live || districts.length === 0;
@@ -385,6 +402,10 @@ $('do-cancel').addEventListener('click', () => {
   $('cancel-dialog').showModal();
 });
 $('cancel-back').addEventListener('click', () => $('cancel-dialog').close());
+$('cancel-reason').addEventListener('input', () => {
+  $('cancel-reason-error').hidden = true;
+  $('cancel-reason').removeAttribute('aria-invalid');
+});
 $('cancel-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const reason = $('cancel-reason').value.trim();

@@ -2,8 +2,6 @@
 // ($.body.districts[0].persons) or the XML-like path of the district checks (/notice/evacuation/district[1]/name).
 import { t, message } from './i18n.js';
 
-const summary = () => document.getElementById('error-summary');
-
 // The XML path names the body by its category and each item in the singular: district[1] is districts[0].
 const plural = { district: 'districts', shelter: 'shelters', place: 'places', status: 'statuses', report: 'reports', area: 'areas' };
 
@@ -32,7 +30,19 @@ function fieldFor(key, root) {
 export function clearErrors(root = document) {
   for (const el of root.querySelectorAll('.field-error')) { el.hidden = true; el.textContent = ''; }
   for (const el of root.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-  if (summary()) summary().hidden = true;
+  for (const box of root.querySelectorAll('.error-summary')) box.hidden = true;
+}
+
+/** A summary box above the form of a section that has none yet. */
+function newSummary(root) {
+  const box = document.createElement('div');
+  box.className = 'error-summary';
+  box.setAttribute('role', 'alert');
+  box.setAttribute('aria-label', t('errorsTitle'));
+  box.tabIndex = -1;
+  box.append(Object.assign(document.createElement('p'), { textContent: t('errorsTitle') }), document.createElement('ul'));
+  root.querySelector('form').before(box);
+  return box;
 }
 
 /** Shows each error beside its field (aria-describedby) and all of them in the summary at the top, which takes focus. */
@@ -62,7 +72,7 @@ export function showErrors(errors, problem, root = document) {
     }
     return item;
   });
-  const box = root.querySelector('.error-summary') ?? summary();
+  const box = root.querySelector('.error-summary') ?? newSummary(root);
   box.querySelector('ul').replaceChildren(...items);
   box.hidden = false;
   box.focus();
