@@ -32,9 +32,11 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
         browser.ById("d0-households").SendKeys("40");
         browser.ById("d0-persons").SendKeys("95");
         browser.ById("d1-households").SendKeys("22");
-        browser.ById("d1-persons").SendKeys("-5");
-        browser.ById("totals").Text.ShouldBe("合計 62 世帯・90 人");
+        browser.ById("d1-persons").SendKeys("51");
+        browser.ById("totals").Text.ShouldBe("合計 62 世帯・146 人");
         browser.Shot("02-issue-form");
+        browser.ById("d1-persons").Clear();
+        browser.ById("d1-persons").SendKeys("-5"); // mistyped
 
         browser.ById("send").Click();
         var error = browser.Visible("d1-error");
@@ -103,8 +105,13 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
         browser.Press(HubFixture.IssuerKey + Keys.Enter);
         browser.Until(d => d.FindElements(By.CssSelector("#map .cell")).Count > 100, "the map's town cells");
 
-        // Every control has an accessible name (label, aria-label or aria-labelledby), hidden boards included.
+        // Every control has an accessible name (label, aria-label or aria-labelledby), hidden boards included, in both languages.
         browser.Js<System.Collections.ObjectModel.ReadOnlyCollection<object>>(Unlabelled).ShouldBeEmpty();
+        browser.ById("language").Click();
+        browser.Until(d => d.FindElement(By.TagName("h1")).Text == "Disaster desk", "the English page");
+        browser.Js<System.Collections.ObjectModel.ReadOnlyCollection<object>>(Unlabelled).ShouldBeEmpty();
+        browser.ById("language").Click();
+        browser.Until(d => d.FindElement(By.TagName("h1")).Text == "災害情報デスク", "the Japanese page again");
 
         // Level colours: white (or the set foreground) on each level's background meets AA (4.5:1).
         foreach (var level in new[] { 3, 4, 5 })
@@ -139,6 +146,11 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
         browser.Until(d => d.FindElement(By.Id("notice-status")).Text.Contains("高齢者等避難", StringComparison.Ordinal), "the sent notice's title");
         var id = browser.Js<string>("return document.getElementById('notice-title').textContent.split(' ').pop();");
         browser.Until(d => d.FindElements(By.CssSelector($"#active [data-id='{id}']")).Count == 1, "the exercise among the exercises in force");
+
+        // On a tablet held upright the columns stack; the banner stays.
+        browser.Driver.Manage().Window.Size = new System.Drawing.Size(820, 1180);
+        browser.ById("exercise-banner").Displayed.ShouldBeTrue();
+        browser.Shot("09-tablet-exercise-notice");
     }
 
     [Fact]
