@@ -199,7 +199,7 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
           || (el.id && [...document.querySelectorAll(`label[for="${el.id}"]`)].some((l) => l.textContent.trim()))
           || (el.closest('label')?.textContent.trim())
           || ((el.tagName === 'BUTTON' || el.getAttribute('role') === 'tab') && el.textContent.trim());
-        return [...document.querySelectorAll('input, select, textarea, button, [role=button], [role=tab], [role=switch], [tabindex]')]
+        return [...document.querySelectorAll('input, select, textarea, button, [role=button], [role=tab], [role=switch], [tabindex]:not([tabindex="-1"])')]
           .filter((el) => !named(el)).map((el) => el.outerHTML.slice(0, 120));
         """;
 

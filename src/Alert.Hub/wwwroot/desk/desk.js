@@ -383,7 +383,8 @@ function edit(kind) {
   $('disaster-type').value = districts[0]?.disasterType ?? 'flood';
   closeNotice();
   renderForm();
-  $('order-title').focus?.();
+  // Keyboard users land on the form they are now editing.
+  $('order-title').focus();
 }
 
 $('do-update').addEventListener('click', () => edit('Update'));
