@@ -15,8 +15,9 @@ _infra_say() { echo "infra: $*" >&2; }
 
 infra_install() {
   local p missing=()
-  # PostGIS: the peer the geocoding benchmark and its cross-check measure our point lookup against.
-  for p in rabbitmq-server postgresql postgresql-15-postgis-3 chromium chromium-driver; do
+  # PostGIS: the peer the geocoding benchmark and its cross-check measure our point lookup against. A Japanese font,
+  # or the desk's screenshots show boxes for every kanji.
+  for p in rabbitmq-server postgresql postgresql-15-postgis-3 chromium chromium-driver fonts-ipafont-gothic; do
     [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
   done
   ((${#missing[@]})) || return 0

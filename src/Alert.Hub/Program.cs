@@ -5,6 +5,7 @@ using Alert.Hub.Areas;
 using Alert.Hub.Audit;
 using Alert.Hub.Auth;
 using Alert.Hub.Delivery;
+using Alert.Hub.Desk;
 using Alert.Hub.Feeds;
 using Alert.Hub.Health;
 using Alert.Hub.Intake;
@@ -70,6 +71,7 @@ app.UseRateLimiter(); // per identity, so after authentication
 app.UseAuthorization();
 
 app.MapNotices();
+app.MapDesk();
 app.MapIdentities();
 app.MapSubscribers();
 app.MapFeeds();

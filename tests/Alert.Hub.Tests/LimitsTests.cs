@@ -24,15 +24,6 @@ public sealed class LimitedHub : EmbeddedHub
     };
 }
 
-/// <summary>The embedded hub served by Kestrel on 127.0.0.1, for what the server itself does with bodies.</summary>
-public sealed class KestrelHub : EmbeddedHub
-{
-    protected override bool OnKestrel => true;
-
-    // A port of the system's choosing, not appsettings.json's 5080, which a running hub may hold.
-    protected override void Configure(IWebHostBuilder builder) => builder.UseUrls("http://127.0.0.1:0");
-}
-
 public static class Limits
 {
     public static string Notice(string identifier) =>
@@ -202,7 +193,7 @@ public abstract class BodyLimitTests(HubFixture hub)
 
 public class BodyLimitsInProcess(EmbeddedHub hub) : BodyLimitTests(hub), IClassFixture<EmbeddedHub>;
 
-public class BodyLimitsOnKestrel(KestrelHub hub) : BodyLimitTests(hub), IClassFixture<KestrelHub>;
+public class BodyLimitsOnKestrel(ListeningHub hub) : BodyLimitTests(hub), IClassFixture<ListeningHub>;
 
 /// <summary>A problem repeats what was sent only as far as it helps to recognise it.</summary>
 public class EchoBoundTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>

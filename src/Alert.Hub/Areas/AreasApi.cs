@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Alert.Core.Codes;
@@ -23,6 +24,7 @@ public static class AreasApi
         group.MapGet("/geocode", Geocode);
         group.MapGet("/at", At);
         group.MapGet("/{code}", GetArea);
+        group.MapGet("/{code}/towns", GetTowns);
         group.MapGet("/{code}/towns/{name}", GetTown);
         return group;
     }
@@ -59,6 +61,36 @@ public static class AreasApi
             ["points"] = new JsonArray(match.Towns.Select(t => (JsonNode)new JsonArray(t.Lng, t.Lat)).ToArray()),
             ["approximate"] = true, // a Voronoi cell of town points, not a surveyed boundary
         });
+    }
+
+    /// <summary>Cells are fixed by the bundled data, and a city's hundreds of them take a moment to write: kept per code.</summary>
+    private static readonly ConcurrentDictionary<string, string> TownCells = new();
+
+    /// <summary>
+    /// Every town of an area with its approximate cell, in one answer: what a desk's map draws. A designated city's
+    /// towns are those of all its wards; a town split by a ward boundary is one feature, as in <see cref="GetTown"/>.
+    /// </summary>
+    private static Results<ContentHttpResult, ProblemHttpResult> GetTowns(string code, Gazetteer gazetteer, TownIndex towns)
+    {
+        if (Find(code, gazetteer) is not { } found) return Unknown(code);
+        var (area, parsed) = found;
+        var json = TownCells.GetOrAdd(parsed.WithCheckDigit, _ => new JsonObject
+        {
+            ["type"] = "FeatureCollection",
+            ["properties"] = new JsonObject { ["code"] = parsed.WithCheckDigit, ["name"] = area.Name, ["approximate"] = true },
+            ["features"] = new JsonArray(area.Parts.SelectMany(towns.In).GroupBy(t => t.Key).Select(same => (JsonNode)new JsonObject
+            {
+                ["type"] = "Feature",
+                ["geometry"] = GeoJson(Shapes.Union(same.Select(t => towns.Cell(t, gazetteer)).ToList())!),
+                ["properties"] = new JsonObject
+                {
+                    ["name"] = same.First().Name,
+                    ["point"] = new JsonArray(same.First().Lng, same.First().Lat),
+                    ["approximate"] = true, // Voronoi cells of town points, not surveyed boundaries
+                },
+            }).ToArray()),
+        }.ToJsonString(Readable));
+        return TypedResults.Content(json, "application/geo+json");
     }
 
     public sealed record Geocoded(string Address, double Lat, double Lng, string Precision, string Code, string Municipality, string? Town,

@@ -39,7 +39,7 @@ public abstract class HubFixture : IAsyncLifetime
     {
     }
 
-    /// <summary>Serve through Kestrel on 127.0.0.1 instead of the in-process test server, for what the server itself does.</summary>
+    /// <summary>Serve through Kestrel on 127.0.0.1 (a port of the system's choosing) instead of the in-process test server: for what the server itself does, and for a browser to reach.</summary>
     protected virtual bool OnKestrel => false;
 
     public async Task InitializeAsync()
@@ -68,7 +68,7 @@ public abstract class HubFixture : IAsyncLifetime
             foreach (var (key, value) in Settings) builder.UseSetting(key, value);
             Configure(builder);
         });
-        if (OnKestrel) _factory.UseKestrel();
+        if (OnKestrel) _factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         Client = _factory.CreateClient();
         await AddIssuerAsync(Issuer, IssuerKey);
     }
@@ -171,4 +171,10 @@ public sealed class RabbitPostgresHub : HubFixture
 public sealed class RealInfrastructure : ICollectionFixture<RabbitPostgresHub>
 {
     public const string Name = "RabbitMQ + PostgreSQL";
+}
+
+/// <summary>The embedded default on a real port of 127.0.0.1: for browser tests and for what Kestrel itself does with bodies (<see cref="HubFixture.Client"/>'s base address is the hub's).</summary>
+public sealed class ListeningHub : EmbeddedHub
+{
+    protected override bool OnKestrel => true;
 }

@@ -1,0 +1,98 @@
+using System.Globalization;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using OpenQA.Selenium.Interactions;
+using OpenQA.Selenium.Support.UI;
+
+namespace Alert.Hub.Tests.Desk;
+
+/// <summary>
+/// Debian's headless Chromium driven through its own chromedriver: both paths given, so Selenium Manager never looks
+/// for (or downloads) a browser, and the background-networking flags keep Chromium off a network it does not have.
+/// Screenshots go to test-output/desk beside the test assembly.
+/// </summary>
+public sealed class DeskBrowser : IDisposable
+{
+    private readonly string _profile = Path.Combine(Path.GetTempPath(), "alert-desk-chromium", Guid.NewGuid().ToString("N"));
+
+    public DeskBrowser()
+    {
+        var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
+        service.HideCommandPromptWindow = true;
+        service.SuppressInitialDiagnosticInformation = true;
+        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--disable-gpu",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
+            "--lang=ja", $"--user-data-dir={_profile}");
+        Driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+    }
+
+    public ChromeDriver Driver { get; }
+
+    public static string Screenshots { get; } = Path.Combine(AppContext.BaseDirectory, "test-output", "desk");
+
+    public IWebElement ById(string id) => Driver.FindElement(By.Id(id));
+
+    public T Js<T>(string script, params object[] args) => (T)Driver.ExecuteScript(script, args)!;
+
+    /// <summary>Waits for a condition of the page (never a fixed sleep); the failure says what was awaited.</summary>
+    public T Until<T>(Func<IWebDriver, T> condition, string what, int seconds = 20)
+    {
+        var wait = new WebDriverWait(Driver, TimeSpan.FromSeconds(seconds)) { Message = $"timed out waiting for {what}" };
+        wait.IgnoreExceptionTypes(typeof(NoSuchElementException), typeof(StaleElementReferenceException));
+        try
+        {
+            return wait.Until(condition);
+        }
+        catch (WebDriverTimeoutException)
+        {
+            Shot("failed-" + string.Concat(what.Where(char.IsAsciiLetterOrDigit)));
+            throw;
+        }
+    }
+
+    public IWebElement Visible(string id) => Until(d => d.FindElement(By.Id(id)) is { Displayed: true } e ? e : null, $"#{id} to show")!;
+
+    public void Shot(string name)
+    {
+        Directory.CreateDirectory(Screenshots);
+        Driver.GetScreenshot().SaveAsFile(Path.Combine(Screenshots, name + ".png"));
+    }
+
+    public void SignIn(Uri hub, string key)
+    {
+        Driver.Navigate().GoToUrl(new Uri(hub, "/desk"));
+        Visible("key").SendKeys(key + Keys.Enter);
+        Until(d => d.FindElements(By.CssSelector("#map .cell")).Count > 100, "the map's town cells");
+    }
+
+    /// <summary>Presses Tab until the focus is on what <paramref name="isTarget"/> (a JS expression on <c>el</c>) names: keyboard only.</summary>
+    public void TabTo(string isTarget, int most = 200)
+    {
+        for (var i = 0; i < most; i++)
+        {
+            if (Js<bool>($"const el = document.activeElement; return !!el && ({isTarget});")) return;
+            new Actions(Driver).SendKeys(Keys.Tab).Perform();
+        }
+        throw new InvalidOperationException($"Tab never reached {isTarget}");
+    }
+
+    public void Press(string keys) => new Actions(Driver).SendKeys(keys).Perform();
+
+    public static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        // Quit ends chromedriver and the browser it started; the profile goes with them.
+        Driver.Quit();
+        Driver.Dispose();
+        try
+        {
+            Directory.Delete(_profile, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Chromium may still be writing its last file; the temp folder is cleared with the machine.
+        }
+    }
+}

@@ -1,0 +1,222 @@
+using System.Globalization;
+using Alert.Hub.Tests.Support;
+using OpenQA.Selenium;
+
+namespace Alert.Hub.Tests.Desk;
+
+/// <summary>
+/// The disaster desk in a real browser against a real hub on 127.0.0.1, delivering to a real webhook receiver: what an
+/// official does at the desk, end to end, and the accessibility basics.
+/// </summary>
+[Trait("Category", "Browser")]
+public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<ListeningHub>
+{
+    private Uri Hub => hub.Client.BaseAddress!;
+
+    private static By Cell(string name) => By.CssSelector($"#map .cell[aria-label='{name}']");
+
+    [Fact]
+    public async Task An_official_issues_by_clicking_districts_corrects_an_error_sees_it_delivered_updates_and_cancels()
+    {
+        var (subscriberId, hook) = await hub.SubscribeAsync(["43"]);
+        using var browser = new DeskBrowser();
+        browser.Driver.Navigate().GoToUrl(new Uri(Hub, "/desk"));
+        browser.Visible("key");
+        browser.Shot("01-sign-in");
+        browser.SignIn(Hub, HubFixture.IssuerKey);
+
+        // Two districts by clicking the map; the second's persons wrong on purpose.
+        browser.Driver.FindElement(Cell("河内町大多尾")).Click();
+        browser.Driver.FindElement(Cell("河内町野出")).Click();
+        browser.Driver.FindElement(Cell("河内町野出")).GetAttribute("aria-pressed").ShouldBe("true");
+        browser.ById("d0-households").SendKeys("40");
+        browser.ById("d0-persons").SendKeys("95");
+        browser.ById("d1-households").SendKeys("22");
+        browser.ById("d1-persons").SendKeys("51");
+        browser.ById("totals").Text.ShouldBe("合計 62 世帯・146 人");
+        browser.Shot("02-issue-form");
+        browser.ById("d1-persons").Clear();
+        browser.ById("d1-persons").SendKeys("-5"); // mistyped
+
+        browser.ById("send").Click();
+        var error = browser.Visible("d1-error");
+        error.Text.ShouldContain("0 以上");
+        browser.ById("d1-persons").GetAttribute("aria-invalid").ShouldBe("true");
+        browser.ById("d1-persons").GetAttribute("aria-describedby").ShouldBe("d1-error");
+        browser.ById("error-summary").Text.ShouldContain("0 以上");
+        browser.Shot("03-validation-error");
+
+        browser.ById("d1-persons").Clear();
+        browser.ById("d1-persons").SendKeys("51");
+        browser.ById("preview").Click();
+        browser.Visible("preview-panel");
+        browser.ById("pv-body").Text.ShouldContain("<language>en-US</language>");
+        var renderings = new Dictionary<string, string> { ["pv-json"] = "\"persons\": 51", ["pv-text"] = "【警戒レベル4】避難指示（洪水）", ["pv-en"] = "[Level 4] Evacuation order (flood)" };
+        foreach (var (tab, expected) in renderings)
+        {
+            browser.ById(tab).Click();
+            browser.Until(d => d.FindElement(By.Id("pv-body")).Text.Contains(expected, StringComparison.Ordinal), $"the {tab} rendering");
+        }
+        browser.ById("pv-text").Click();
+        browser.Shot("04-preview");
+
+        browser.ById("send").Click();
+        browser.Visible("notice");
+        var id = browser.Js<string>("return document.getElementById('notice-title').textContent.split(' ').pop();");
+        browser.Until(d => d.FindElements(By.CssSelector($"#active [data-id='{id}']")).Count == 1, "the notice in the active list");
+        browser.Until(d => d.FindElements(By.CssSelector("#deliveries tr[data-state=delivered][data-revision='1']")).Count == 1, "配信済み for revision 1");
+        browser.ById("deliveries").Text.ShouldContain("配信済み");
+        (await hub.Sink.WaitForDocumentAsync(hook, id)).Body.ShouldContain("河内町野出");
+        browser.Shot("05-deliveries");
+
+        // One click to update: the notice comes back into the form as revision 2, raised to level 5.
+        browser.ById("do-update").Click();
+        browser.Visible("order").FindElement(By.Id("order-title")).Text.ShouldContain("更新");
+        browser.Driver.FindElement(By.CssSelector("label.level[data-level='5']")).Click();
+        browser.ById("send").Click();
+        browser.Until(d => d.FindElements(By.CssSelector("#deliveries tr[data-state=delivered][data-revision='2']")).Count == 1, "revision 2 delivered");
+        browser.ById("notice-status").GetAttribute("data-level").ShouldBe("5");
+        (await hub.Sink.WaitForAsync(hook, r => r.Any(x => x.Body.Contains("緊急安全確保", StringComparison.Ordinal)))).ShouldNotBeEmpty();
+
+        // Cancel: the confirmation names who will be told, and a reason is required.
+        browser.ById("do-cancel").Click();
+        browser.Visible("cancel-dialog");
+        var subscriber = browser.ById("cancel-who").Text;
+        subscriber.ShouldContain($"test {hook[..6]}");
+        browser.ById("cancel-confirm").Click();
+        browser.Visible("cancel-reason-error").Text.ShouldBe("理由を入力してください。");
+        browser.ById("cancel-reason").SendKeys("対象地区を誤って発表したため取り消します。");
+        browser.Shot("06-cancel-confirmation");
+        browser.ById("cancel-confirm").Click();
+        browser.Until(d => d.FindElement(By.Id("notice-status")).GetAttribute("data-state") == "cancelled", "the notice to show cancelled");
+        browser.Until(d => d.FindElements(By.CssSelector($"#active [data-id='{id}']")).Count == 0, "the notice to leave the active list");
+        (await hub.Sink.WaitForAsync(hook, r => r.Any(x => x.Body.Contains("<msgType>Cancel</msgType>", StringComparison.Ordinal)))).ShouldNotBeEmpty();
+        browser.Until(d => d.FindElements(By.CssSelector("#deliveries tr[data-state=delivered][data-revision='3']")).Count == 1, "the cancel delivered");
+        subscriberId.ShouldNotBeNullOrEmpty();
+    }
+
+    [Fact]
+    public void Every_control_is_labelled_the_level_colours_meet_WCAG_AA_and_an_exercise_is_issued_by_keyboard_alone()
+    {
+        using var browser = new DeskBrowser();
+        browser.Driver.Navigate().GoToUrl(new Uri(Hub, "/desk"));
+        // The key field has the focus: type and press Enter, no mouse.
+        browser.Visible("key");
+        browser.Press(HubFixture.IssuerKey + Keys.Enter);
+        browser.Until(d => d.FindElements(By.CssSelector("#map .cell")).Count > 100, "the map's town cells");
+
+        // Every control has an accessible name (label, aria-label or aria-labelledby), hidden boards included, in both languages.
+        browser.Js<System.Collections.ObjectModel.ReadOnlyCollection<object>>(Unlabelled).ShouldBeEmpty();
+        browser.ById("language").Click();
+        browser.Until(d => d.FindElement(By.TagName("h1")).Text == "Disaster desk", "the English page");
+        browser.Js<System.Collections.ObjectModel.ReadOnlyCollection<object>>(Unlabelled).ShouldBeEmpty();
+        browser.ById("language").Click();
+        browser.Until(d => d.FindElement(By.TagName("h1")).Text == "災害情報デスク", "the Japanese page again");
+
+        // Level colours: white (or the set foreground) on each level's background meets AA (4.5:1).
+        foreach (var level in new[] { 3, 4, 5 })
+        {
+            var background = browser.Js<string>($"return getComputedStyle(document.documentElement).getPropertyValue('--level{level}-bg');");
+            var foreground = browser.Js<string>($"return getComputedStyle(document.documentElement).getPropertyValue('--level{level}-fg');");
+            Contrast(foreground, background).ShouldBeGreaterThanOrEqualTo(4.5, $"level {level}: {foreground} on {background}");
+        }
+
+        // Exercise mode by Space on the switch; the banner cannot be missed.
+        browser.TabTo("el.id === 'exercise'");
+        browser.Press(" ");
+        browser.Visible("exercise-banner").Text.ShouldContain("訓練");
+        browser.Js<string>("return document.getElementById('exercise-banner').getAttribute('role');").ShouldBe("alert");
+
+        // A district typed with completion, a second toggled on the map with the arrow keys and Space, level 3, send.
+        browser.TabTo("el.id === 'district-search'");
+        browser.Press("出水一丁目" + Keys.Enter);
+        browser.Until(d => d.FindElements(By.Id("d0-persons")).Count == 1, "the typed district in the list");
+        browser.TabTo("el.classList.contains('cell')");
+        browser.Press(Keys.ArrowRight);
+        browser.Press(" ");
+        browser.Until(d => d.FindElements(By.Id("d1-persons")).Count == 1, "the district toggled from the map");
+        browser.TabTo("el.name === 'level'");
+        browser.Press(Keys.ArrowLeft); // radios move with the arrows: 4 → 3
+        browser.Js<string>("return document.querySelector('input[name=level]:checked').value;").ShouldBe("3");
+        browser.Shot("07-exercise-banner");
+        browser.TabTo("el.id === 'send'");
+        browser.Press(Keys.Enter);
+
+        browser.Visible("notice");
+        browser.Until(d => d.FindElement(By.Id("notice-status")).Text.Contains("高齢者等避難", StringComparison.Ordinal), "the sent notice's title");
+        var id = browser.Js<string>("return document.getElementById('notice-title').textContent.split(' ').pop();");
+        browser.Until(d => d.FindElements(By.CssSelector($"#active [data-id='{id}']")).Count == 1, "the exercise among the exercises in force");
+
+        // On a tablet held upright the columns stack; the banner stays.
+        browser.Driver.Manage().Window.Size = new System.Drawing.Size(820, 1180);
+        browser.ById("exercise-banner").Displayed.ShouldBeTrue();
+        browser.Shot("09-tablet-exercise-notice");
+    }
+
+    [Fact]
+    public void The_shelters_board_opens_a_shelter_with_errors_beside_their_fields_and_reports_bad_sheet_rows_by_line()
+    {
+        using var browser = new DeskBrowser();
+        browser.SignIn(Hub, HubFixture.IssuerKey);
+        browser.ById("tab-shelters").Click();
+        browser.Visible("panel-shelters");
+
+        // A shelter without a name is refused, the error beside the name.
+        browser.ById("shelter-add").Click();
+        browser.ById("s0-present").SendKeys("35");
+        browser.ById("s0-capacity").SendKeys("200");
+        browser.ById("shelters-send").Click();
+        browser.Visible("s0-error");
+        browser.ById("s0-name").GetAttribute("aria-invalid").ShouldBe("true");
+        browser.ById("s0-name").SendKeys("熊本市立出水小学校");
+        browser.ById("shelters-send").Click();
+        browser.Until(d => d.FindElement(By.Id("notice-status")).Text.Contains("避難所", StringComparison.Ordinal), "the shelters notice sent");
+        var id = browser.Js<string>("return document.getElementById('notice-title').textContent.split(' ').pop();");
+
+        // Back on the board, the open notice is the one edited: a sheet with a bad row is refused, the line named.
+        browser.ById("tab-shelters").Click();
+        browser.Until(d => d.FindElement(By.Id("s0-name")).GetAttribute("value") == "熊本市立出水小学校", "the board to load the shelter sent");
+        var sheet = Path.Combine(Path.GetTempPath(), $"shelter-status-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(sheet, "避難所ID,状況,避難者数,収容人数,更新日時\nP4310000001,開設,12,100,2026-07-01 03:00\nP4310000002,開設,-4,50,2026-07-01 03:00\n");
+        try
+        {
+            browser.ById("csv-file").SendKeys(sheet);
+            browser.ById("csv-send").Click();
+            browser.Until(d => d.FindElement(By.Id("csv-errors")).Text.Contains("3 行目", StringComparison.Ordinal), "the bad row's line");
+            browser.Shot("08-shelters-sheet-errors");
+        }
+        finally
+        {
+            File.Delete(sheet);
+        }
+        id.ShouldNotBeNullOrEmpty();
+    }
+
+    /// <summary>Controls without an accessible name, described for the failure message.</summary>
+    private const string Unlabelled = """
+        const named = (el) => (el.getAttribute('aria-label') ?? '').trim()
+          || (el.getAttribute('aria-labelledby') ?? '').split(' ').some((id) => document.getElementById(id)?.textContent.trim())
+          || (el.id && [...document.querySelectorAll(`label[for="${el.id}"]`)].some((l) => l.textContent.trim()))
+          || (el.closest('label')?.textContent.trim())
+          || ((el.tagName === 'BUTTON' || el.getAttribute('role') === 'tab') && el.textContent.trim());
+        return [...document.querySelectorAll('input, select, textarea, button, [role=button], [role=tab], [role=switch], [tabindex]:not([tabindex="-1"])')]
+          .filter((el) => !named(el)).map((el) => el.outerHTML.slice(0, 120));
+        """;
+
+    /// <summary>WCAG 2 contrast ratio of two #rrggbb colours.</summary>
+    internal static double Contrast(string a, string b)
+    {
+        static double Luminance(string hex)
+        {
+            hex = hex.Trim().TrimStart('#');
+            double Channel(int i)
+            {
+                var c = int.Parse(hex.AsSpan(i * 2, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture) / 255.0;
+                return c <= 0.03928 ? c / 12.92 : Math.Pow((c + 0.055) / 1.055, 2.4);
+            }
+            return 0.2126 * Channel(0) + 0.7152 * Channel(1) + 0.0722 * Channel(2);
+        }
+        var (l1, l2) = (Luminance(a), Luminance(b));
+        return (Math.Max(l1, l2) + 0.05) / (Math.Min(l1, l2) + 0.05);
+    }
+}
