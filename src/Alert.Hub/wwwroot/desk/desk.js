@@ -333,7 +333,8 @@ function closeNotice() {
 
 $('notice-close').addEventListener('click', newOrder);
 
-const time = (iso) => (iso ? new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '');
+// Times in Japan time, as every notice states them, whatever the clock of the device the desk runs on.
+const time = (iso) => (iso ? new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: 'Asia/Tokyo' }) : '');
 
 function renderNotice() {
   const { id, status, notice: source } = desk.open;
