@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -114,7 +115,7 @@ public sealed class ApiKeys(Db db)
     }
 
     /// <summary>Creates or updates an identity (not its keys); a disabled one is enabled again.</summary>
-    public static async Task SaveAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, Identity identity)
+    public static async Task SaveAsync(DbConnection connection, DbTransaction tx, Identity identity)
     {
         await connection.ExecuteAsync("""
             INSERT INTO identities (id, name, role, area_code, kind, areas) VALUES (@Id, @Name, @Role, @AreaCode, @Kind, @areas)
@@ -123,20 +124,20 @@ public sealed class ApiKeys(Db db)
             """, new { identity.Id, identity.Name, identity.Role, identity.AreaCode, identity.Kind, areas = string.Join(' ', identity.Areas) }, tx);
     }
 
-    public async Task<NewKey> AddKeyAsync(string identityId, string? label, DateTimeOffset? expiresAt,
-        System.Data.Common.DbConnection? connection = null, System.Data.Common.DbTransaction? tx = null)
+    /// <summary>A new key for the identity; in the caller's transaction when it makes the identity too.</summary>
+    public static async Task<NewKey> AddKeyAsync(DbConnection connection, DbTransaction? tx, string identityId, string? label, DateTimeOffset? expiresAt)
     {
-        if (connection is null)
-        {
-            await using var own = await db.OpenAsync();
-            return await AddKeyAsync(identityId, label, expiresAt, own);
-        }
         var key = NewKey();
-        var keyId = await InsertKeyAsync(connection, tx, identityId, key, label, expiresAt);
-        return new NewKey(keyId, key, label, expiresAt);
+        return new NewKey(await InsertKeyAsync(connection, tx, identityId, key, label, expiresAt), key, label, expiresAt);
     }
 
-    private static async Task<string> InsertKeyAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, string identityId,
+    public async Task<NewKey> AddKeyAsync(string identityId, string? label, DateTimeOffset? expiresAt)
+    {
+        await using var connection = await db.OpenAsync();
+        return await AddKeyAsync(connection, null, identityId, label, expiresAt);
+    }
+
+    private static async Task<string> InsertKeyAsync(DbConnection connection, DbTransaction? tx, string identityId,
         string key, string? label, DateTimeOffset? expiresAt)
     {
         var keyId = "key-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
@@ -145,15 +146,6 @@ public sealed class ApiKeys(Db db)
             VALUES (@hash, @identityId, @keyId, @label, @now, @expiresAt)
             """, new { hash = Hash(key), identityId, keyId, label, now = DateTimeOffset.UtcNow, expiresAt }, tx);
         return keyId;
-    }
-
-    public async Task<IReadOnlyList<KeyInfo>> ListAsync(string identityId)
-    {
-        await using var connection = await db.OpenAsync();
-        return (await connection.QueryAsync<KeyInfo>("""
-            SELECT key_id AS keyid, label, created_at AS createdat, expires_at AS expiresat, revoked_at AS revokedat
-            FROM api_keys WHERE identity_id = @identityId ORDER BY created_at, key_id
-            """, new { identityId })).ToList();
     }
 
     /// <summary>Revokes a key now; false when the identity has no such key.</summary>

@@ -43,7 +43,7 @@ public static partial class IdentitiesApi
         var admin = app.MapGroup("/api/v1/admin/identities").WithTags("Identities").RequireAuthorization(Roles.Admin).AuditChanges();
         admin.MapGet("/", List);
         admin.MapPost("/", Create);
-        admin.MapGet("/{id}", (string id, Db db, ApiKeys keys) => Get(id, db, keys));
+        admin.MapGet("/{id}", Get);
         admin.MapPut("/{id}", Update);
         admin.MapDelete("/{id}", Disable);
         admin.MapPost("/{id}/keys", AddKey);
@@ -51,32 +51,31 @@ public static partial class IdentitiesApi
             await keys.RevokeAsync(id, keyId) ? TypedResults.NoContent() : NotFound($"{id}/keys/{keyId}"));
 
         var me = app.MapGroup("/api/v1/me").WithTags("Identities").RequireAuthorization(p => p.RequireRole(Roles.All));
-        me.MapGet("/", (System.Security.Claims.ClaimsPrincipal user, Db db, ApiKeys keys) => Get(Identity.From(user).Id, db, keys));
+        me.MapGet("/", (System.Security.Claims.ClaimsPrincipal user, Db db) => Get(Identity.From(user).Id, db));
         me.MapPost("/keys", Rotate).AuditChanges();
     }
 
-    private static async Task<Ok<List<IdentityView>>> List(Db db, ApiKeys keys)
+    private static async Task<Ok<List<IdentityView>>> List(Db db) => TypedResults.Ok(await ViewsAsync(db, null));
+
+    private static async Task<Results<Ok<IdentityView>, ProblemHttpResult>> Get(string id, Db db) =>
+        await ViewAsync(id, db) is { } view ? TypedResults.Ok(view) : NotFound(id);
+
+    private static async Task<IdentityView?> ViewAsync(string id, Db db) => (await ViewsAsync(db, id)).SingleOrDefault();
+
+    /// <summary>One identity, or all of them (id null), each with its keys: two queries whatever their number.</summary>
+    private static async Task<List<IdentityView>> ViewsAsync(Db db, string? id)
     {
         await using var connection = await db.OpenAsync();
-        var ids = await connection.QueryAsync<string>("SELECT id FROM identities ORDER BY id");
-        var views = new List<IdentityView>();
-        foreach (var id in ids) views.Add((await ViewAsync(id, db, keys))!);
-        return TypedResults.Ok(views);
+        var rows = await connection.QueryAsync<(string Id, string Name, string Role, string? Kind, string? AreaCode, string Areas, DateTimeOffset? DisabledAt)>(
+            "SELECT id, name, role, kind, area_code, areas, disabled_at FROM identities WHERE @id IS NULL OR id = @id ORDER BY id", new { id });
+        var keys = (await connection.QueryAsync<(string IdentityId, string KeyId, string? Label, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt)>("""
+            SELECT identity_id, key_id, label, created_at, expires_at, revoked_at FROM api_keys
+            WHERE @id IS NULL OR identity_id = @id ORDER BY created_at, key_id
+            """, new { id })).ToLookup(k => k.IdentityId, k => new KeyInfo(k.KeyId, k.Label, k.CreatedAt, k.ExpiresAt, k.RevokedAt));
+        return rows.Select(r => new IdentityView(r.Id, r.Name, r.Role, r.Kind, r.AreaCode, Intake.NoticeStore.Split(r.Areas), r.DisabledAt, keys[r.Id].ToList())).ToList();
     }
 
-    private static async Task<Results<Ok<IdentityView>, ProblemHttpResult>> Get(string id, Db db, ApiKeys keys) =>
-        await ViewAsync(id, db, keys) is { } view ? TypedResults.Ok(view) : NotFound(id);
-
-    private static async Task<IdentityView?> ViewAsync(string id, Db db, ApiKeys keys)
-    {
-        await using var connection = await db.OpenAsync();
-        var row = await connection.QuerySingleOrDefaultAsync<(string Id, string Name, string Role, string? Kind, string? AreaCode, string Areas, DateTimeOffset? DisabledAt)>(
-            "SELECT id, name, role, kind, area_code, areas, disabled_at FROM identities WHERE id = @id", new { id });
-        return row.Id is null ? null
-            : new IdentityView(row.Id, row.Name, row.Role, row.Kind, row.AreaCode, Intake.NoticeStore.Split(row.Areas), row.DisabledAt, await keys.ListAsync(id));
-    }
-
-    private static async Task<Results<Created<IdentityView>, ProblemHttpResult>> Create(IdentityRequest request, Db db, ApiKeys keys, Gazetteer gazetteer)
+    private static async Task<Results<Created<IdentityView>, ProblemHttpResult>> Create(IdentityRequest request, Db db, Gazetteer gazetteer)
     {
         var (identity, problems) = Read(request, null, gazetteer);
         if (request.Key?.ExpiresAt is { } expires && expires <= DateTimeOffset.UtcNow)
@@ -89,13 +88,13 @@ public static partial class IdentitiesApi
             return HubProblems.One(StatusCodes.Status409Conflict, "identity.exists", $"ID「{identity!.Id}」は既にあります。",
                 $"Identity '{identity.Id}' already exists.", "$.id");
         await ApiKeys.SaveAsync(connection, tx, identity!);
-        var key = await keys.AddKeyAsync(identity!.Id, request.Key?.Label, request.Key?.ExpiresAt, connection, tx);
+        var key = await ApiKeys.AddKeyAsync(connection, tx, identity!.Id, request.Key?.Label, request.Key?.ExpiresAt);
         await tx.CommitAsync();
-        var view = (await ViewAsync(identity.Id, db, keys))! with { Key = key };
+        var view = (await ViewAsync(identity.Id, db))! with { Key = key };
         return TypedResults.Created($"/api/v1/admin/identities/{identity.Id}", view);
     }
 
-    private static async Task<Results<Ok<IdentityView>, ProblemHttpResult>> Update(string id, IdentityRequest request, Db db, ApiKeys keys, Gazetteer gazetteer)
+    private static async Task<Results<Ok<IdentityView>, ProblemHttpResult>> Update(string id, IdentityRequest request, Db db, Gazetteer gazetteer)
     {
         var (identity, problems) = Read(request, id, gazetteer);
         if (problems.Count > 0) return Invalid(problems);
@@ -104,7 +103,7 @@ public static partial class IdentitiesApi
         if (await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM identities WHERE id = @id", new { id }, tx) == 0) return NotFound(id);
         await ApiKeys.SaveAsync(connection, tx, identity!);
         await tx.CommitAsync();
-        return TypedResults.Ok((await ViewAsync(id, db, keys))!);
+        return TypedResults.Ok((await ViewAsync(id, db))!);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Disable(string id, System.Security.Claims.ClaimsPrincipal user, Db db)

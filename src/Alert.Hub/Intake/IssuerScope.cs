@@ -1,5 +1,7 @@
 using Alert.Core;
+using Alert.Core.Cap;
 using Alert.Core.Codes;
+using Alert.Core.Notices;
 using Alert.Geo;
 using Alert.Hub.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -25,12 +27,16 @@ internal static class IssuerScope
     /// every problem found. Admins check notices (validate) but never issue, so they are not limited here.
     /// </summary>
     public static (string? ProxyFor, ProblemHttpResult? Refusal) Check(Identity issuer, string? issuerCode, string codePath,
-        IReadOnlyCollection<string> categories, string categoryPath, IReadOnlyList<NamedArea> named, Gazetteer gazetteer)
+        CapAlert cap, string categoryPath, IReadOnlyList<NamedArea> named, Gazetteer gazetteer)
     {
         if (issuer.Role != Roles.Issuer) return (null, null);
+        // CAP from a desk's own system marks evacuation information by its event (避難指示 …) or level, not by the hub's eventCode.
+        var categories = cap.Infos
+            .Select(i => Evacuation.ParseLevel(i.Event) is not null || NoticeCap.Level(i) is not null ? "evacuation" : NoticeCap.Category(i)).ToHashSet();
         var problems = new List<Problem>();
         Area? Find(string? code) => code is not null && LocalGovernmentCode.TryParse(code, out var c, out _) ? gazetteer.Find(c) : null;
         var home = Find(issuer.AreaCode);
+        var homeParts = home?.PartCodes.ToHashSet() ?? [];
         var speaksFor = issuerCode is null ? home : Find(issuerCode);
         string? proxyFor = null;
         IReadOnlySet<string>? own; // null: all of Japan
@@ -44,17 +50,17 @@ internal static class IssuerScope
         {
             case IssuerKinds.Municipality:
                 if (issuerCode is not null && speaksFor?.Code != home?.Code) Mismatch();
-                own = Parts(home);
+                own = homeParts;
                 break;
             case IssuerKinds.Prefecture:
-                if (speaksFor is null || home is null || !speaksFor.PartCodes.All(Parts(home).Contains))
+                if (speaksFor is null || home is null || !speaksFor.PartCodes.All(homeParts.Contains))
                 {
                     Mismatch();
-                    own = Parts(home);
+                    own = homeParts;
                 }
                 else if (speaksFor.Code == home.Code)
                 {
-                    own = Parts(home);
+                    own = homeParts;
                     if (categories.Contains("evacuation"))
                         Refuse("notice.proxy.required",
                             $"{issuer.Name}が避難情報を発信できるのは市町村の代行としてのみです。代行する市町村のコードを発信者コードにしてください。",
@@ -63,7 +69,7 @@ internal static class IssuerScope
                 else
                 {
                     proxyFor = LocalGovernmentCode.Parse(speaksFor.Code).WithCheckDigit;
-                    own = Parts(speaksFor);
+                    own = speaksFor.PartCodes.ToHashSet();
                 }
                 break;
             case IssuerKinds.Lifeline:
@@ -100,6 +106,4 @@ internal static class IssuerScope
             ? HubProblems.Result(StatusCodes.Status403Forbidden, first, "発信者の担当区域外の地域が含まれています。", "The notice covers areas outside the issuer's own.", problems)
             : HubProblems.Result(StatusCodes.Status403Forbidden, first, "このキーの発信者はこの情報を発信できません。", "This key's issuer may not issue this notice.", problems));
     }
-
-    private static HashSet<string> Parts(Area? area) => area?.PartCodes.ToHashSet() ?? [];
 }

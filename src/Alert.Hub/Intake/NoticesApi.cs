@@ -236,10 +236,7 @@ public static partial class NoticesApi
         // Whom the notice speaks for: the native envelope says; CAP and CSV say it in the query (CSV's is in its envelope).
         var (issuerCode, codePath) = native is not null ? (native.Envelope.IssuerCode, format == "csv" ? "?issuerCode" : IssuerScope.EnvelopePath)
             : (query["issuerCode"].Count > 0 ? query["issuerCode"].ToString() : null, "?issuerCode");
-        // CAP from a desk's own system marks evacuation information by its event (避難指示 …) or level, not by the hub's eventCode.
-        var categories = submission.Cap.Infos
-            .Select(i => Evacuation.ParseLevel(i.Event) is not null || NoticeCap.Level(i) is not null ? "evacuation" : NoticeCap.Category(i)).ToHashSet();
-        var (proxyFor, notHis) = IssuerScope.Check(issuer, issuerCode, codePath, categories, native is null ? "/alert/info/category" : "/notice",
+        var (proxyFor, notHis) = IssuerScope.Check(issuer, issuerCode, codePath, submission.Cap, native is null ? "/alert/info/category" : "/notice",
             named, gazetteer);
         if (notHis is not null) return (null, notHis);
         submission = submission with { ProxyFor = proxyFor };
