@@ -279,24 +279,21 @@ public static class Generator
         return Replace(text, site, value);
     }
 
-    private static string InvalidCode(string text, Sample sample, Random rng, out string what)
-    {
-        var codes = CodeRegex().Matches(text);
-        if (codes.Count == 0) return WrongType(text, sample, rng, out what);
-        var code = codes[rng.Next(codes.Count)];
-        var value = Inside(sample.Format, InvalidCodes[rng.Next(InvalidCodes.Length)]);
-        what = $"code {code.Value} → '{value}'";
-        return text.Remove(code.Index, code.Length).Insert(code.Index, value);
-    }
+    private static string InvalidCode(string text, Sample sample, Random rng, out string what) =>
+        ReplaceMatch(text, sample, rng, CodeRegex().Matches(text), InvalidCodes, (found, value) => $"code {found} → '{value}'", out what);
 
-    private static string InvalidDate(string text, Sample sample, Random rng, out string what)
+    private static string InvalidDate(string text, Sample sample, Random rng, out string what) =>
+        ReplaceMatch(text, sample, rng, DateRegex().Matches(text), InvalidDates, (found, value) => $"{found} → '{value}'", out what);
+
+    /// <summary>One of the matches replaced by one of the values, as the format writes it; without a match, a wrong type instead.</summary>
+    private static string ReplaceMatch(string text, Sample sample, Random rng, System.Text.RegularExpressions.MatchCollection matches, string[] values,
+        Func<string, string, string> describe, out string what)
     {
-        var dates = DateRegex().Matches(text);
-        if (dates.Count == 0) return WrongType(text, sample, rng, out what);
-        var date = dates[rng.Next(dates.Count)];
-        var value = Inside(sample.Format, InvalidDates[rng.Next(InvalidDates.Length)]);
-        what = $"{date.Value} → '{value}'";
-        return text.Remove(date.Index, date.Length).Insert(date.Index, value);
+        if (matches.Count == 0) return WrongType(text, sample, rng, out what);
+        var match = matches[rng.Next(matches.Count)];
+        var value = Inside(sample.Format, values[rng.Next(values.Length)]);
+        what = describe(match.Value, value);
+        return text.Remove(match.Index, match.Length).Insert(match.Index, value);
     }
 
     private static string HugeValue(string text, Sample sample, Random rng, out string what)
