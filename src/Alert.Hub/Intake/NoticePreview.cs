@@ -27,12 +27,8 @@ public static partial class NoticesApi
     {
         var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
         if (refusal is not null) return refusal;
-        var issuer = Identity.From(user);
-        var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, addresses, request.Query);
-        problem ??= (await signatures.CheckAsync(format!, body!, issuer, ct)).Refusal;
-        var warnings = accepted?.Warnings.Select(HubProblems.Describe).ToList() ?? [];
-        if (problem is not null || accepted is null)
-            return TypedResults.Ok(new PreviewReport(false, problem?.ProblemDetails.Extensions["errors"] as IReadOnlyList<HubProblems.ProblemEntry> ?? [], warnings, null));
+        var (accepted, errors, warnings) = await DryRunAsync(format!, body!, Identity.From(user), gazetteer, towns, addresses, signatures, request.Query, ct);
+        if (accepted is null) return TypedResults.Ok(new PreviewReport(false, errors, warnings, null));
 
         // The CAP as stored (a native notice's is written by the hub), then each form as a subscriber asking for it gets it.
         var cap = accepted.Submission.WriteCap is { } write ? write(null) : accepted.Submission.SourceBody;

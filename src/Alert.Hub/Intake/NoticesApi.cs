@@ -152,11 +152,20 @@ public static partial class NoticesApi
             return TypedResults.Ok(new ValidationReport(conformance.Count == 0, format, "cap", conformance, []));
         }
 
-        var (accepted, problem) = Check(format!, body!, Identity.From(user), gazetteer, towns, addresses, request.Query);
-        if (problem is null && Identity.From(user).Role == Roles.Issuer) problem = (await signatures.CheckAsync(format!, body!, Identity.From(user), ct)).Refusal;
-        var errors = problem?.ProblemDetails.Extensions["errors"] as IReadOnlyList<HubProblems.ProblemEntry> ?? [];
-        var warnings = accepted?.Warnings.Select(HubProblems.Describe).ToList() ?? [];
+        var (_, errors, warnings) = await DryRunAsync(format!, body!, Identity.From(user), gazetteer, towns, addresses, signatures, request.Query, ct);
         return TypedResults.Ok(new ValidationReport(errors.Count == 0, format!, "alert-hub", errors, warnings));
+    }
+
+    /// <summary>Every check of the intake with nothing stored: what would be accepted (null if anything is wrong), every error, the warnings.</summary>
+    private static async Task<(Accepted? Accepted, IReadOnlyList<HubProblems.ProblemEntry> Errors, List<HubProblems.ProblemEntry> Warnings)> DryRunAsync(
+        string format, byte[] body, Identity caller, Gazetteer gazetteer, TownIndex towns, Addresses addresses, IssuerCertificates signatures,
+        IQueryCollection query, CancellationToken ct)
+    {
+        var (accepted, problem) = Check(format, body, caller, gazetteer, towns, addresses, query);
+        // Admins check notices for others and hold no certificates of their own.
+        if (problem is null && caller.Role == Roles.Issuer) problem = (await signatures.CheckAsync(format, body, caller, ct)).Refusal;
+        var errors = problem?.ProblemDetails.Extensions["errors"] as IReadOnlyList<HubProblems.ProblemEntry> ?? [];
+        return (problem is null ? accepted : null, errors, accepted?.Warnings.Select(HubProblems.Describe).ToList() ?? []);
     }
 
     /// <summary>
