@@ -66,9 +66,11 @@ public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions
             {
                 return;
             }
-            catch (Exception ex) when (ex is DbException or MassTransitException or TimeoutException or InvalidOperationException)
+            catch (Exception ex)
             {
-                // Database or broker away: rows stay unsent and are published when it is back.
+                // Database or broker away, or a publish refused (a quorum queue's leader lost under a confirm raises the
+                // client's own PublishException): rows stay unsent and are published when it is back. Whatever the
+                // failure, the relay must not end, or the host stops with it and nothing accepted leaves again.
                 backoff = TimeSpan.FromMilliseconds(Math.Min(10_000, Math.Max(250, backoff.TotalMilliseconds * 2)));
                 LogRelayFailed(logger, ex, backoff.TotalMilliseconds);
                 await Task.Delay(backoff, stoppingToken);

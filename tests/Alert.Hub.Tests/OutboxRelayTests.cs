@@ -1,0 +1,82 @@
+using System.Reflection;
+using System.Text.Json;
+using Alert.Hub;
+using Alert.Hub.Messaging;
+using Alert.Hub.Storage;
+using Alert.Hub.Tests.Support;
+using Dapper;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Shouldly;
+
+namespace Alert.Hub.Tests;
+
+/// <summary>The relay on its own, over a database of its own, with a bus that refuses what it is given at first.</summary>
+public sealed class OutboxRelayTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("alert-relay-").FullName;
+
+    [Fact]
+    public async Task A_publish_the_broker_refuses_is_tried_again_and_the_relay_goes_on()
+    {
+        var options = Options.Create(new HubOptions { Database = DatabaseKind.Sqlite, DataDirectory = "." });
+        var db = new Db(options, new ConfigurationBuilder().Build(), new HostingEnvironment { ContentRootPath = _directory });
+        await new Migrator(db, NullLogger<Migrator>.Instance).StartAsync(CancellationToken.None);
+        await using var connection = await db.OpenAsync();
+        var message = new NoticeAccepted("refused-at-first", 1, "Actual", "Alert", ["131016"]);
+        await connection.ExecuteAsync("""
+            INSERT INTO outbox (document_id, revision, message_type, payload, created_at)
+            VALUES (@DocumentId, @Revision, 'NoticeAccepted', @payload, @now)
+            """, new { message.DocumentId, message.Revision, payload = JsonSerializer.Serialize(message), now = DateTimeOffset.UtcNow });
+
+        // What a quorum queue's leader lost under a publisher confirm looks like from the client: not a MassTransit
+        // exception, not a timeout. Before, it ended the relay and stopped the host.
+        var bus = RefusingBus.Create(refusals: 2, () => new RabbitMQ.Client.Exceptions.PublishException(1, isReturn: false));
+        using var relay = new OutboxRelay(db, new Outbox(), bus, options, NullLogger<OutboxRelay>.Instance);
+        await relay.StartAsync(CancellationToken.None);
+
+        await HubFixture.Eventually(async () => await connection.ExecuteScalarAsync<DateTimeOffset?>(
+            "SELECT sent_at FROM outbox WHERE document_id = @DocumentId", new { message.DocumentId }) is not null, "the row published after two refusals");
+        var refusing = (RefusingBus)(object)bus;
+        refusing.Attempts.ShouldBe(3);
+        refusing.Published.Cast<NoticeAccepted>().Single().DocumentId.ShouldBe(message.DocumentId);
+        relay.ExecuteTask!.IsCompleted.ShouldBeFalse("the relay is still running");
+        await relay.StopAsync(CancellationToken.None);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>An <see cref="IBus"/> whose publishes fail a given number of times, then succeed; nothing else is used.</summary>
+    public class RefusingBus : DispatchProxy
+    {
+        private int _refusals;
+        private Func<Exception> _refusal = () => new InvalidOperationException();
+        private int _attempts;
+        public int Attempts => Volatile.Read(ref _attempts);
+        public List<object> Published { get; } = [];
+
+        public static IBus Create(int refusals, Func<Exception> refusal)
+        {
+            var bus = DispatchProxy.Create<IBus, RefusingBus>();
+            var proxy = (RefusingBus)(object)bus;
+            proxy._refusals = refusals;
+            proxy._refusal = refusal;
+            return bus;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            if (targetMethod?.Name != nameof(IPublishEndpoint.Publish)) throw new NotSupportedException(targetMethod?.Name);
+            if (Interlocked.Increment(ref _attempts) <= _refusals) return Task.FromException(_refusal());
+            lock (Published) Published.Add(args![0]!);
+            return Task.CompletedTask;
+        }
+    }
+}
