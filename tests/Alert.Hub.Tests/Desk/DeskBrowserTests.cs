@@ -19,7 +19,7 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
     public async Task An_official_issues_by_clicking_districts_corrects_an_error_sees_it_delivered_updates_and_cancels()
     {
         var (subscriberId, hook) = await hub.SubscribeAsync(["43"]);
-        using var browser = new DeskBrowser();
+        using var browser = new Browser();
         browser.Driver.Navigate().GoToUrl(new Uri(Hub, "/desk"));
         browser.Visible("key");
         browser.Shot("01-sign-in");
@@ -98,7 +98,7 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
     [Fact]
     public void Every_control_is_labelled_the_level_colours_meet_WCAG_AA_and_an_exercise_is_issued_by_keyboard_alone()
     {
-        using var browser = new DeskBrowser();
+        using var browser = new Browser();
         browser.Driver.Navigate().GoToUrl(new Uri(Hub, "/desk"));
         // The key field has the focus: type and press Enter, no mouse.
         browser.Visible("key");
@@ -156,7 +156,7 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
     [Fact]
     public void The_shelters_board_opens_a_shelter_with_errors_beside_their_fields_and_reports_bad_sheet_rows_by_line()
     {
-        using var browser = new DeskBrowser();
+        using var browser = new Browser();
         browser.SignIn(Hub, HubFixture.IssuerKey);
         browser.ById("tab-shelters").Click();
         browser.Visible("panel-shelters");

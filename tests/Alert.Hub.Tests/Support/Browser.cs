@@ -4,24 +4,27 @@ using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Interactions;
 using OpenQA.Selenium.Support.UI;
 
-namespace Alert.Hub.Tests.Desk;
+namespace Alert.Hub.Tests.Support;
 
 /// <summary>
 /// Debian's headless Chromium driven through its own chromedriver: both paths given, so Selenium Manager never looks
 /// for (or downloads) a browser, and the background-networking flags keep Chromium off a network it does not have.
-/// Screenshots go to test-output/desk beside the test assembly.
+/// Screenshots go to test-output/{page} beside the test assembly.
 /// </summary>
-public sealed class DeskBrowser : IDisposable
+public sealed class Browser : IDisposable
 {
-    private readonly string _profile = Path.Combine(Path.GetTempPath(), "alert-desk-chromium", Guid.NewGuid().ToString("N"));
+    private readonly string _profile = Path.Combine(Path.GetTempPath(), "alert-chromium", Guid.NewGuid().ToString("N"));
 
-    public DeskBrowser()
+    /// <param name="page">The folder its screenshots go to (desk, resident, signage).</param>
+    /// <param name="width">Window width in CSS pixels: a laptop by default, a phone or a sign when asked.</param>
+    public Browser(string page = "desk", int width = 1280, int height = 900)
     {
+        Screenshots = Path.Combine(AppContext.BaseDirectory, "test-output", page);
         var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
         service.HideCommandPromptWindow = true;
         service.SuppressInitialDiagnosticInformation = true;
         var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--disable-gpu",
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", $"--window-size={width},{height}", "--disable-gpu",
             "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
             "--lang=ja", $"--user-data-dir={_profile}");
         Driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
@@ -29,7 +32,7 @@ public sealed class DeskBrowser : IDisposable
 
     public ChromeDriver Driver { get; }
 
-    public static string Screenshots { get; } = Path.Combine(AppContext.BaseDirectory, "test-output", "desk");
+    public string Screenshots { get; }
 
     public IWebElement ById(string id) => Driver.FindElement(By.Id(id));
 
