@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Alert.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -82,6 +83,21 @@ public static class HubProblems
             answer.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.Id ?? httpContext.TraceIdentifier;
             await answer.ExecuteAsync(httpContext);
             return true;
+        }
+    }
+
+    /// <summary>A JSON body as <typeparamref name="T"/> (web defaults), or a 400 <c>request.json</c> saying where it stops being JSON.</summary>
+    public static async Task<(T? Body, ProblemHttpResult? Refusal)> ReadJsonAsync<T>(HttpRequest request) where T : class
+    {
+        try
+        {
+            return (await JsonSerializer.DeserializeAsync<T>(request.Body, JsonSerializerOptions.Web), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Result(StatusCodes.Status400BadRequest, "request.json", "JSON として読めません。", "The body is not valid JSON.",
+                [new Problem("request.json", ex.Path, (int?)ex.LineNumber + 1, (int?)ex.BytePositionInLine + 1,
+                    $"JSON の形式が正しくありません: {ex.Message}", $"Malformed JSON: {ex.Message}")]));
         }
     }
 

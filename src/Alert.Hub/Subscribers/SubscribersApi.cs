@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Alert.Core;
 using Alert.Core.Codes;
 using Alert.Core.Notices;
@@ -68,7 +67,6 @@ public static class SubscribersApi
     private static readonly string[] Statuses = ["Actual", "Exercise", "Test"];
     public static readonly string[] Severities = ["Minor", "Moderate", "Severe", "Extreme"];
     private static readonly string[] Formats = ["cap", "text", "notice-xml", "notice-json"];
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     // Bounds on what one subscriber may hold: every municipality and ward fits in MaxAreaCodes, and a drawn service
     // area of a few thousand points in MaxPolygon; beyond them a body only costs memory and matching time.
@@ -132,29 +130,25 @@ public static class SubscribersApi
 
     private static async Task<(SubscriberRequest? Body, ProblemHttpResult? Refusal)> ReadAsync(HttpRequest request, Gazetteer gazetteer, ClaimsPrincipal user)
     {
-        SubscriberRequest? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync<SubscriberRequest>(request.Body, Json);
-        }
-        catch (JsonException ex)
-        {
-            return (null, HubProblems.Result(StatusCodes.Status400BadRequest, "request.json", "JSON として読めません。", "The body is not valid JSON.",
-                [new Problem("request.json", ex.Path, (int?)ex.LineNumber + 1, (int?)ex.BytePositionInLine + 1,
-                    $"JSON の形式が正しくありません: {ex.Message}", $"Malformed JSON: {ex.Message}")]));
-        }
-
+        var (body, malformed) = await HubProblems.ReadJsonAsync<SubscriberRequest>(request);
+        if (malformed is not null) return (null, malformed);
         body ??= new SubscriberRequest(null, null, null, null, null);
         var problems = Validate(body, gazetteer, request.HttpContext.RequestServices.GetRequiredService<WebhookTargets>());
-        if (body.OwnerId is not null && !user.IsInRole(Roles.Admin))
-            problems.Add(new Problem("subscriber.owner", "$.ownerId", null, null, "ownerId は管理者だけが変更できます。", "Only an admin sets ownerId."));
-        else if (body.OwnerId is not null && !await request.HttpContext.RequestServices.GetRequiredService<SubscriberStore>().IsSubscriberIdentityAsync(body.OwnerId))
-            problems.Add(new Problem("subscriber.owner", "$.ownerId", null, null, $"「{body.OwnerId}」は subscriber ロールの ID ではありません。",
-                $"'{body.OwnerId}' is not an identity with the subscriber role."));
+        if (await OwnerProblemAsync(body.OwnerId, "subscriber.owner", user, request.HttpContext.RequestServices.GetRequiredService<SubscriberStore>()) is { } owner)
+            problems.Add(owner);
         return problems.Count > 0
             ? (null, HubProblems.Result(StatusCodes.Status422UnprocessableEntity, "subscriber.invalid",
                 "購読者の設定に誤りがあります。", "The subscriber is not valid; see each error.", problems))
             : (body, null);
+    }
+
+    /// <summary>An owner is set by admins only, and is an identity with the subscriber role (displays follow the same rule).</summary>
+    public static async Task<Problem?> OwnerProblemAsync(string? ownerId, string code, ClaimsPrincipal user, SubscriberStore store)
+    {
+        if (ownerId is null) return null;
+        if (!user.IsInRole(Roles.Admin)) return new Problem(code, "$.ownerId", null, null, "ownerId は管理者だけが変更できます。", "Only an admin sets ownerId.");
+        return await store.IsSubscriberIdentityAsync(ownerId) ? null
+            : new Problem(code, "$.ownerId", null, null, $"「{ownerId}」は subscriber ロールの ID ではありません。", $"'{ownerId}' is not an identity with the subscriber role.");
     }
 
     private static async Task<Ok<List<Subscriber>>> List(ClaimsPrincipal user, SubscriberStore store) =>
