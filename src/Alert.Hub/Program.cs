@@ -13,6 +13,7 @@ using Alert.Hub.Limits;
 using Alert.Hub.Messaging;
 using Alert.Hub.Samples;
 using Alert.Hub.Setup;
+using Alert.Hub.Signage;
 using Alert.Hub.Signatures;
 using Alert.Hub.Storage;
 using Alert.Hub.Streams;
@@ -28,7 +29,7 @@ var options = builder.Configuration.GetSection(HubOptions.Section).Get<HubOption
 
 builder.Services.AddSingleton(Gazetteer.LoadBundled()).AddSingleton(TownIndex.LoadBundled()).AddSingleton<Addresses>();
 builder.Services.AddSingleton<Db>().AddSingleton<ApiKeys>().AddSingleton<Outbox>()
-    .AddSingleton<NoticeStore>().AddSingleton<SubscriberStore>();
+    .AddSingleton<NoticeStore>().AddSingleton<SubscriberStore>().AddSingleton<DisplayStore>();
 // Hosted services start in this order: schema first, then keys and samples, then the bus and the relay.
 builder.Services.AddHostedService<Migrator>().AddHostedService<Seed>();
 // Delivery states are written by a service that starts before the bus and so stops after it: in-flight deliveries can still record.
@@ -80,6 +81,8 @@ app.MapAlerts();
 app.MapErrorQueues();
 app.MapAudit();
 app.MapSignatures();
+app.MapDisplays();
+app.MapSignage();
 app.MapHubHealth();
 if (options.Samples) app.MapSampleReceiver();
 

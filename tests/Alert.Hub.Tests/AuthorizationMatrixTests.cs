@@ -21,7 +21,7 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
     private sealed record Row(string Method, string Route, string Needs, string Expected, Func<Task<(string Path, HttpContent? Body)>> Request);
 
     private readonly Dictionary<string, string?> _keys = [];
-    private string _notice = "", _subscription = "";
+    private string _notice = "", _subscription = "", _display = "";
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..24];
 
@@ -51,6 +51,7 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
         using var subscription = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/subscribers",
             new { name = "RKK", kind = "broadcaster", url = hub.Sink.Url("matrix"), areaCodes = new[] { "43" }, ownerId = owner });
         _subscription = (await subscription.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        _display = await FreshDisplayAsync(owner);
         using var notice = await hub.PostCapAsync(Kumamoto(), contentType: NoticeXml);
         _notice = (await notice.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
@@ -69,6 +70,14 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
     private async Task<string> FreshSubscriberAsync()
     {
         var (id, _) = await hub.SubscribeAsync(["43"]);
+        return id;
+    }
+
+    private async Task<string> FreshDisplayAsync(string? owner = null)
+    {
+        var id = Unique("sign");
+        using var response = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/displays", DisplayTests.CityHall(id, owner));
+        response.EnsureSuccessStatusCode();
         return id;
     }
 
@@ -104,6 +113,15 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
         new("POST", "/api/v1/subscribers/{id}/secret", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200", () => At($"/api/v1/subscribers/{_subscription}/secret")),
         new("GET", "/api/v1/subscribers/{id}", "its subscriber, or admin (someone else's)", "401 401 401 403 403 403 403 403 404 200", async () => ($"/api/v1/subscribers/{await FreshSubscriberAsync()}", null)),
         new("DELETE", "/api/v1/subscribers/{id}", "admin", Admin(204), async () => ($"/api/v1/subscribers/{await FreshSubscriberAsync()}", null)),
+
+        new("POST", "/api/v1/displays/", "admin", Admin(201), () => At("/api/v1/displays", Json(DisplayTests.CityHall(Unique("sign"))))),
+        new("GET", "/api/v1/displays/", "subscriber (its own) or admin", "401 401 401 403 403 403 403 403 200 200", () => At("/api/v1/displays")),
+        new("GET", "/api/v1/displays/{id}", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200", () => At($"/api/v1/displays/{_display}")),
+        new("PUT", "/api/v1/displays/{id}", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200", () => At($"/api/v1/displays/{_display}", Json(DisplayTests.CityHall(_display)))),
+        new("GET", "/api/v1/displays/{id}", "its subscriber, or admin (someone else's)", "401 401 401 403 403 403 403 403 404 200", async () => ($"/api/v1/displays/{await FreshDisplayAsync()}", null)),
+        new("DELETE", "/api/v1/displays/{id}", "admin", Admin(204), async () => ($"/api/v1/displays/{await FreshDisplayAsync()}", null)),
+        new("GET", "/api/v1/signage/{deviceId}", "anyone (public)", Public, () => At($"/api/v1/signage/{_display}")),
+        new("GET", "/signage/{deviceId:regex(^[A-Za-z0-9][A-Za-z0-9_-]{{0,63}}$)}", "anyone (public): the signage page", Public, () => At($"/signage/{_display}")),
 
         new("GET", "/api/v1/me/", "any key", "401 401 401 200 200 200 200 200 200 200", () => At("/api/v1/me")),
         new("POST", "/api/v1/me/keys", "any key (its own)", "401 401 401 201 201 201 201 201 201 201", () => At("/api/v1/me/keys", Json(new { label = "matrix" }))),
