@@ -10,7 +10,7 @@ namespace Alert.Hub;
 /// Every error the hub answers is application/problem+json: a stable code, a title in Japanese and English, and
 /// every problem found (code, path, line, ja, en), so a desk can fix them all in one go.
 /// </summary>
-public static class HubProblems
+public static partial class HubProblems
 {
     public static ProblemHttpResult Result(int status, string code, string titleJa, string titleEn, IEnumerable<Problem> problems) =>
         TypedResults.Problem(new ProblemDetails
@@ -72,18 +72,24 @@ public static class HubProblems
     /// the exception's type, message or stack (they are in the log, under that trace id), in Development as in
     /// Production, whatever the client accepts: the developer exception page is never reached.
     /// </summary>
-    public sealed class Unexpected : Microsoft.AspNetCore.Diagnostics.IExceptionHandler
+    public sealed partial class Unexpected(ILogger<Unexpected> logger) : Microsoft.AspNetCore.Diagnostics.IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
         {
+            // Logged here: since .NET 10 the exception handler middleware stays silent about what a handler answered.
+            var traceId = System.Diagnostics.Activity.Current?.Id ?? httpContext.TraceIdentifier;
+            LogUnexpected(logger, exception, httpContext.Request.Method, httpContext.Request.Path, traceId);
             var answer = One(StatusCodes.Status500InternalServerError, "server.error",
                 "ハブの内部で予期しない誤りが起き、要求を処理できませんでした。情報の状態を確かめてから送り直してください。続く場合は traceId を添えて運用担当に連絡してください。",
                 "The hub failed unexpectedly and could not complete the request; check the notice's state before sending again. If it persists, tell the operators the traceId.");
             // Set here as well: a client that accepts no JSON gets the problem written directly, without the defaults.
-            answer.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.Id ?? httpContext.TraceIdentifier;
+            answer.ProblemDetails.Extensions["traceId"] = traceId;
             await answer.ExecuteAsync(httpContext);
             return true;
         }
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed unexpectedly (traceId {TraceId})")]
+        private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path, string traceId);
     }
 
     /// <summary>A JSON body as <typeparamref name="T"/> (web defaults), or a 400 <c>request.json</c> saying where it stops being JSON.</summary>

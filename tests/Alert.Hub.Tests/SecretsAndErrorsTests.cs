@@ -121,16 +121,8 @@ public abstract class UnexpectedErrorTests(HubFixture hub)
     [InlineData("application/json")]
     public async Task An_unexpected_exception_is_a_500_problem_without_its_details(string? accept)
     {
-        using var accepted = await hub.PostCapAsync(Limits.Notice($"broken-{Guid.NewGuid():N}"));
-        var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        byte[] garbage = [0x01, 0x63, 0x00, 0x00, 0x00, 0x2A];
-        var thrown = Should.Throw<Exception>(() => new WKBReader().Read(garbage));
-        await using (var connection = await hub.Services.GetRequiredService<Db>().OpenAsync())
-            await connection.ExecuteAsync("UPDATE notices SET area_wkb = @garbage WHERE document_id = @id", new { garbage, id });
-
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/notices/{id}/area");
-        if (accept is not null) request.Headers.Add("Accept", accept);
-        using var response = await hub.Client.SendAsync(request);
+        var (response, thrown) = await FailAsync(hub, accept);
+        using var _ = response;
 
         response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
@@ -144,6 +136,36 @@ public abstract class UnexpectedErrorTests(HubFixture hub)
         text.ShouldNotContain("Exception");
         text.ShouldNotContain(" at ");
         text.ShouldNotContain("NetTopologySuite");
+    }
+
+    /// <summary>Asks for the area of a notice whose stored shape is broken; answers the response and what reading the shape throws.</summary>
+    public static async Task<(HttpResponseMessage Response, Exception Thrown)> FailAsync(HubFixture hub, string? accept)
+    {
+        using var accepted = await hub.PostCapAsync(Limits.Notice($"broken-{Guid.NewGuid():N}"));
+        var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        byte[] garbage = [0x01, 0x63, 0x00, 0x00, 0x00, 0x2A];
+        var thrown = Should.Throw<Exception>(() => new WKBReader().Read(garbage));
+        await using (var connection = await hub.Services.GetRequiredService<Db>().OpenAsync())
+            await connection.ExecuteAsync("UPDATE notices SET area_wkb = @garbage WHERE document_id = @id", new { garbage, id });
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/notices/{id}/area");
+        if (accept is not null) request.Headers.Add("Accept", accept);
+        return (await hub.Client.SendAsync(request), thrown);
+    }
+}
+
+/// <summary>What the caller is not told is in the log, under the trace id the caller was given, for the operators.</summary>
+public sealed class UnexpectedErrorsAreLogged(LoggedHub hub) : IClassFixture<LoggedHub>
+{
+    [Fact]
+    public async Task An_unexpected_exception_is_logged_with_the_trace_id_the_caller_got()
+    {
+        var (response, thrown) = await UnexpectedErrorTests.FailAsync(hub, null);
+        using var _ = response;
+        var traceId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("traceId").GetString()!;
+
+        hub.Logs.Entries.ShouldContain(e => e.Category == "Alert.Hub.HubProblems.Unexpected"
+            && e.Text.Contains(traceId, StringComparison.Ordinal) && e.Text.Contains(thrown.GetType().Name, StringComparison.Ordinal));
     }
 }
 
