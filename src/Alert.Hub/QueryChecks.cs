@@ -1,5 +1,7 @@
+using System.Globalization;
 using Alert.Core;
 using Alert.Core.Codes;
+using Alert.Core.Rendering;
 using Alert.Geo;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -37,6 +39,28 @@ public static class QueryChecks
         problems.Add(new Problem("code.unknown", "?code", null, null,
             $"地方公共団体コード「{code}」に該当する地域がありません（境界データは 2021-01-01 時点）。",
             $"No area has local government code '{code}' (boundaries as of 2021-01-01)."));
+        return null;
+    }
+
+    /// <summary>A point as ?lat=&amp;lng= in degrees (WGS 84 decimal, e.g. 32.79 and 130.74); null when either is wrong.</summary>
+    public static (double Lat, double Lng)? Point(string? lat, string? lng, List<Problem> problems)
+    {
+        var (y, x) = (Degrees(lat, 90), Degrees(lng, 180));
+        if (y is null) Wrong(problems, "lat", "?lat= は緯度（-90〜90 の数値、例 32.79）です。", "?lat= is a latitude: a number from -90 to 90 (e.g. 32.79).");
+        if (x is null) Wrong(problems, "lng", "?lng= は経度（-180〜180 の数値、例 130.74）です。", "?lng= is a longitude: a number from -180 to 180 (e.g. 130.74).");
+        return y is { } a && x is { } b ? (a, b) : null;
+    }
+
+    private static double? Degrees(string? text, double limit) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && Math.Abs(value) <= limit ? value : null;
+
+    /// <summary>Japanese when not given; else one the hub renders (ja, ja-x-easy, en, zh-Hans, ko, vi, pt, with or without region).</summary>
+    public static Language? Language(string? lang, List<Problem> problems)
+    {
+        if (lang is null) return Languages.Japanese;
+        if (Languages.Find(lang) is { } language) return language;
+        var known = string.Join(", ", Languages.All.Select(l => l.Key));
+        Wrong(problems, "lang", $"?lang= は次のいずれかです: {known}", $"?lang= is one of {known}.");
         return null;
     }
 

@@ -126,8 +126,11 @@ public static class NoticeCap
         };
     }
 
-    /// <summary>Event, headline and instruction in one language, all from the standard phrases.</summary>
-    private static (string Event, string Headline, string? Instruction) Texts(Notice notice, Language language)
+    /// <summary>
+    /// Event, headline and instruction in one language, all from the standard phrases (names and titles stay as
+    /// written): what CAP's infos carry, and what "what applies here" answers in a resident's language.
+    /// </summary>
+    public static (string Event, string Headline, string? Instruction) Texts(Notice notice, Language language)
     {
         var e = notice.Envelope;
         var phrases = Phrases.Standard;

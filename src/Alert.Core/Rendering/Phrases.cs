@@ -26,8 +26,11 @@ public sealed partial class Phrases
 
     private Phrases(Dictionary<string, Dictionary<string, string>> phrases) => this.phrases = phrases;
 
-    public static Phrases Standard { get; } = Read(typeof(Phrases).Assembly.GetManifestResourceStream("Alert.Core.Rendering.phrases.json")
-        ?? throw new InvalidOperationException("phrases.json is not embedded in Alert.Core."));
+    public static Phrases Standard { get; } = Read(OpenStandard());
+
+    /// <summary>phrases.json as embedded, for whoever renders the phrases themselves (the resident page, signs, apps).</summary>
+    public static Stream OpenStandard() => typeof(Phrases).Assembly.GetManifestResourceStream("Alert.Core.Rendering.phrases.json")
+        ?? throw new InvalidOperationException("phrases.json is not embedded in Alert.Core.");
 
     public IReadOnlyCollection<string> Keys => phrases.Keys;
 
@@ -93,5 +96,6 @@ public static class PhraseKey
     public static string Of(NoticeMode mode) => "mode." + Kebab(mode);
     public static string Of(HqState state) => "hq." + Kebab(state);
 
-    private static string Kebab<T>(T value) where T : struct, Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+    /// <summary>A value as phrases.json and the native JSON spell it (StormSurge → storm-surge).</summary>
+    public static string Kebab<T>(T value) where T : struct, Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
 }

@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Alert.Core;
 using Alert.Core.Cap;
 using Alert.Core.Codes;
 using Alert.Core.Notices;
+using Alert.Core.Rendering;
 using Alert.Geo;
 using Alert.Hub.Intake;
 using Alert.Hub.Storage;
@@ -19,6 +21,13 @@ public sealed record AlertArea(string Code, string Name)
 }
 
 public sealed record AlertLinks(string Cap, string Area);
+
+/// <summary>Event, headline and instruction in one language.</summary>
+public sealed record AlertText(string Event, string Headline, string? Instruction);
+
+/// <summary>An open (or full) shelter of a shelters notice in force, as far from a resident as <see cref="DistanceM"/>.</summary>
+public sealed record NearbyShelter(string NoticeId, string Name, string? Address, double Lat, double Lng, string Status,
+    int? Capacity, int? Present, IReadOnlyList<string> Hazards, int DistanceM);
 
 /// <summary>A notice in force, as apps and residents see it: what it is, how serious, where, and where to read it all.</summary>
 public sealed record ActiveAlert
@@ -41,6 +50,20 @@ public sealed record ActiveAlert
     public required DateTimeOffset Sent { get; init; }
     public DateTimeOffset? Expires { get; init; }
     public required AlertLinks Links { get; init; }
+    /// <summary>The language <see cref="Event"/>, <see cref="Headline"/> and <see cref="Instruction"/> are in (a CAP tag).</summary>
+    public string Language { get; init; } = Languages.Japanese.Tag;
+    /// <summary>True when the notice has no text in the language asked for (CAP from elsewhere): the Japanese stands in.</summary>
+    public bool Untranslated { get; init; }
+
+    /// <summary>The texts in every language the notice can be read in, by phrases.json key: written once, when indexed.</summary>
+    [JsonIgnore] public IReadOnlyDictionary<string, AlertText> Texts { get; init; } = new Dictionary<string, AlertText>();
+    /// <summary>The shelters of a shelters notice, for "the nearest open shelter"; empty for any other.</summary>
+    [JsonIgnore] public IReadOnlyList<Shelter> Shelters { get; init; } = [];
+
+    /// <summary>This alert read in <paramref name="language"/>, or in Japanese marked untranslated.</summary>
+    public ActiveAlert In(Language language) => Texts.TryGetValue(language.Key, out var text)
+        ? this with { Event = text.Event, Headline = text.Headline, Instruction = text.Instruction, Language = language.Tag }
+        : this with { Untranslated = true };
 }
 
 /// <summary>
@@ -58,6 +81,7 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
     public static readonly TimeSpan Overlap = TimeSpan.FromSeconds(10);
 
     private volatile CoverageIndex<ActiveAlert> _index = new(gazetteer, []);
+    private volatile IReadOnlyList<(ActiveAlert Alert, Shelter Shelter, double Lat, double Lng)> _shelters = [];
     private readonly Dictionary<string, CoverageIndex<ActiveAlert>.Item> _entries = [];
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly SemaphoreSlim _changed = new(0, 1);
@@ -76,6 +100,18 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
     /// <summary>Notices in force touching any part of an area (a prefecture, city, municipality or ward), most severe first.</summary>
     public List<ActiveAlert> In(Area area, string status, DateTimeOffset now)
         => _index.In(area).Where(a => InForce(a, status, now)).OrderBy(Rank).ToList();
+
+    /// <summary>
+    /// The open and full shelters of notices in force nearest a point, nearest first. Closed ones are left out: a
+    /// resident looking for somewhere to go must not be sent to a locked door.
+    /// </summary>
+    public List<NearbyShelter> SheltersNear(double lat, double lng, string status, DateTimeOffset now, int limit) => _shelters
+        .Where(s => s.Shelter.Status != ShelterStatus.Closed && InForce(s.Alert, status, now))
+        .Select(s => (s, Metres: GreatCircle.Metres(lat, lng, s.Lat, s.Lng)))
+        .OrderBy(s => s.Metres).Take(limit)
+        .Select(x => new NearbyShelter(x.s.Alert.Id, x.s.Shelter.Name, x.s.Shelter.Address, x.s.Lat, x.s.Lng, PhraseKey.Kebab(x.s.Shelter.Status),
+            x.s.Shelter.Capacity, x.s.Shelter.Present, x.s.Shelter.Hazards.Select(PhraseKey.Kebab).ToList(), (int)Math.Round(x.Metres)))
+        .ToList();
 
     private static bool InForce(ActiveAlert alert, string status, DateTimeOffset now) =>
         alert.Status == status && (alert.Expires is not { } expires || expires > now);
@@ -141,7 +177,12 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             foreach (var id in _entries.Where(e => e.Value.Value.Expires <= now).Select(e => e.Key).ToList())
                 modified |= _entries.Remove(id);
 
-            if (modified) _index = new CoverageIndex<ActiveAlert>(gazetteer, _entries.Values.OrderBy(e => Rank(e.Value)), _index);
+            if (modified)
+            {
+                _index = new CoverageIndex<ActiveAlert>(gazetteer, _entries.Values.OrderBy(e => Rank(e.Value)), _index);
+                _shelters = _entries.Values.SelectMany(e => e.Value.Shelters.Where(s => s.Location is not null)
+                    .Select(s => (e.Value, s, (double)s.Location!.Lat, (double)s.Location.Lng))).ToList();
+            }
         }
         finally
         {
@@ -169,6 +210,16 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             ?? throw new InvalidDataException($"the stored CAP of {row.Id} revision {row.Revision} no longer reads");
         var ja = cap.MainInfo!;
         var en = cap.InfoIn("en");
+        // A notice the hub wrote reads in every language from the standard phrases; CAP from elsewhere in those it brought.
+        var native = NoticeCap.FromCap(cap);
+        var texts = native is not null
+            ? Languages.All.ToDictionary(l => l.Key, l =>
+            {
+                var (e, h, i) = NoticeCap.Texts(native, l);
+                return new AlertText(e, h, i);
+            })
+            : Languages.All.Select(l => (l.Key, Info: l == Languages.Japanese ? ja : cap.InfoIn(l.Key)))
+                .Where(t => t.Info is not null).ToDictionary(t => t.Key, t => new AlertText(t.Info!.Event, t.Info.Headline ?? t.Info.Event, t.Info.Instruction));
         var level = NoticeCap.Level(ja);
         var link = $"/api/v1/notices/{row.Id}";
         var alert = new ActiveAlert
@@ -190,6 +241,8 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             Sent = JapanTime.Of(row.Sent),
             Expires = row.Expires is { } expires ? JapanTime.Of(expires) : null,
             Links = new AlertLinks($"{link}/revisions/{row.Revision}/cap", $"{link}/area"),
+            Texts = texts,
+            Shelters = native?.Body is SheltersBody shelters ? shelters.Shelters : [],
         };
         // Whole areas are answered by the ward lookup alone; anything drawn smaller is tested against its shape.
         var shape = row.AreaSource == "codes" || row.AreaWkb is null ? null : new WKBReader().Read(row.AreaWkb);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Tasks.Sources;
 using Alert.Geo;
+using Alert.Hub.Alerts;
 using Alert.Hub.Messaging;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -107,9 +108,10 @@ public sealed class StreamClient(StreamFilter filter, int backlog) : IValueTaskS
 /// events from the bus: replay has to read the database anyway, so live and replayed events are the same rows with
 /// the same ids, and no relay's order or repeat can reorder or double them. The bus only says "look now": each hub
 /// listens for NoticeAccepted on its own temporary queue (not the shared, competing one), so a notice accepted by
-/// any hub reaches every hub's clients at once; a poll covers a missed message.
+/// any hub reaches every hub's clients at once; a poll covers a missed message. Before events go out, this hub's
+/// index of alerts in force takes them in: a page that asks "what applies here" on an event gets an answer with it.
 /// </summary>
-public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationLifetime lifetime, IOptions<StreamOptions> options,
+public sealed partial class StreamHub(StreamLog log, ActiveAlerts alerts, IBus bus, IHostApplicationLifetime lifetime, IOptions<StreamOptions> options,
     ILogger<StreamHub> logger) : BackgroundService
 {
     private const int Batch = 200;
@@ -222,6 +224,7 @@ public sealed partial class StreamHub(StreamLog log, IBus bus, IHostApplicationL
         do
         {
             page = await log.ReadAsync(_sent, long.MaxValue, Batch, ct);
+            if (page.Count > 0) await alerts.RefreshAsync(ct);
             foreach (var e in page)
             {
                 lock (_gate) _sent = e.Sequence!.Value;
