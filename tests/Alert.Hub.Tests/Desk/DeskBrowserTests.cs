@@ -193,7 +193,7 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
     }
 
     /// <summary>Controls without an accessible name, described for the failure message.</summary>
-    private const string Unlabelled = """
+    internal const string Unlabelled = """
         const named = (el) => (el.getAttribute('aria-label') ?? '').trim()
           || (el.getAttribute('aria-labelledby') ?? '').split(' ').some((id) => document.getElementById(id)?.textContent.trim())
           || (el.id && [...document.querySelectorAll(`label[for="${el.id}"]`)].some((l) => l.textContent.trim()))

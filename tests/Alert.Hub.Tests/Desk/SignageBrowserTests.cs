@@ -47,7 +47,9 @@ public sealed class SignageBrowserTests(SignageHub hub) : IClassFixture<SignageH
         browser.ById("message").Text.ShouldContain("Welcome to Kumamoto City Hall.");
         browser.Shot("01-peacetime");
 
-        // A level 4 evacuation order for 熊本市中央区, where the display stands.
+        // Shelters open nearby, then a level 4 evacuation order for 熊本市中央区, where the display stands.
+        using (var shelters = await hub.PostCapAsync(Resident.ResidentNotices.Shelters(Resident.ResidentNotices.Unique("shelters")), contentType: NoticeXml))
+            shelters.StatusCode.ShouldBe(HttpStatusCode.Accepted, await shelters.Content.ReadAsStringAsync());
         var document = $"sign-{Guid.NewGuid():N}"[..20];
         using (var issued = await hub.PostCapAsync(IdentityTests.Native("evacuation", "431001", "431010", document), contentType: NoticeXml))
             issued.StatusCode.ShouldBe(HttpStatusCode.Accepted, await issued.Content.ReadAsStringAsync());
@@ -56,13 +58,16 @@ public sealed class SignageBrowserTests(SignageHub hub) : IClassFixture<SignageH
         browser.ById("level-number").Text.ShouldBe("4");
         browser.ById("area").Text.ShouldBe("熊本県熊本市中央区");
         browser.Js<string>("return document.body.dataset.level;").ShouldBe("4");
+        // The nearest open one: 熊本市役所 itself is closed, 出水小学校 open 3.2 km away.
+        browser.Until(d => d.FindElement(By.Id("shelter-name")).Text == "出水小学校", "the nearest open shelter");
+        browser.ById("shelter-distance").Text.ShouldBe("3.2 km");
         // The level's colour fills the screen, the same pair as the desk's, and its text meets WCAG AA.
         var background = browser.Js<string>("return getComputedStyle(document.documentElement).getPropertyValue('--level4-bg').trim();");
         var foreground = browser.Js<string>("return getComputedStyle(document.documentElement).getPropertyValue('--level4-fg').trim();");
         browser.Js<string>("return getComputedStyle(document.body).backgroundColor;").ShouldBe(Rgb(background));
         browser.Js<string>("return getComputedStyle(document.body).color;").ShouldBe(Rgb(foreground));
         DeskBrowserTests.Contrast(foreground, background).ShouldBeGreaterThanOrEqualTo(4.5);
-        // Languages turn: without the hub's phrase dictionary, the notice's own Japanese and English.
+        // Languages turn, the level named from the hub's phrase dictionary.
         browser.Until(d => d.FindElement(By.Id("language-name")).Text.StartsWith("日本語", StringComparison.Ordinal), "Japanese");
         browser.ById("level-name").Text.ShouldContain("避難指示");
         browser.Shot("02-disaster");
@@ -93,77 +98,6 @@ public sealed class SignageBrowserTests(SignageHub hub) : IClassFixture<SignageH
 
         network.Restore();
         browser.Until(d => !d.FindElement(By.Id("stale")).Displayed, "the marker to clear on reconnecting", seconds: 60);
-    }
-
-    /// <summary>
-    /// The display's network: a TCP relay to the hub that can be cut (every connection closed, new ones refused at
-    /// once) and restored, as a cable pulled and plugged in again.
-    /// </summary>
-    private sealed class Network : IAsyncDisposable
-    {
-        private readonly System.Net.Sockets.TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly Uri _hub;
-        private readonly List<System.Net.Sockets.TcpClient> _open = [];
-        private readonly CancellationTokenSource _stop = new();
-        private volatile bool _cut;
-        private Task _accepting = Task.CompletedTask;
-
-        private Network(Uri hub) => _hub = hub;
-
-        public Uri Url => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
-
-        public static Task<Network> StartAsync(Uri hub)
-        {
-            var network = new Network(hub);
-            network._listener.Start();
-            network._accepting = network.AcceptAsync();
-            return Task.FromResult(network);
-        }
-
-        private async Task AcceptAsync()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                System.Net.Sockets.TcpClient client;
-                try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
-                catch (OperationCanceledException) { return; }
-                if (_cut) { client.Dispose(); continue; }
-                var upstream = new System.Net.Sockets.TcpClient();
-                await upstream.ConnectAsync(_hub.Host, _hub.Port);
-                lock (_open) _open.AddRange([client, upstream]);
-                _ = Pump(client, upstream);
-                _ = Pump(upstream, client);
-            }
-        }
-
-        private static async Task Pump(System.Net.Sockets.TcpClient from, System.Net.Sockets.TcpClient to)
-        {
-            try { await from.GetStream().CopyToAsync(to.GetStream()); }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
-            from.Dispose();
-            to.Dispose();
-        }
-
-        public void Cut()
-        {
-            _cut = true;
-            lock (_open)
-            {
-                foreach (var connection in _open) connection.Dispose();
-                _open.Clear();
-            }
-        }
-
-        public void Restore() => _cut = false;
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            _listener.Stop();
-            await _accepting;
-            Cut();
-            _stop.Dispose();
-        }
     }
 
     /// <summary>Revision 2 of a native notice, cancelling it.</summary>

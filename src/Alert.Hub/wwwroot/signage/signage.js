@@ -2,6 +2,8 @@
 // level, full screen in the level's colour otherwise. Watches the hub's stream, asks the alerts query what is in force,
 // keeps the last state on screen when the network goes, and says how old it is.
 
+import { json, phrase, distance } from '/public.js';
+
 const $ = (id) => document.getElementById(id);
 const deviceId = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] ?? '');
 const query = new URLSearchParams(location.search);
@@ -26,12 +28,6 @@ let lastHeard = null;
 const jst = new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function json(path) {
-  const response = await fetch(path, { cache: 'no-store' });
-  if (!response.ok) throw Object.assign(new Error(`${path}: ${response.status}`), { status: response.status });
-  return response.json();
-}
-
 /** The languages shown in turn: the display's, where the dictionary has words; Japanese and English from the notice without it. */
 function languages() {
   const available = phrases ? Object.keys(phrases.phrases?.['level.4'] ?? {}) : ['ja', 'en'];
@@ -39,11 +35,7 @@ function languages() {
   return chosen.length ? chosen : ['ja'];
 }
 
-const phrase = (key, lang) => phrases?.phrases?.[key]?.[lang];
-
-function distance(metres) {
-  return metres < 1000 ? `${Math.round(metres)} m` : `${(metres / 1000).toFixed(1)} km`;
-}
+const say = (key, lang) => phrase(phrases, key, lang);
 
 function render() {
   const notice = alerts[0];
@@ -65,10 +57,10 @@ function render() {
   $('level-label').textContent = labels.level[lang] ?? labels.level.en;
   $('level-number').textContent = level;
   // Without the dictionary: the notice's own headline, in Japanese or its English one.
-  $('level-name').textContent = phrase(`level.${level}`, lang)
+  $('level-name').textContent = say(`level.${level}`, lang)
     ?? (lang === 'en' ? notice.headlineEn ?? notice.headline : notice.headline);
   $('area').textContent = display.area.name;
-  $('action').textContent = (lang === 'ja' && notice.instruction) || phrase(`action.${level}`, lang) || (lang === 'ja' ? '' : notice.instruction ?? '');
+  $('action').textContent = (lang === 'ja' && notice.instruction) || say(`action.${level}`, lang) || (lang === 'ja' ? '' : notice.instruction ?? '');
   $('shelter').hidden = !shelter;
   if (shelter) {
     $('shelter-label').textContent = labels.shelter[lang] ?? labels.shelter.en;

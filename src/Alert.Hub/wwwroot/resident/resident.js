@@ -1,0 +1,274 @@
+// The resident page: what applies at a place now, the nearest open shelters and lifeline states, live over the
+// hub's stream. Nothing here needs a key. The last answer is kept in localStorage and shown, dated, when offline.
+import { LANGUAGES, language, setLanguage, t, translate } from './i18n.js';
+import { json, phrase, distance } from '../public.js';
+
+const $ = (id) => document.getElementById(id);
+const PLACES = 'resident.places';
+const LAST = 'resident.last';
+const LOOKS = 'resident.looks';
+
+let place = null;   // { name, lat, lng, code, byArea }: byArea asks for the whole municipality, not the point
+let state = null;   // { key, at, area, alerts, shelters, offline }
+let phrases = null; // the hub's standard phrases, /api/v1/phrases
+let stream = null;  // { code, source }
+let asked = 0;      // answers to older questions are dropped when a newer one was asked
+const firstShown = {};
+
+/** A standard phrase in the page's language (Japanese when the dictionary lacks it). */
+const say = (key) => phrase(phrases, key, language().key) || phrase(phrases, key, 'ja');
+
+/** Japan time, as every notice is written: a resident abroad still reads the times the town speaks of. */
+const time = (iso) => new Intl.DateTimeFormat(language().tag,
+  { timeZone: 'Asia/Tokyo', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+
+
+const keyOf = (p) => (p ? `${p.byArea ? p.code : `${p.lat},${p.lng}`}` : '');
+
+function element(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+// ---- what applies here ----
+
+async function refresh() {
+  if (!place) return render();
+  const mine = ++asked;
+  const where = place.byArea ? `code=${place.code}` : `lat=${place.lat}&lng=${place.lng}`;
+  try {
+    const [alerts, shelters] = await Promise.all([
+      json(`/api/v1/alerts?${where}&lang=${encodeURIComponent(language().key)}`),
+      place.lat != null ? json(`/api/v1/shelters?lat=${place.lat}&lng=${place.lng}&limit=5`) : { shelters: [] },
+    ]);
+    if (mine !== asked) return;
+    state = { key: keyOf(place), at: new Date().toISOString(), area: alerts.area, alerts: alerts.alerts, shelters: shelters.shelters, offline: false };
+    localStorage.setItem(LAST, JSON.stringify(state));
+    listen(place.byArea ? place.code : alerts.area?.code);
+  } catch {
+    if (mine !== asked) return;
+    const kept = JSON.parse(localStorage.getItem(LAST) ?? 'null');
+    state = kept?.key === keyOf(place) ? { ...kept, offline: true } : state?.key === keyOf(place) ? { ...state, offline: true } : null;
+    // The stream reconnects by itself and says when the hub is back (opened offline, the page has none yet).
+    listen(place.byArea ? place.code : state?.area?.code);
+  }
+  render();
+}
+
+/** Live updates for the municipality: any event means "ask again"; a cancel takes its notice off at once. */
+function listen(code) {
+  if (!code || stream?.code === code) return;
+  stream?.source.close();
+  const source = new EventSource(`/api/v1/stream?codes=${encodeURIComponent(code)}`);
+  stream = { code, source, opened: false };
+  for (const type of ['notice', 'expired', 'reset']) source.addEventListener(type, refresh);
+  source.addEventListener('cancel', (event) => {
+    const { id } = JSON.parse(event.data);
+    if (state) state = { ...state, alerts: state.alerts.filter((a) => a.id !== id) };
+    render();
+    refresh();
+  });
+  // A reconnect asks again (what changed while away); the first open needs nothing unless the page is offline.
+  source.addEventListener('open', () => {
+    document.body.dataset.live = 'open';
+    if (stream.opened || state?.offline) refresh();
+    stream.opened = true;
+  });
+  source.addEventListener('error', () => {
+    if (source.readyState === EventSource.OPEN) return;
+    document.body.dataset.live = 'lost';
+    if (state && !state.offline) { state = { ...state, offline: true }; render(); }
+  });
+}
+
+// ---- drawing ----
+
+function alertItem(a) {
+  const li = element('li', `alert ${a.level ? `level${a.level}` : `severity-${a.severity.toLowerCase()}`}`);
+  li.dataset.id = a.id;
+  // When this page first showed the notice (epoch ms): what the hub's own figures for "issue to screen" are read from.
+  li.dataset.shownAt = firstShown[a.id] ??= Date.now();
+  const badge = element('p', 'badge');
+  if (a.level) badge.append(element('span', 'level-number', String(a.level)), ' ');
+  badge.append(a.level ? say(`level.${a.level}`) : say(`category.${a.category}`));
+  li.append(badge, element('h3', 'headline', a.headline));
+  if (a.instruction) li.append(element('p', 'instruction', a.instruction));
+  li.append(element('p', 'areas', t('areas', { list: a.areas.map((x) => x.name).join(' ') })),
+    element('p', 'sent', t('sent', { t: time(a.sent) })));
+  if (a.untranslated) li.append(element('p', 'untranslated', t('untranslated')));
+  return li;
+}
+
+function shelterItem(s) {
+  const li = element('li', `shelter ${s.status}`);
+  const head = element('p', 'shelter-head');
+  head.append(element('strong', 'shelter-name', s.name), ' ', element('span', 'shelter-status', say(`shelter.${s.status}`)),
+    ' ', element('span', 'shelter-distance', t('away', { d: distance(s.distanceM) })));
+  li.append(head);
+  if (s.address) li.append(element('p', 'shelter-address', s.address));
+  if (s.present != null && s.capacity != null) li.append(element('p', 'occupancy', t('occupancy', { present: s.present, capacity: s.capacity })));
+  if (s.hazards.length) li.append(element('p', 'hazards', t('hazardsFor', { list: s.hazards.map((h) => say(`disaster.${h}`)).join(say('list.hazards') || '、') })));
+  return li;
+}
+
+function render() {
+  translate();
+  $('lang').value = language().key;
+  const area = state?.key === keyOf(place) ? state.area?.name : null;
+  const name = !place ? t('choosePlace') : !place.name ? area ?? '' : place.here && area ? `${place.name}（${area}）` : place.name;
+  $('place-name').textContent = name;
+  renderSaved();
+
+  const all = place && state?.key === keyOf(place) ? state.alerts : [];
+  const lifelines = all.filter((a) => a.category === 'lifeline');
+  const alerts = all.filter((a) => a.category !== 'lifeline');
+  const shelters = place && state?.key === keyOf(place) ? state.shelters : [];
+  $('alerts').replaceChildren(...alerts.map(alertItem));
+  $('lifelines').replaceChildren(...lifelines.map(alertItem));
+  $('shelters').replaceChildren(...shelters.map(shelterItem));
+  $('no-alerts').hidden = !place || !state || alerts.length > 0;
+  $('no-lifelines').hidden = !place || !state || lifelines.length > 0;
+  $('no-shelters').hidden = !place || !state || shelters.length > 0;
+  $('updated').textContent = state && place ? t('updated', { t: time(state.at) }) : '';
+  $('offline').hidden = !state?.offline;
+  $('offline').textContent = state?.offline ? t('offline', { t: time(state.at) }) : '';
+  document.body.classList.toggle('danger', alerts.some((a) => a.level >= 4));
+}
+
+// ---- places ----
+
+const saved = () => JSON.parse(localStorage.getItem(PLACES) ?? '[]');
+
+function renderSaved() {
+  const places = saved();
+  $('saved-title').hidden = places.length === 0;
+  $('saved').replaceChildren(...places.map((p, i) => {
+    const li = element('li', 'chip');
+    const go = element('button', 'go', `${t(p.label)}: ${p.name}`);
+    go.type = 'button';
+    go.addEventListener('click', () => choose(p));
+    const remove = element('button', 'remove', '×');
+    remove.type = 'button';
+    remove.setAttribute('aria-label', t('remove', { name: `${t(p.label)} ${p.name}` }));
+    remove.addEventListener('click', () => {
+      localStorage.setItem(PLACES, JSON.stringify(places.filter((_, j) => j !== i)));
+      renderSaved();
+    });
+    li.append(go, remove);
+    return li;
+  }));
+}
+
+function choose(p) {
+  place = { name: p.name, lat: p.lat, lng: p.lng, code: p.code, byArea: !!p.byArea, here: !!p.here };
+  const url = new URL(location.href);
+  url.search = p.byArea ? `?code=${p.code}` : `?lat=${p.lat}&lng=${p.lng}`;
+  history.replaceState(null, '', url);
+  $('place-error').hidden = true;
+  render();
+  refresh();
+}
+
+function problem(text) {
+  $('place-error').textContent = text;
+  $('place-error').hidden = false;
+}
+
+async function search() {
+  const q = $('search').value.trim();
+  if (!q) return;
+  try {
+    const found = await json(`/api/v1/areas/geocode?address=${encodeURIComponent(q)}`);
+    choose({ name: found.municipality + (found.town ?? ''), lat: found.lat, lng: found.lng, code: found.code, byArea: found.precision === 'municipality' });
+  } catch (error) {
+    const candidates = error.body?.candidates ?? [];
+    problem(t('notFound', { q }) + (candidates.length ? ` ${t('candidates', { c: candidates.slice(0, 8).join('、') })}` : ''));
+  }
+}
+
+let suggesting;
+function suggest() {
+  clearTimeout(suggesting);
+  const q = $('search').value.trim();
+  if (!q) return;
+  suggesting = setTimeout(async () => {
+    const found = await json(`/api/v1/areas/search?q=${encodeURIComponent(q)}`).catch(() => []);
+    $('search-list').replaceChildren(...found.map((s) => { const o = element('option'); o.value = s.name; return o; }));
+  }, 200);
+}
+
+function locate() {
+  if (!navigator.geolocation) return problem(t('locationDenied'));
+  $('place-name').textContent = t('locating');
+  navigator.geolocation.getCurrentPosition(
+    (position) => choose({ name: t('myLocation'), lat: +position.coords.latitude.toFixed(6), lng: +position.coords.longitude.toFixed(6), here: true }),
+    () => { render(); problem(t('locationDenied')); },
+    { timeout: 15000, maximumAge: 60000 });
+}
+
+function save() {
+  if (!place) return;
+  const label = $('save-label').value;
+  const places = saved().filter((p) => p.label !== label);
+  places.push({ label, name: place.here && state?.area ? state.area.name : place.name, lat: place.lat, lng: place.lng, code: place.code, byArea: place.byArea });
+  localStorage.setItem(PLACES, JSON.stringify(places));
+  renderSaved();
+}
+
+// ---- reading: large text, contrast, aloud ----
+
+function looks(change) {
+  const current = { large: false, contrast: false, ...JSON.parse(localStorage.getItem(LOOKS) ?? '{}'), ...change };
+  localStorage.setItem(LOOKS, JSON.stringify(current));
+  document.body.classList.toggle('large', current.large);
+  document.body.classList.toggle('contrast', current.contrast);
+  $('large').setAttribute('aria-pressed', String(current.large));
+  $('contrast').setAttribute('aria-pressed', String(current.contrast));
+}
+
+/** Reads out the place and each notice (headline, then what to do), in the page's language. */
+function speak() {
+  const items = (state?.alerts ?? []).map((a) => [a.headline, a.instruction].filter(Boolean).join('。'));
+  const text = [$('place-name').textContent, ...(items.length ? items : [t('noAlerts')])].join('。\n');
+  $('speak').dataset.spoken = text;
+  $('speaking').textContent = t('reading');
+  if (!('speechSynthesis' in window)) return;
+  speechSynthesis.cancel();
+  const utterance = new SpeechSynthesisUtterance(text);
+  utterance.lang = language().tag;
+  utterance.onend = () => { $('speaking').textContent = ''; };
+  speechSynthesis.speak(utterance);
+}
+
+// ---- start ----
+
+async function start() {
+  $('lang').replaceChildren(...LANGUAGES.map((l) => { const o = element('option', '', l.name); o.value = l.key; o.lang = l.key; return o; }));
+  $('lang').addEventListener('change', () => { setLanguage($('lang').value); render(); refresh(); });
+  $('large').addEventListener('click', () => looks({ large: $('large').getAttribute('aria-pressed') !== 'true' }));
+  $('contrast').addEventListener('click', () => looks({ contrast: $('contrast').getAttribute('aria-pressed') !== 'true' }));
+  $('speak').addEventListener('click', speak);
+  $('locate').addEventListener('click', locate);
+  $('search-form').addEventListener('submit', (e) => { e.preventDefault(); search(); });
+  $('search').addEventListener('input', suggest);
+  $('save').addEventListener('click', save);
+  addEventListener('online', refresh);
+  looks({});
+
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch(() => { /* the page works without it, online */ });
+  phrases = await json('/api/v1/phrases').catch(() => JSON.parse(localStorage.getItem('resident.phrases') ?? 'null'));
+  if (phrases) localStorage.setItem('resident.phrases', JSON.stringify(phrases));
+
+  // A link may name the place (?lat=&lng= or ?code=); else the first saved place; else the last one looked at.
+  const query = new URLSearchParams(location.search);
+  const kept = JSON.parse(localStorage.getItem(LAST) ?? 'null');
+  if (query.has('lat') && query.has('lng')) choose({ name: null, lat: +query.get('lat'), lng: +query.get('lng'), here: true });
+  else if (query.has('code')) choose({ name: null, code: query.get('code'), byArea: true });
+  else if (saved().length) choose(saved()[0]);
+  else if (kept?.area) choose({ name: kept.area.name, ...(kept.key.includes(',') ? { lat: +kept.key.split(',')[0], lng: +kept.key.split(',')[1] } : { code: kept.key, byArea: true }) });
+  else render();
+}
+
+start();

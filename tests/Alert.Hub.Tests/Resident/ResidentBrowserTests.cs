@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Alert.Hub.Tests.Desk;
+using Alert.Hub.Tests.Support;
+using OpenQA.Selenium;
+using Xunit.Abstractions;
+
+namespace Alert.Hub.Tests.Resident;
+
+/// <summary>
+/// The resident page in a phone-sized headless Chromium against a real hub on 127.0.0.1: an order for one district
+/// shows at a point inside it and not outside, goes at once on cancel, reads in the dictionary's languages, and the
+/// last state stays on screen, dated, when the network is gone.
+/// </summary>
+[Trait("Category", "Browser")]
+public sealed class ResidentBrowserTests(ListeningHub hub, ITestOutputHelper output) : IClassFixture<ListeningHub>
+{
+    private Uri Hub => hub.Client.BaseAddress!;
+
+    private static string At((double Lat, double Lng) p) => string.Create(CultureInfo.InvariantCulture, $"/resident/?lat={p.Lat}&lng={p.Lng}");
+
+    private async Task<string> IssueAsync(string notice)
+    {
+        using var response = await hub.PostCapAsync(notice, contentType: ResidentNotices.Xml);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Opens the page at a point and waits until it has its answer and its stream.</summary>
+    private static void Open(Browser browser, Uri hub, (double Lat, double Lng) at)
+    {
+        browser.Driver.Navigate().GoToUrl(new Uri(hub, At(at)));
+        browser.Until(d => d.FindElement(By.Id("updated")).Text.Length > 0, "the first answer");
+        // Headless Chromium says en-US whatever --lang says; the page would follow it. Japanese first, as in Japan.
+        Choose(browser, "ja");
+        browser.Until(d => d.FindElement(By.TagName("body")).GetAttribute("data-live") == "open", "the live stream");
+    }
+
+    /// <summary>How many times this test's order is on the page (other tests' notices may be there too).</summary>
+    private static int Shown(IWebDriver d, string id) => d.FindElements(By.CssSelector($"#alerts .alert.level4[data-id='{id}']")).Count;
+
+    /// <summary>Picks an option as a person would, so the page hears its change event.</summary>
+    private static void Select(Browser browser, string id, string value) => browser.Js<object?>(
+        "const s = document.getElementById(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true })); return null;", id, value);
+
+    private static void Choose(Browser browser, string language)
+    {
+        Select(browser, "lang", language);
+        browser.Until(d => d.FindElement(By.TagName("html")).GetAttribute("lang") == language, $"the page in {language}");
+    }
+
+    [Fact]
+    public async Task An_order_shows_inside_its_district_only_reads_in_each_language_and_goes_at_once_on_cancel()
+    {
+        await IssueAsync(ResidentNotices.Shelters(ResidentNotices.Unique("shelters")));
+        using var browser = new Browser("resident", 412, 915);
+        Open(browser, Hub, ResidentNotices.Inside);
+        browser.Until(d => d.FindElements(By.CssSelector("#shelters .shelter")).Count >= 2, "the shelters open or full");
+        browser.Driver.FindElements(By.CssSelector("#shelters .shelter-name")).Select(e => e.Text).Take(2).ShouldBe(["出水小学校", "白川中学校"]);
+
+        var document = ResidentNotices.Unique("order");
+        var sent = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var id = await IssueAsync(ResidentNotices.Order(document));
+        browser.Until(d => Shown(d, id) == 1, "the level 4 order on the page");
+        var order = browser.Driver.FindElement(By.CssSelector($"#alerts .alert.level4[data-id='{id}']"));
+        // A figure, not a check: the page stamps when it first drew the notice; the browser and the test share a clock.
+        output.WriteLine($"order on the resident page {long.Parse(order.GetAttribute("data-shown-at")!, CultureInfo.InvariantCulture) - sent} ms after it was sent");
+        order.FindElement(By.ClassName("badge")).Text.ShouldBe("4 避難指示");
+        order.FindElement(By.ClassName("instruction")).Text.ShouldBe(Core.Rendering.Phrases.Standard.Get("action.4", "ja"));
+        browser.Js<string>($"return getComputedStyle(document.querySelector(\"[data-id='{id}']\")).borderLeftColor;").ShouldBe("rgb(122, 31, 143)");
+        browser.Shot("01-order-ja");
+        browser.Js<System.Collections.ObjectModel.ReadOnlyCollection<object>>(DeskBrowserTests.Unlabelled).ShouldBeEmpty();
+
+        // Each language from the dictionary: the level, what to do, the shelter's state and hazards.
+        foreach (var (language, level, open) in new[]
+                 {
+                     ("en", "Evacuation order", "Open"), ("vi", "Chỉ thị sơ tán", null), ("pt", "Ordem de evacuação", null),
+                     ("ja-x-easy", "避難指示（ひなんしじ）", null), ("ko", "피난 지시", null), ("zh-Hans", "避难指示", null),
+                 })
+        {
+            Choose(browser, language);
+            browser.Until(d => d.FindElement(By.CssSelector($"[data-id='{id}'] .badge")).Text == $"4 {level}", $"the level in {language}");
+            browser.Driver.FindElement(By.CssSelector($"[data-id='{id}'] .instruction")).Text
+                .ShouldBe(Core.Rendering.Phrases.Standard.Get("action.4", language));
+            browser.Driver.FindElement(By.CssSelector("#shelters .shelter .shelter-status")).Text
+                .ShouldBe(Core.Rendering.Phrases.Standard.Get("shelter.open", language));
+            if (open is not null) browser.Shot($"02-order-{language}");
+        }
+        Choose(browser, "ja");
+
+        // Large text, high contrast and reading aloud.
+        browser.ById("large").Click();
+        browser.Js<bool>("return document.body.classList.contains('large');").ShouldBeTrue();
+        browser.ById("large").GetAttribute("aria-pressed").ShouldBe("true");
+        browser.ById("contrast").Click();
+        browser.Js<bool>("return document.body.classList.contains('contrast');").ShouldBeTrue();
+        browser.ById("speak").Click();
+        (browser.ById("speak").GetAttribute("data-spoken") ?? "").ShouldContain(Core.Rendering.Phrases.Standard.Get("action.4", "ja"));
+        browser.Shot("03-large-contrast");
+        browser.ById("large").Click();
+        browser.ById("contrast").Click();
+
+        // 熊本市役所 is in the same ward but not in 出水一丁目: nothing applies there.
+        Open(browser, Hub, ResidentNotices.Outside);
+        browser.Until(d => d.FindElement(By.Id("place-name")).Text.Contains("中央区", StringComparison.Ordinal), "the answer outside");
+        Shown(browser.Driver, id).ShouldBe(0);
+
+        Open(browser, Hub, ResidentNotices.Inside);
+        browser.Until(d => Shown(d, id) == 1, "the order again inside");
+        await IssueAsync(ResidentNotices.Cancel(document));
+        browser.Until(d => Shown(d, id) == 0, "the cancelled order gone");
+    }
+
+    [Fact]
+    public async Task Saved_places_come_back_and_offline_the_last_state_stays_dated_until_the_network_returns()
+    {
+        var document = ResidentNotices.Unique("order");
+        var id = await IssueAsync(ResidentNotices.Order(document));
+        await using var network = await Network.StartAsync(Hub);
+        using var browser = new Browser("resident", 412, 915);
+        Open(browser, network.Url, ResidentNotices.Inside);
+        browser.Until(d => Shown(d, id) == 1, "the order");
+        // The page is installed for offline use: its service worker controls it.
+        browser.Until(d => browser.Js<bool>("return !!navigator.serviceWorker.controller;"), "the service worker");
+
+        // Saved as the parents' home, then found again by name after another place was looked at.
+        Select(browser, "save-label", "family");
+        browser.ById("save").Click();
+        browser.Until(d => d.FindElements(By.CssSelector("#saved .go")).Count == 1, "the saved place");
+        browser.ById("search").SendKeys("熊本市中央区手取本町" + Keys.Enter);
+        browser.Until(d => d.FindElement(By.Id("place-name")).Text.Contains("手取本町", StringComparison.Ordinal), "the searched town");
+        browser.Driver.FindElement(By.CssSelector("#saved .go")).Click();
+        browser.Until(d => Shown(d, id) == 1, "the order at the saved place");
+
+        network.Cut();
+        browser.Driver.Navigate().Refresh();
+        browser.Until(d => d.FindElement(By.Id("offline")).Displayed, "the offline notice");
+        browser.ById("offline").Text.ShouldMatch(@"\d\d:\d\d 時点の情報");
+        Shown(browser.Driver, id).ShouldBe(1); // the last known state, not an empty page
+        browser.Shot("04-offline");
+
+        network.Restore();
+        browser.Until(d => !d.FindElement(By.Id("offline")).Displayed, "the page live again", seconds: 60);
+        await IssueAsync(ResidentNotices.Cancel(document));
+        browser.Until(d => Shown(d, id) == 0, "the cancel after reconnecting");
+    }
+}
