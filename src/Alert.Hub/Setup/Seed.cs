@@ -67,8 +67,10 @@ public sealed class Seed(ApiKeys keys, SubscriberStore subscribers, DisplayStore
         {
             Console.WriteLine($"""
                   issuer key: {issuerKey}   sample issuer 熊本市 (431001)
+                  desk:       {url}/desk   sign in with the issuer key
                   feed:       {url}/feeds/notices.atom
                   received:   {url}/sample/receiver   what the sample subscriber (熊本県) got
+                  residents:  {url}/resident/?lat=32.7889&lng=130.7323   what applies at 出水一丁目
                   signage:    {url}/signage/demo   a sample display at 熊本市役所
                   try:        curl -i -H "Authorization: Bearer $ALERT_ISSUER_KEY" -H "Content-Type: application/cap+xml" \
                                 --data-binary @schemas/cap/examples/evacuation-order.xml {url}/api/v1/notices
