@@ -70,6 +70,10 @@ public sealed class ResidentBrowserTests(ListeningHub hub, ITestOutputHelper out
         order.FindElement(By.ClassName("badge")).Text.ShouldBe("4 避難指示");
         order.FindElement(By.ClassName("instruction")).Text.ShouldBe(Core.Rendering.Phrases.Standard.Get("action.4", "ja"));
         browser.Js<string>($"return getComputedStyle(document.querySelector(\"[data-id='{id}']\")).borderLeftColor;").ShouldBe("rgb(122, 31, 143)");
+        // A power cut for the whole ward goes in the lifelines list, not among the alerts.
+        var cut = await IssueAsync(IdentityTests.Native("lifeline", "431001", "431010", ResidentNotices.Unique("power")));
+        browser.Until(d => d.FindElements(By.CssSelector($"#lifelines [data-id='{cut}']")).Count == 1, "the power cut among lifelines");
+        browser.Driver.FindElements(By.CssSelector($"#alerts [data-id='{cut}']")).ShouldBeEmpty();
         browser.Shot("01-order-ja");
         browser.Js<System.Collections.ObjectModel.ReadOnlyCollection<object>>(DeskBrowserTests.Unlabelled).ShouldBeEmpty();
 
@@ -101,6 +105,15 @@ public sealed class ResidentBrowserTests(ListeningHub hub, ITestOutputHelper out
         browser.Shot("03-large-contrast");
         browser.ById("large").Click();
         browser.ById("contrast").Click();
+
+        // The browser's own location, granted and set as a phone's GPS would give it.
+        browser.Driver.ExecuteCdpCommand("Browser.grantPermissions", new() { ["permissions"] = new[] { "geolocation" } });
+        browser.Driver.ExecuteCdpCommand("Emulation.setGeolocationOverride",
+            new() { ["latitude"] = ResidentNotices.Inside.Lat, ["longitude"] = ResidentNotices.Inside.Lng, ["accuracy"] = 10 });
+        Open(browser, Hub, ResidentNotices.Outside);
+        browser.ById("locate").Click();
+        browser.Until(d => d.FindElement(By.Id("place-name")).Text.StartsWith("現在地", StringComparison.Ordinal) && Shown(d, id) == 1, "the order where the browser is");
+        new Uri(browser.Driver.Url).Query.ShouldContain("lat=32.788933");
 
         // 熊本市役所 is in the same ward but not in 出水一丁目: nothing applies there.
         Open(browser, Hub, ResidentNotices.Outside);
