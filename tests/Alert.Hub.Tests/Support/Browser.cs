@@ -13,6 +13,17 @@ namespace Alert.Hub.Tests.Support;
 /// </summary>
 public sealed class Browser : IDisposable
 {
+    static Browser()
+    {
+        // Every driver call blocks a pool thread until chromedriver answers (Selenium waits on its own async HTTP), and
+        // the hub under test shares this process's pool. Work queued behind such a thread (a stream's next write, the
+        // page's next request) sat until the pool's starvation check woke another thread, about a second: the hub's
+        // latency as a browser sees it was measured with the test's own wait in it. A hub in production has no such
+        // caller; here more threads are kept at hand.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), io);
+    }
+
     private readonly string _profile = Path.Combine(Path.GetTempPath(), "alert-chromium", Guid.NewGuid().ToString("N"));
 
     /// <param name="page">The folder its screenshots go to (desk, resident, signage).</param>
