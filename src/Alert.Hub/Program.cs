@@ -38,6 +38,7 @@ builder.Services.AddHubBus(options, builder.Configuration);
 builder.Services.AddHostedService<InMemoryRecovery>().AddHostedService<OutboxRelay>().AddHostedService<RetryScheduler>();
 builder.Services.AddSingleton<ActiveAlerts>().AddHostedService(sp => sp.GetRequiredService<ActiveAlerts>());
 builder.Services.AddStreams();
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.UseStreamConnections());
 builder.Services.AddOptions<WebhookTargetOptions>().BindConfiguration("Alert:Webhooks");
 builder.Services.AddSingleton<WebhookTargets>();
 builder.Services.AddHttpClient(WebhookConsumer.HttpClientName, c => c.Timeout = options.WebhookTimeout)

@@ -228,6 +228,7 @@ public sealed class EmbeddedStreamTests(StreamingHub hub) : StreamTests(hub), IC
         await HubFixture.Eventually(() => Task.FromResult(stream.Heartbeats >= 2), "two heartbeats", TimeSpan.FromSeconds(10));
         stream.Retry.ShouldBe(3000);
         stream.ContentType.ShouldBe("text/event-stream");
+        stream.AtTheConnection.ShouldBeTrue(); // this class's streams take the short way in (StreamConnections)
     }
 
     [Fact]
@@ -255,9 +256,14 @@ public sealed class EmbeddedStreamTests(StreamingHub hub) : StreamTests(hub), IC
 [Collection(RealInfrastructure.Name)]
 public sealed class RabbitPostgresStreamTests(RabbitPostgresHub hub) : StreamTests(hub);
 
-/// <summary>The embedded default with a heartbeat short enough to see in a test.</summary>
+/// <summary>
+/// The embedded default with a heartbeat short enough to see in a test, on a port of 127.0.0.1 so its streams are
+/// answered at the connection (the RabbitMQ + PostgreSQL run goes through the endpoint of the in-process server).
+/// </summary>
 public sealed class StreamingHub : HubFixture
 {
+    protected override bool OnKestrel => true;
+
     protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
         ["Alert:Transport"] = "InMemory",

@@ -38,6 +38,17 @@ public static class StreamsApi
     private static Results<EventStreamResult, ProblemHttpResult> Get(string? codes, string? categories, string? status, string? lastEventId,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader, Gazetteer gazetteer)
     {
+        var (filter, after, problems) = Read(codes, categories, status, lastEventId, lastEventIdHeader, gazetteer);
+        if (problems.Count > 0)
+            return HubProblems.Result(StatusCodes.Status400BadRequest, "request.invalid",
+                "問い合わせの指定に誤りがあります。", "The query is not valid; see each error.", problems);
+        return new EventStreamResult(filter!, after);
+    }
+
+    /// <summary>What a stream request asks for, or every problem with it; shared by both ways in (<see cref="StreamConnections"/>).</summary>
+    public static (StreamFilter? Filter, long? After, List<Problem> Problems) Read(string? codes, string? categories, string? status,
+        string? lastEventId, string? lastEventIdHeader, Gazetteer gazetteer)
+    {
         var problems = new List<Problem>();
         void Wrong(string name, string path, string ja, string en) => problems.Add(new Problem($"request.{name}", path, null, null, ja, en));
 
@@ -73,11 +84,7 @@ public static class StreamsApi
                 $"{path} is the id of an event this stream sent (a whole number, 0 or more).");
             return null;
         }
-
-        if (problems.Count > 0)
-            return HubProblems.Result(StatusCodes.Status400BadRequest, "request.invalid",
-                "問い合わせの指定に誤りがあります。", "The query is not valid; see each error.", problems);
-        return new EventStreamResult(new StreamFilter(areas.ToArray(), categoryBits, mode!), after);
+        return problems.Count > 0 ? (null, null, problems) : (new StreamFilter(areas.ToArray(), categoryBits, mode!), after, problems);
     }
 
     private static string[] List(string? text) => (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -100,8 +107,15 @@ public static class StreamsApi
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no"; // a proxy in front must pass each event on at once
             httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-            var body = response.BodyWriter;
+            await RunAsync(hub, response.BodyWriter, filter, after, ct);
+        }
 
+        /// <summary>
+        /// The stream after its response head, whichever way it came in: replay from the client's last id, then live
+        /// events and heartbeats until the client goes (<paramref name="ct"/>) or the hub closes it.
+        /// </summary>
+        public static async Task RunAsync(StreamHub hub, PipeWriter body, StreamFilter filter, long? after, CancellationToken ct)
+        {
             // Registered before the replay is read, so nothing accepted meanwhile falls between the two: the replay
             // ends where the queue begins, and neither repeats the other.
             var client = new StreamClient(filter, hub.Options.Backlog);
@@ -115,7 +129,7 @@ public static class StreamsApi
                 {
                     // What came after its id is no longer kept: the client reloads what is in force and goes on from here.
                     if (from < await hub.Log.PrunedUpToAsync(ct)) await body.WriteAsync(Reset(liveFrom), ct);
-                    else await ReplayAsync(hub, body, from, liveFrom, ct);
+                    else await ReplayAsync(hub, body, filter, from, liveFrom, ct);
                 }
 
                 // Each frame goes to the pipe as it is (not copied into memory asked of the writer, which Kestrel
@@ -147,7 +161,7 @@ public static class StreamsApi
         private static readonly ReadOnlyMemory<byte> TooFarBehind = ": too far behind; reconnect with Last-Event-ID\n\n"u8.ToArray();
 
         /// <summary>A method of its own, so the waiting loop does not carry the replay's state.</summary>
-        private async Task ReplayAsync(StreamHub hub, PipeWriter body, long from, long upTo, CancellationToken ct)
+        private static async Task ReplayAsync(StreamHub hub, PipeWriter body, StreamFilter filter, long from, long upTo, CancellationToken ct)
         {
             // Flushed frame by frame: a long replay waits for the client instead of piling up in the pipe.
             await foreach (var e in hub.ReplayAsync(from, upTo, filter, ct))

@@ -21,9 +21,12 @@ public sealed class SseClient : IAsyncDisposable
     private readonly Task _reading;
     private int _heartbeats;
 
-    private SseClient(HttpResponseMessage response)
+    private readonly HttpClient? _own;
+
+    private SseClient(HttpResponseMessage response, HttpClient? own)
     {
         _response = response;
+        _own = own;
         _reading = ReadAsync();
     }
 
@@ -31,14 +34,31 @@ public sealed class SseClient : IAsyncDisposable
     public long? Retry { get; private set; }
     public string? ContentType => _response.Content.Headers.ContentType?.MediaType;
 
+    /// <summary>
+    /// Opens a stream. On a hub listening on a port, each stream gets a connection of its own, as an app's usually
+    /// is, so the hub answers it at the connection (<see cref="Streams.StreamConnections"/>); through the in-process
+    /// test server it goes through the endpoint.
+    /// </summary>
     public static async Task<SseClient> OpenAsync(HttpClient client, string query, string? lastEventId = null)
     {
+        var own = client.BaseAddress is { Host: not "localhost" } address ? new HttpClient { BaseAddress = address } : null;
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/stream" + query);
         if (lastEventId is not null) request.Headers.Add("Last-Event-ID", lastEventId);
-        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        response.EnsureSuccessStatusCode();
-        return new SseClient(response);
+        try
+        {
+            var response = await (own ?? client).SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            response.EnsureSuccessStatusCode();
+            return new SseClient(response, own);
+        }
+        catch
+        {
+            own?.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>Whether the hub answered at the connection (<c>Connection: close</c>, the body until it ends) or through the endpoint (chunked).</summary>
+    public bool AtTheConnection => _response.Headers.ConnectionClose == true && _response.Headers.TransferEncodingChunked != true;
 
     /// <summary>Waits until an event satisfies <paramref name="until"/>; returns every event up to and including it.</summary>
     public async Task<List<SseEvent>> WaitForAsync(Func<SseEvent, bool> until, TimeSpan? timeout = null)
@@ -83,6 +103,7 @@ public sealed class SseClient : IAsyncDisposable
         await _stop.CancelAsync();
         try { await _reading; } catch (OperationCanceledException) { } catch (IOException) { }
         _response.Dispose();
+        _own?.Dispose();
         _stop.Dispose();
     }
 }
