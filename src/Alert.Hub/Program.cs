@@ -11,6 +11,7 @@ using Alert.Hub.Health;
 using Alert.Hub.Intake;
 using Alert.Hub.Limits;
 using Alert.Hub.Messaging;
+using Alert.Hub.Metrics;
 using Alert.Hub.Samples;
 using Alert.Hub.Setup;
 using Alert.Hub.Signage;
@@ -57,6 +58,7 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = Jav
 builder.Services.AddSingleton<ErrorQueues>().AddAudit().AddHubHealth();
 builder.Services.AddFeeds();
 builder.Services.AddSignatures();
+builder.Services.AddHubMetrics();
 
 var app = builder.Build();
 // Streams stay open for hours by the ten thousand: a pipeline of their own, without the middleware the rest of the
@@ -79,6 +81,7 @@ app.MapSubscribers();
 app.MapFeeds();
 app.MapAreas();
 app.MapAlerts();
+app.MapMetrics();
 app.MapErrorQueues();
 app.MapAudit();
 app.MapSignatures();

@@ -166,6 +166,7 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
         new("GET", "/api/v1/stream/", "anyone (public)", Public, () => At("/api/v1/stream?codes=43")),
         new("GET", "/health/live", "anyone (public)", Public, () => At("/health/live")),
         new("GET", "/health/ready", "anyone (public)", Public, () => At("/health/ready")),
+        new("GET", "/metrics", "anyone (public)", Public, () => At("/metrics")),
     ];
 
     /// <summary>A new self-signed certificate each time, so that each registration is a new one.</summary>

@@ -9,6 +9,7 @@ using Alert.Hub.Storage;
 using Dapper;
 using MassTransit;
 
+using Alert.Hub.Metrics;
 namespace Alert.Hub.Delivery;
 
 /// <summary>
@@ -18,10 +19,11 @@ namespace Alert.Hub.Delivery;
 /// second delivery, and leases the rows still waiting to its own new messages, so they go out now rather than when the
 /// first messages' leases lapse.
 /// </summary>
-public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<NoticeAccepted>
+public sealed class FanOutConsumer(Db db, Gazetteer gazetteer, HubMetrics metrics) : IConsumer<NoticeAccepted>
 {
     public async Task Consume(ConsumeContext<NoticeAccepted> context)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var notice = context.Message;
         await using var connection = await db.OpenAsync(context.CancellationToken);
         var subscribers = await connection.QueryAsync<(string Id, string AreaCodes, string Statuses, string Categories, int? MinLevel, string? MinSeverity, string? Polygon)>(
@@ -67,6 +69,8 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer) : IConsumer<Notic
         await connection.ExecuteAsync(
             "UPDATE notices SET fanned_out_at = @now WHERE document_id = @DocumentId AND revision = @Revision AND fanned_out_at IS NULL",
             new { now, notice.DocumentId, notice.Revision });
+        metrics.FannedOut.Add(targets.Count);
+        metrics.FanOut.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     /// <summary>The hub category, the 警戒レベル and the CAP severity of a revision, from its first info.</summary>

@@ -11,6 +11,7 @@ using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
+using Alert.Hub.Metrics;
 namespace Alert.Hub.Delivery;
 
 /// <summary>
@@ -21,6 +22,7 @@ namespace Alert.Hub.Delivery;
 /// while an older one is still on the wire, so the two cannot cross.
 /// </summary>
 public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Breakers breakers, DeliveryStates states, Signatures.HubSigner signer,
+    HubMetrics metrics,
     IOptions<HubOptions> options)
     : IConsumer<DeliverNotice>
 {
@@ -172,6 +174,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         {
             breakers.Succeeded(delivery.SubscriberId);
             await states.SetAsync(delivery, "delivered", null);
+            if (row.CreatedAt is { } created) metrics.Delay.Record((DateTimeOffset.UtcNow - created).TotalSeconds);
             return;
         }
         breakers.Failed(delivery.SubscriberId, now, o);
@@ -189,15 +192,20 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         request.Headers.Add("X-Alert-Document", delivery.DocumentId);
         request.Headers.Add("X-Alert-Revision", delivery.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (row.Secret.Length > 0) request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(row.Secret, body.Bytes, now));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        string? error;
         try
         {
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, ct);
-            return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+            error = response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            return ex is TaskCanceledException ? "timed out" : ex.Message;
+            error = ex is TaskCanceledException ? "timed out" : ex.Message;
         }
+        metrics.Posts.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+            new KeyValuePair<string, object?>("outcome", error is null ? "ok" : "failed"));
+        return error;
     }
 
     private sealed record Body(byte[] Bytes, string ContentType, string? Error);
@@ -258,7 +266,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
 /// acknowledges its message, only after that), but the writes of all deliveries at about the same moment share one
 /// transaction: with a thousand subscribers, one commit per delivery was what limited how fast a notice reached them.
 /// </summary>
-public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger) : BackgroundService
+public sealed partial class DeliveryStates(Db db, HubMetrics metrics, ILogger<DeliveryStates> logger) : BackgroundService
 {
     /// <summary>One row's write, and whether it changed the row, known once its transaction commits.</summary>
     private sealed record Pending(string Key, string Sql, object Args, TaskCompletionSource<bool> Done);
@@ -298,8 +306,9 @@ public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger
         await base.StopAsync(cancellationToken);
     }
 
-    public Task SetAsync(DeliveryKey delivery, string state, string? error, bool attempted = true, DateTimeOffset? next = null) =>
-        WriteAsync(delivery, """
+    public async Task SetAsync(DeliveryKey delivery, string state, string? error, bool attempted = true, DateTimeOffset? next = null)
+    {
+        var changed = await WriteAsync(delivery, """
             UPDATE deliveries
             SET state = @state, last_error = @error, updated_at = @now, next_attempt_at = @next,
                 attempts = attempts + @counted,
@@ -311,6 +320,8 @@ public sealed partial class DeliveryStates(Db db, ILogger<DeliveryStates> logger
             state, error, now = DateTimeOffset.UtcNow, next, delivery.DocumentId, delivery.Revision, delivery.SubscriberId,
             counted = attempted && state != "superseded" ? 1 : 0,
         });
+        if (changed) metrics.Deliveries.Add(1, new KeyValuePair<string, object?>("state", state));
+    }
 
     private Task<bool> WriteAsync(DeliveryKey delivery, string sql, object args)
     {

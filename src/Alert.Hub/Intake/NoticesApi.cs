@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using Alert.Core;
 using Alert.Core.Cap;
@@ -19,6 +20,8 @@ using Microsoft.Extensions.Options;
 using Geometry = NetTopologySuite.Geometries.Geometry;
 using Point = NetTopologySuite.Geometries.Point;
 using NetTopologySuite.IO;
+
+using Alert.Hub.Metrics;
 
 namespace Alert.Hub.Intake;
 
@@ -101,13 +104,16 @@ public static partial class NoticesApi
 
     private static async Task<Results<Accepted<NoticeReceipt>, ProblemHttpResult>> Submit(
         HttpRequest request, ClaimsPrincipal user, NoticeStore store, Gazetteer gazetteer, TownIndex towns, Addresses addresses, Outbox outbox,
-        Alerts.ActiveAlerts alerts, AuditLog audit, IssuerCertificates signatures, IOptions<HubOptions> options, CancellationToken ct)
+        Alerts.ActiveAlerts alerts, AuditLog audit, IssuerCertificates signatures, HubMetrics metrics, IOptions<HubOptions> options,
+        CancellationToken ct)
     {
         var issuer = Identity.From(user);
         var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
         if (refusal is not null) return await RefusedAsync(refusal);
+        var started = Stopwatch.GetTimestamp(); // from here: how slowly a desk sends its body is not the hub's time
 
         var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, addresses, request.Query);
+        metrics.Checks.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         if (problem is not null) return await RefusedAsync(problem);
         var (signedWith, unproven) = await signatures.CheckAsync(format!, body!, issuer, ct);
         if (unproven is not null) return await RefusedAsync(unproven);
@@ -117,12 +123,16 @@ public static partial class NoticesApi
 
         outbox.Notify();
         alerts.Changed();
+        metrics.Notices.Add(1, new KeyValuePair<string, object?>("outcome", "accepted"));
+        metrics.Intake.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         var receipt = Receipt(stored!, gazetteer) with { Warnings = accepted.Warnings.Count == 0 ? null : accepted.Warnings.Select(HubProblems.Describe).ToList() };
         return TypedResults.Accepted(receipt.Links.Self, receipt);
 
         // Refusals are on the record too: who sent what that was turned away, and why (the codes, not the body).
         async Task<ProblemHttpResult> RefusedAsync(ProblemHttpResult refused)
         {
+            metrics.Notices.Add(1, new KeyValuePair<string, object?>("outcome", "refused"),
+                new KeyValuePair<string, object?>("code", refused.ProblemDetails.Extensions.TryGetValue("code", out var top) ? top : null));
             var codes = refused.ProblemDetails.Extensions.TryGetValue("errors", out var list) && list is IEnumerable<HubProblems.ProblemEntry> entries
                 ? entries.Select(e => e.Code).Distinct().ToList()
                 : [];

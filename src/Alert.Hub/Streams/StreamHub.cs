@@ -112,7 +112,7 @@ public sealed class StreamClient(StreamFilter filter, int backlog) : IValueTaskS
 /// index of alerts in force takes them in: a page that asks "what applies here" on an event gets an answer with it.
 /// </summary>
 public sealed partial class StreamHub(StreamLog log, ActiveAlerts alerts, IBus bus, IHostApplicationLifetime lifetime, IOptions<StreamOptions> options,
-    ILogger<StreamHub> logger) : BackgroundService
+    Metrics.HubMetrics metrics, ILogger<StreamHub> logger) : BackgroundService
 {
     private const int Batch = 200;
     private const int Slice = 256;
@@ -228,8 +228,14 @@ public sealed partial class StreamHub(StreamLog log, ActiveAlerts alerts, IBus b
             foreach (var e in page)
             {
                 lock (_gate) _sent = e.Sequence!.Value;
+                var offered = 0;
                 foreach (var client in _clients.Keys)
-                    if (e.Sequence > client.LiveFrom && client.Filter.Wants(e)) client.Offer(e);
+                    if (e.Sequence > client.LiveFrom && client.Filter.Wants(e))
+                    {
+                        client.Offer(e);
+                        offered++;
+                    }
+                metrics.StreamEvents.Add(offered);
             }
         } while (page.Count == Batch);
     }
