@@ -153,5 +153,16 @@ public sealed class StreamConnectionsTests(StreamingHub hub) : IClassFixture<Str
         (await StreamConnections.ReadHeadAsync(other.Reader, gazetteer, TimeSpan.FromSeconds(30), CancellationToken.None)).ShouldBeNull();
         var left = await other.Reader.ReadAsync();
         left.Buffer.Length.ShouldBe(sent.Length);
+
+        // In pieces and then not one to take (a bad query): all of it is still there for the HTTP layer, at once.
+        var bad = new Pipe();
+        await bad.Writer.WriteAsync("GET /api/v1/stream?codes=9"u8.ToArray());
+        var looking = StreamConnections.ReadHeadAsync(bad.Reader, gazetteer, TimeSpan.FromSeconds(30), CancellationToken.None);
+        looking.IsCompleted.ShouldBeFalse();
+        await bad.Writer.WriteAsync(Encoding.ASCII.GetBytes("9 HTTP/1.1\r\nHost: x\r\n\r\n"));
+        (await looking).ShouldBeNull();
+        var again = bad.Reader.ReadAsync();
+        again.IsCompleted.ShouldBeTrue();
+        (await again).Buffer.Length.ShouldBe("GET /api/v1/stream?codes=99 HTTP/1.1\r\nHost: x\r\n\r\n".Length);
     }
 }

@@ -91,6 +91,8 @@ public static class StreamConnections
             var asked = mayBe && end >= 0 && end + HeadEnd.Length == buffer.Length
                 ? Parse(Encoding.ASCII.GetString(head, 0, end), gazetteer)
                 : null;
+            // Not taken: nothing consumed and the examined mark set back to the start, so the HTTP layer's first read
+            // returns at once with every byte, even when earlier pieces had been examined while waiting for more.
             input.AdvanceTo(asked is null ? buffer.Start : buffer.End);
             return asked;
         }
