@@ -5,7 +5,6 @@ using Alert.Geo;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Options;
 
 namespace Alert.Hub.Streams;
 
@@ -31,18 +30,22 @@ public static class StreamConnections
 
     /// <summary>In front of every endpoint Kestrel listens on (those from <c>--urls</c> too).</summary>
     public static void UseStreamConnections(this KestrelServerOptions kestrel) =>
-        kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Use(next => connection => HandleAsync(connection, next, endpoint.ApplicationServices)));
+        kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Use(next =>
+        {
+            // Once per endpoint when the server starts, not per connection.
+            var services = endpoint.ApplicationServices;
+            var (hub, gazetteer) = (services.GetRequiredService<StreamHub>(), services.GetRequiredService<Gazetteer>());
+            return connection => HandleAsync(connection, next, hub, gazetteer, kestrel.Limits.RequestHeadersTimeout);
+        }));
 
-    private static async Task HandleAsync(ConnectionContext connection, ConnectionDelegate next, IServiceProvider services)
+    private static async Task HandleAsync(ConnectionContext connection, ConnectionDelegate next, StreamHub hub, Gazetteer gazetteer, TimeSpan headWait)
     {
-        var request = await ReadHeadAsync(connection.Transport.Input, services.GetRequiredService<Gazetteer>(),
-            services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.RequestHeadersTimeout, connection.ConnectionClosed);
+        var request = await ReadHeadAsync(connection.Transport.Input, gazetteer, headWait, connection.ConnectionClosed);
         if (request is not { } asked)
         {
             await next(connection);
             return;
         }
-        var hub = services.GetRequiredService<StreamHub>();
         var ct = connection.ConnectionClosed;
         var output = connection.Transport.Output;
         try
@@ -79,9 +82,11 @@ public static class StreamConnections
                 return null;
             }
             var buffer = read.Buffer;
-            var head = buffer.Length <= MaxHead ? buffer.ToArray() : buffer.Slice(0, MaxHead).ToArray();
-            var end = head.AsSpan().IndexOf(HeadEnd);
-            var mayBe = head.AsSpan(0, Math.Min(head.Length, Prefix.Length)).SequenceEqual(Prefix.AsSpan(0, Math.Min(head.Length, Prefix.Length)));
+            // The first bytes decide for most connections; only a possible stream's head is copied whole.
+            var start = buffer.Slice(0, Math.Min(buffer.Length, Prefix.Length)).ToArray();
+            var mayBe = start.AsSpan().SequenceEqual(Prefix.AsSpan(0, start.Length));
+            var head = !mayBe ? start : buffer.Length <= MaxHead ? buffer.ToArray() : buffer.Slice(0, MaxHead).ToArray();
+            var end = mayBe ? head.AsSpan().IndexOf(HeadEnd) : -1;
             if (mayBe && end < 0 && !read.IsCompleted && head.Length < MaxHead)
             {
                 input.AdvanceTo(buffer.Start, buffer.End); // all of it seen: wait for more
