@@ -25,7 +25,8 @@ public static class MetricsApi
         var collector = app.ServiceProvider.GetRequiredService<MetricsCollector>();
         app.MapGet("/metrics", async (Db db, CancellationToken ct) =>
         {
-            var text = new StringBuilder(collector.Write());
+            var text = new StringBuilder();
+            collector.Write(text);
             await WaitingAsync(text, db, ct);
             return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
         }).WithTags("Health");
@@ -66,12 +67,17 @@ public sealed class MetricsCollector : IDisposable
         public readonly long[]? Buckets = buckets is null ? null : new long[buckets.Length];
     }
 
-    private readonly MeterListener _listener = new();
-    private readonly ConcurrentDictionary<Instrument, ConcurrentDictionary<string, Series>> _series = new();
-
-    public MetricsCollector(IMeterFactory factory, HubMetrics hub)
+    /// <summary>An instrument's series by labels; its bucket bounds, read once (null: not a histogram).</summary>
+    private sealed record Metric(double[]? Bounds)
     {
-        _ = hub; // made first, so its instruments are published to the listener below
+        public readonly ConcurrentDictionary<string, Series> Series = new();
+    }
+
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<Instrument, Metric> _metrics = new();
+
+    public MetricsCollector(IMeterFactory factory)
+    {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Scope == factory && Meters.Contains(instrument.Meter.Name)) listener.EnableMeasurementEvents(instrument);
@@ -84,17 +90,19 @@ public sealed class MetricsCollector : IDisposable
 
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var labels = Labels(tags);
-        var bounds = Bounds(instrument);
-        var series = _series.GetOrAdd(instrument, _ => new()).GetOrAdd(labels, _ => new Series(bounds));
+        var metric = _metrics.GetOrAdd(instrument, i => new Metric(Bounds(i)));
+        var bounds = metric.Bounds;
+        var series = metric.Series.GetOrAdd(Labels(tags), _ => new Series(bounds));
         lock (series)
         {
             if (bounds is not null)
             {
                 series.Value += value;
                 series.Count++;
-                var at = Array.FindIndex(bounds, b => value <= b);
-                if (at >= 0) series.Buckets![at]++;
+                // The first bound at or above the value: BinarySearch gives its index, or its complement when between bounds.
+                var at = Array.BinarySearch(bounds, value);
+                if (at < 0) at = ~at;
+                if (at < bounds.Length) series.Buckets![at]++;
             }
             else if (instrument.IsObservable) series.Value = value; // an observation is the whole value
             else series.Value += value;
@@ -124,11 +132,10 @@ public sealed class MetricsCollector : IDisposable
     private static string Name(Instrument instrument) =>
         instrument.Name.Replace('.', '_') + (instrument.Unit == "s" ? "_seconds" : "");
 
-    public string Write()
+    public void Write(StringBuilder text)
     {
         _listener.RecordObservableInstruments();
-        var text = new StringBuilder();
-        foreach (var (instrument, series) in _series.OrderBy(s => Name(s.Key), StringComparer.Ordinal))
+        foreach (var (instrument, metric) in _metrics.OrderBy(s => Name(s.Key), StringComparer.Ordinal))
         {
             var name = Name(instrument);
             var kind = instrument switch
@@ -140,7 +147,7 @@ public sealed class MetricsCollector : IDisposable
             if (kind == "counter") name += "_total";
             text.Append("# HELP ").Append(name).Append(' ').Append(instrument.Description?.Replace("\n", " ") ?? instrument.Name).Append('\n');
             text.Append("# TYPE ").Append(name).Append(' ').Append(kind).Append('\n');
-            foreach (var (labels, s) in series.OrderBy(s => s.Key, StringComparer.Ordinal))
+            foreach (var (labels, s) in metric.Series.OrderBy(s => s.Key, StringComparer.Ordinal))
                 lock (s)
                 {
                     if (kind != "histogram")
@@ -148,7 +155,7 @@ public sealed class MetricsCollector : IDisposable
                         Line(text, name, labels, s.Value);
                         continue;
                     }
-                    var bounds = Bounds(instrument)!;
+                    var bounds = metric.Bounds!;
                     long cumulative = 0;
                     for (var i = 0; i < bounds.Length; i++)
                     {
@@ -160,7 +167,6 @@ public sealed class MetricsCollector : IDisposable
                     Line(text, name + "_count", labels, s.Count);
                 }
         }
-        return text.ToString();
     }
 
     /// <summary>A gauge read elsewhere (the database), written in the same format.</summary>
