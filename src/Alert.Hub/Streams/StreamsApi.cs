@@ -39,9 +39,7 @@ public static class StreamsApi
         [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader, Gazetteer gazetteer)
     {
         var (filter, after, problems) = Read(codes, categories, status, lastEventId, lastEventIdHeader, gazetteer);
-        if (problems.Count > 0)
-            return HubProblems.Result(StatusCodes.Status400BadRequest, "request.invalid",
-                "問い合わせの指定に誤りがあります。", "The query is not valid; see each error.", problems);
+        if (problems.Count > 0) return QueryChecks.Invalid(problems);
         return new EventStreamResult(filter!, after);
     }
 
