@@ -18,6 +18,11 @@ public sealed record AlertArea(string Code, string Name)
     /// <summary>The areas a revision names (its stored codes, space separated), each with check digit and name.</summary>
     public static IReadOnlyList<AlertArea> Named(string areaCodes, Gazetteer gazetteer) => NoticeStore.Split(areaCodes)
         .Select(code => LocalGovernmentCode.Parse(code)).Select(code => new AlertArea(code.WithCheckDigit, gazetteer.Find(code)?.Name ?? "")).ToList();
+
+    /// <summary>The municipality or ward at a point, with check digit and full name; null at sea or abroad.</summary>
+    public static AlertArea? At(Gazetteer gazetteer, double lat, double lng) => gazetteer.At(lat, lng) is { } municipality
+        ? new AlertArea(LocalGovernmentCode.Parse(municipality.Code).WithCheckDigit, municipality.FullName)
+        : null;
 }
 
 public sealed record AlertLinks(string Cap, string Area);

@@ -65,10 +65,7 @@ public static class AlertsApi
             return TypedResults.Ok(new AlertsAnswer(new AlertArea(LocalGovernmentCode.Parse(area.Code).WithCheckDigit, area.Name), mode!,
                 Read(alerts.In(area, mode!, now))));
         var (y, x) = point!.Value;
-        var municipality = gazetteer.At(y, x);
-        return TypedResults.Ok(new AlertsAnswer(
-            municipality is null ? null : new AlertArea(LocalGovernmentCode.Parse(municipality.Code).WithCheckDigit, municipality.FullName),
-            mode!, Read(alerts.At(y, x, mode!, now))));
+        return TypedResults.Ok(new AlertsAnswer(AlertArea.At(gazetteer, y, x), mode!, Read(alerts.At(y, x, mode!, now))));
 
         List<ActiveAlert> Read(List<ActiveAlert> found) => language == Languages.Japanese ? found : found.Select(a => a.In(language!)).ToList();
     }

@@ -32,8 +32,7 @@ public static class SignageApi
     {
         if (await store.FindAsync(deviceId) is not { } display) return DisplaysApi.NotFound(deviceId);
         // Registered displays stand inside a municipality; the boundaries only change with a new data release.
-        var municipality = gazetteer.At(display.Location.Lat, display.Location.Lng);
-        var area = municipality is null ? new AlertArea("", "") : new AlertArea(LocalGovernmentCode.Parse(municipality.Code).WithCheckDigit, municipality.FullName);
+        var area = AlertArea.At(gazetteer, display.Location.Lat, display.Location.Lng) ?? new AlertArea("", "");
         return TypedResults.Ok(new SignageAnswer(display.Id, display.Name, display.Location, area, display.MinLevel, display.Peacetime,
             display.Languages, display.Status, (int)Math.Ceiling(streams.Value.Heartbeat.TotalSeconds * 2.5)));
     }
