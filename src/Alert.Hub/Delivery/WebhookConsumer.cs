@@ -97,11 +97,33 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
             """;
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var revision = await connection.QuerySingleOrDefaultAsync<Revision>("""
+        // What the claim needs to know, read in one round trip (they were most of a delivery's cost on PostgreSQL).
+        // Older revisions still queued for these subscribers are dropped whether or not this one is current: either
+        // way a newer revision than theirs exists.
+        Revision? revision;
+        HashSet<string> held;
+        List<Row> rows;
+        await using (var read = await connection.QueryMultipleAsync($"""
             SELECT n.cap_body AS capbody, n.expires, doc.current_revision AS currentrevision
             FROM notices n JOIN documents doc ON doc.id = n.document_id
-            WHERE n.document_id = @DocumentId AND n.revision = @Revision
-            """, args, tx);
+            WHERE n.document_id = @DocumentId AND n.revision = @Revision;
+
+            UPDATE deliveries SET state = 'superseded', updated_at = @now, next_attempt_at = NULL
+            WHERE document_id = @DocumentId AND revision < @Revision AND {db.AnyOf("subscriber_id", "ids")} AND state IN ('pending', 'retrying');
+
+            SELECT subscriber_id FROM deliveries
+            WHERE document_id = @DocumentId AND revision < @Revision AND {db.AnyOf("subscriber_id", "ids")} AND state = 'sending';
+
+            SELECT d.subscriber_id AS subscriberid, d.state, d.attempts, d.created_at AS createdat, d.retry_until AS retryuntil,
+                   s.url, s.secret, s.paused, s.format, s.languages
+            FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+            WHERE {ours};
+            """, args, tx))
+        {
+            revision = await read.ReadSingleOrDefaultAsync<Revision>();
+            held = (await read.ReadAsync<string>()).ToHashSet();
+            rows = (await read.ReadAsync<Row>()).Where(r => !held.Contains(r.SubscriberId)).ToList();
+        }
         if (revision is null) return (null, []);
         if (revision.CurrentRevision > message.Revision)
         {
@@ -109,20 +131,6 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
             await tx.CommitAsync(ct);
             return (null, []);
         }
-        await connection.ExecuteAsync($"""
-            UPDATE deliveries SET state = 'superseded', updated_at = @now, next_attempt_at = NULL
-            WHERE document_id = @DocumentId AND revision < @Revision AND {db.AnyOf("subscriber_id", "ids")} AND state IN ('pending', 'retrying')
-            """, args, tx);
-        var held = (await connection.QueryAsync<string>($"""
-            SELECT subscriber_id FROM deliveries
-            WHERE document_id = @DocumentId AND revision < @Revision AND {db.AnyOf("subscriber_id", "ids")} AND state = 'sending'
-            """, args, tx)).ToHashSet();
-        var rows = (await connection.QueryAsync<Row>($"""
-            SELECT d.subscriber_id AS subscriberid, d.state, d.attempts, d.created_at AS createdat, d.retry_until AS retryuntil,
-                   s.url, s.secret, s.paused, s.format, s.languages
-            FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-            WHERE {ours}
-            """, args, tx)).Where(r => !held.Contains(r.SubscriberId)).ToList();
         if (held.Count > 0)
             await connection.ExecuteAsync($"UPDATE deliveries SET next_attempt_at = @soon WHERE {ours} AND {db.AnyOf("subscriber_id", "held")}",
                 new { args.DocumentId, args.Revision, args.ids, args.Lease, args.soon, held = held.ToArray() }, tx);
@@ -255,7 +263,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
     }
 
     /// <summary>Sets the next try, or declares the delivery dead when that would come after its deadline.</summary>
-    private Task ScheduleAsync(DeliveryKey delivery, DateTimeOffset next, DateTimeOffset deadline, string error, bool attempted) =>
+    private Task<bool> ScheduleAsync(DeliveryKey delivery, DateTimeOffset next, DateTimeOffset deadline, string error, bool attempted) =>
         next > deadline
             ? states.SetAsync(delivery, "dead", error, attempted)
             : states.SetAsync(delivery, "retrying", error, attempted, next);
@@ -269,7 +277,8 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
 public sealed partial class DeliveryStates(Db db, HubMetrics metrics, ILogger<DeliveryStates> logger) : BackgroundService
 {
     /// <summary>One row's write, and whether it changed the row, known once its transaction commits.</summary>
-    private sealed record Pending(string Key, string Sql, object Args, TaskCompletionSource<bool> Done);
+    private sealed record Pending(DeliveryKey Delivery, string State, string? Error, DateTimeOffset Now, DateTimeOffset? Next, int Counted,
+        TaskCompletionSource<bool> Done);
 
     private readonly System.Threading.Channels.Channel<Pending> _queue = System.Threading.Channels.Channel.CreateUnbounded<Pending>();
     private readonly Lock _gate = new();
@@ -306,28 +315,15 @@ public sealed partial class DeliveryStates(Db db, HubMetrics metrics, ILogger<De
         await base.StopAsync(cancellationToken);
     }
 
-    public async Task SetAsync(DeliveryKey delivery, string state, string? error, bool attempted = true, DateTimeOffset? next = null)
+    /// <summary>Writes a delivery's new state, unless it has already ended (delivered, superseded, dead); true if it changed.</summary>
+    public async Task<bool> SetAsync(DeliveryKey delivery, string state, string? error, bool attempted = true, DateTimeOffset? next = null)
     {
-        var changed = await WriteAsync(delivery, """
-            UPDATE deliveries
-            SET state = @state, last_error = @error, updated_at = @now, next_attempt_at = @next,
-                attempts = attempts + @counted,
-                delivered_at = CASE WHEN @state = 'delivered' THEN @now ELSE delivered_at END
-            WHERE document_id = @DocumentId AND revision = @Revision AND subscriber_id = @SubscriberId
-              AND state NOT IN ('delivered', 'superseded', 'dead')
-            """, new
-        {
-            state, error, now = DateTimeOffset.UtcNow, next, delivery.DocumentId, delivery.Revision, delivery.SubscriberId,
-            counted = attempted && state != "superseded" ? 1 : 0,
-        });
-        if (changed) metrics.Deliveries.Add(1, new KeyValuePair<string, object?>("state", state));
-    }
-
-    private Task<bool> WriteAsync(DeliveryKey delivery, string sql, object args)
-    {
-        var pending = new Pending(delivery.IdempotencyKey, sql, args, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(delivery, state, error, DateTimeOffset.UtcNow, next, attempted && state != "superseded" ? 1 : 0,
+            new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending)) pending.Done.SetException(new InvalidOperationException("the hub is stopping"));
-        return pending.Done.Task;
+        var changed = await pending.Done.Task;
+        if (changed) metrics.Deliveries.Add(1, new KeyValuePair<string, object?>("state", state));
+        return changed;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -374,17 +370,61 @@ public sealed partial class DeliveryStates(Db db, HubMetrics metrics, ILogger<De
 
     /// <summary>
     /// One transaction for the batch, in key order so that concurrent batches lock rows in one order (no deadlocks on
-    /// PostgreSQL); the same row twice keeps the order its writes came in.
+    /// PostgreSQL); the same row twice keeps the order its writes came in. The statements go as one command: a round
+    /// trip per row was most of what a thousand deliveries cost the hub on PostgreSQL. Each returns a row if it changed
+    /// one. Plain ADO.NET, not Dapper: Dapper would cache what it learns of every distinct command text and result.
     /// </summary>
     private async Task<List<(Pending Write, bool Changed)>> WriteAsync(List<Pending> batch, CancellationToken ct)
     {
+        var ordered = batch.OrderBy(p => p.Delivery.IdempotencyKey, StringComparer.Ordinal).ToList();
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var changed = new List<(Pending Write, bool Changed)>();
-        foreach (var p in batch.OrderBy(p => p.Key, StringComparer.Ordinal))
-            changed.Add((p, await connection.ExecuteAsync(p.Sql, p.Args, tx) > 0));
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        var sql = new StringBuilder();
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            var p = ordered[i];
+            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"""
+                UPDATE deliveries
+                SET state = @state{i}, last_error = @error{i}, updated_at = @now{i}, next_attempt_at = @next{i},
+                    attempts = attempts + @counted{i},
+                    delivered_at = CASE WHEN @state{i} = 'delivered' THEN @now{i} ELSE delivered_at END
+                WHERE document_id = @document{i} AND revision = @revision{i} AND subscriber_id = @subscriber{i}
+                  AND state NOT IN ('delivered', 'superseded', 'dead')
+                RETURNING 1;
+
+                """);
+            Add($"state{i}", p.State);
+            Add($"error{i}", p.Error);
+            Add($"now{i}", p.Now);
+            Add($"next{i}", p.Next);
+            Add($"counted{i}", p.Counted);
+            Add($"document{i}", p.Delivery.DocumentId);
+            Add($"revision{i}", p.Delivery.Revision);
+            Add($"subscriber{i}", p.Delivery.SubscriberId);
+        }
+        command.CommandText = sql.ToString();
+        var changed = new List<(Pending Write, bool Changed)>(ordered.Count);
+        await using (var results = await command.ExecuteReaderAsync(ct))
+        {
+            foreach (var p in ordered)
+            {
+                changed.Add((p, await results.ReadAsync(ct)));
+                while (await results.ReadAsync(ct)) { }
+                await results.NextResultAsync(ct);
+            }
+        }
         await tx.CommitAsync(ct);
         return changed;
+
+        void Add(string name, object? value)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the states of {Count} deliveries")]
