@@ -370,31 +370,58 @@ public sealed partial class DeliveryStates(Db db, HubMetrics metrics, ILogger<De
 
     /// <summary>
     /// One transaction for the batch, in key order so that concurrent batches lock rows in one order (no deadlocks on
-    /// PostgreSQL); the same row twice keeps the order its writes came in. The statements go as one command: a round
-    /// trip per row was most of what a thousand deliveries cost the hub on PostgreSQL. Each returns a row if it changed
-    /// one. Plain ADO.NET, not Dapper: Dapper would cache what it learns of every distinct command text and result.
+    /// PostgreSQL); the same row twice keeps the order its writes came in. Each statement returns a row if it changed one.
+    /// On PostgreSQL the statements go as one command: a round trip per row was most of what a thousand deliveries cost
+    /// the hub. SQLite runs in the hub's process, and binds every parameter of a command to each of its statements by
+    /// name, so there one statement is run again row by row. Plain ADO.NET, not Dapper: Dapper would cache what it learns
+    /// of every distinct command text and result.
     /// </summary>
     private async Task<List<(Pending Write, bool Changed)>> WriteAsync(List<Pending> batch, CancellationToken ct)
     {
         var ordered = batch.OrderBy(p => p.Delivery.IdempotencyKey, StringComparer.Ordinal).ToList();
+        var changed = new List<(Pending Write, bool Changed)>(ordered.Count);
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using var command = connection.CreateCommand();
         command.Transaction = tx;
-        var sql = new StringBuilder();
-        for (var i = 0; i < ordered.Count; i++)
+        if (db.Kind == DatabaseKind.Postgres)
         {
-            var p = ordered[i];
-            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"""
-                UPDATE deliveries
-                SET state = @state{i}, last_error = @error{i}, updated_at = @now{i}, next_attempt_at = @next{i},
-                    attempts = attempts + @counted{i},
-                    delivered_at = CASE WHEN @state{i} = 'delivered' THEN @now{i} ELSE delivered_at END
-                WHERE document_id = @document{i} AND revision = @revision{i} AND subscriber_id = @subscriber{i}
-                  AND state NOT IN ('delivered', 'superseded', 'dead')
-                RETURNING 1;
+            command.CommandText = string.Concat(ordered.Select((_, i) => Statement(i)));
+            for (var i = 0; i < ordered.Count; i++) Bind(ordered[i], i);
+            await using var results = await command.ExecuteReaderAsync(ct);
+            foreach (var p in ordered)
+            {
+                changed.Add((p, await results.ReadAsync(ct)));
+                while (await results.ReadAsync(ct)) { }
+                await results.NextResultAsync(ct);
+            }
+        }
+        else
+        {
+            command.CommandText = Statement(0);
+            foreach (var p in ordered)
+            {
+                command.Parameters.Clear();
+                Bind(p, 0);
+                changed.Add((p, await command.ExecuteScalarAsync(ct) is not null));
+            }
+        }
+        await tx.CommitAsync(ct);
+        return changed;
 
-                """);
+        static string Statement(int i) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"""
+            UPDATE deliveries
+            SET state = @state{i}, last_error = @error{i}, updated_at = @now{i}, next_attempt_at = @next{i},
+                attempts = attempts + @counted{i},
+                delivered_at = CASE WHEN @state{i} = 'delivered' THEN @now{i} ELSE delivered_at END
+            WHERE document_id = @document{i} AND revision = @revision{i} AND subscriber_id = @subscriber{i}
+              AND state NOT IN ('delivered', 'superseded', 'dead')
+            RETURNING 1;
+
+            """);
+
+        void Bind(Pending p, int i)
+        {
             Add($"state{i}", p.State);
             Add($"error{i}", p.Error);
             Add($"now{i}", p.Now);
@@ -404,19 +431,6 @@ public sealed partial class DeliveryStates(Db db, HubMetrics metrics, ILogger<De
             Add($"revision{i}", p.Delivery.Revision);
             Add($"subscriber{i}", p.Delivery.SubscriberId);
         }
-        command.CommandText = sql.ToString();
-        var changed = new List<(Pending Write, bool Changed)>(ordered.Count);
-        await using (var results = await command.ExecuteReaderAsync(ct))
-        {
-            foreach (var p in ordered)
-            {
-                changed.Add((p, await results.ReadAsync(ct)));
-                while (await results.ReadAsync(ct)) { }
-                await results.NextResultAsync(ct);
-            }
-        }
-        await tx.CommitAsync(ct);
-        return changed;
 
         void Add(string name, object? value)
         {
