@@ -93,9 +93,8 @@ public static class LatencyBench
         public static Summary Of(string name, List<double> values)
         {
             var sorted = values.Order().ToList();
-            double At(double q) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
             return new Summary(name, sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2,
-                At(0.95), sorted[^1], sorted[0]);
+                Percentiles.At(sorted, 0.95), sorted[^1], sorted[0]);
         }
     }
 }
