@@ -210,6 +210,6 @@ public static class AlertCommand
             result.GetValue(issuerKey)!, result.GetValue(code)!, result.GetValue(subscribers), result.GetValue(streams), result.GetValue(fanNotices),
             result.GetValue(hubPid), result.GetValue(json), result.GetValue(markdown)), ct));
         return new Command("bench", "Measure the hub: latency and fan-out of a running hub with real local receivers, validation speed, geocoding.")
-            { latency, fanout, validate, geo };
+            { latency, fanout, validate, geo, BrokerBench.Command() };
     }
 }
