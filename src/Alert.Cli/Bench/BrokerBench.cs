@@ -99,7 +99,7 @@ public static class BrokerBench
         var title = string.Create(CultureInfo.InvariantCulture,
             $"RabbitMQ {version} at {broker}, {settings.QueueType} queue, {settings.Publishers} publishers, consumer prefetch {Prefetch} ({Concurrency} at once), {settings.Duration.TotalSeconds:F0} s per row, {Environment.ProcessorCount} cores");
         Console.WriteLine(title);
-        Console.WriteLine($"{"size B",7}{"in flight",10}{"published/s",13}{"consumed/s",12}{"MB/s",7} | {"confirm p50",11}{"p99",7} | {"consumed p50",12}{"p99",7}{"max",7} | errors   (ms)");
+        Console.WriteLine($"{"size B",7}{"in flight",10}{"published/s",13}{"consumed/s",12}{"MB/s",7} | {"confirm p50",12}{"p99",9} | {"consumed p50",13}{"p99",9}{"max",9} | errors   (ms)");
         var rows = new List<Row>();
         foreach (var size in settings.Sizes)
         {
@@ -108,7 +108,7 @@ public static class BrokerBench
                 var row = await MeasureAsync(publishing, consuming, settings, size, depth, settings.Duration, ct);
                 rows.Add(row);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{row.Size,7}{row.InFlight,10}{row.PublishedPerSecond,13:N0}{row.ConsumedPerSecond,12:N0}{row.MegabytesPerSecond,7:F1} | {row.ConfirmP50,11:F2}{row.ConfirmP99,7:F2} | {row.ConsumedP50,12:F2}{row.ConsumedP99,7:F2}{row.ConsumedMax,7:F1} | {row.Errors}{(row.FirstError is null ? "" : $" (first: {row.FirstError})")}"));
+                    $"{row.Size,7}{row.InFlight,10}{row.PublishedPerSecond,13:N0}{row.ConsumedPerSecond,12:N0}{row.MegabytesPerSecond,7:F1} | {row.ConfirmP50,12:F1}{row.ConfirmP99,9:F1} | {row.ConsumedP50,13:F1}{row.ConsumedP99,9:F1}{row.ConsumedMax,9:F0} | {row.Errors}{(row.FirstError is null ? "" : $" (first: {row.FirstError})")}"));
             }
         }
 
