@@ -210,6 +210,27 @@ public static class AlertCommand
             result.GetValue(issuerKey)!, result.GetValue(code)!, result.GetValue(subscribers), result.GetValue(streams), result.GetValue(fanNotices),
             result.GetValue(hubPid), result.GetValue(json), result.GetValue(markdown)), ct));
         return new Command("bench", "Measure the hub: latency and fan-out of a running hub with real local receivers, validation speed, geocoding.")
-            { latency, fanout, validate, geo, BrokerBench.Command() };
+            { latency, fanout, validate, geo, BrokerBench.Command(), LoadCommand("burst", hub, adminKey, hubPid, json, markdown), LoadCommand("drill", hub, adminKey, hubPid, json, markdown) };
+    }
+
+    /// <summary>The load scenarios: the same run with the shape of the nationwide burst, or of the 2021 national drill.</summary>
+    private static Command LoadCommand(string scenario, Option<string> hub, Option<string> adminKey, Option<int?> hubPid, Option<FileInfo?> json, Option<FileInfo?> markdown)
+    {
+        var burst = scenario == "burst";
+        var issuers = new Option<int>("--issuers") { Description = "Issuers, each a municipality or ward with its own key (at most the 1,902 in the gazetteer)", DefaultValueFactory = _ => burst ? 1902 : 1442 };
+        var notices = new Option<int>("--notices") { Description = "Notices, shared out over the issuers in turn", DefaultValueFactory = _ => burst ? 1902 : 19_942 };
+        var webhooks = new Option<int>("--webhooks") { Description = "Webhook subscribers: the same number per prefecture, the rest national", DefaultValueFactory = _ => burst ? 200 : 500 };
+        var streams = new Option<int>("--streams") { Description = "Open streams, shared out over the prefectures", DefaultValueFactory = _ => burst ? 5000 : 0 };
+        var within = new Option<double>("--within") { Description = "Seconds over which the notices are submitted, each at its own moment (0: as fast as the hub accepts them)", DefaultValueFactory = _ => burst ? 1 : 0 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Connections to the hub for submitting", DefaultValueFactory = _ => burst ? 64 : 32 };
+        var command = new Command(scenario, burst
+            ? "Every municipality and ward issues a level 4 order within a second; submission → receipt at 200 webhooks and 5,000 streams."
+            : "The 2021 national drill's volume: 19,942 notices from 1,442 issuers as fast as the hub accepts them, 500 webhook subscribers.")
+            { hub, adminKey, issuers, notices, webhooks, streams, within, concurrency, hubPid, json, markdown };
+        command.SetAction((result, ct) => LoadBench.RunAsync(new LoadBench.Settings(scenario, new Uri(result.GetValue(hub)!), result.GetValue(adminKey)!,
+            result.GetValue(notices), result.GetValue(issuers), result.GetValue(webhooks), result.GetValue(streams),
+            result.GetValue(within) > 0 ? TimeSpan.FromSeconds(result.GetValue(within)) : null, result.GetValue(concurrency),
+            result.GetValue(hubPid), result.GetValue(json), result.GetValue(markdown)), ct));
+        return command;
     }
 }

@@ -200,7 +200,7 @@ public static class FanoutBench
     }
 
     /// <summary>IPv4 first: "localhost" on loopback should mean 127.0.0.1.</summary>
-    private static async Task<IPEndPoint> EndpointAsync(Uri hub)
+    internal static async Task<IPEndPoint> EndpointAsync(Uri hub)
     {
         var addresses = await Dns.GetHostAddressesAsync(hub.Host);
         var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0];

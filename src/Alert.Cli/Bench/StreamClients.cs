@@ -135,9 +135,15 @@ public sealed class Arrivals
     private readonly Dictionary<string, TaskCompletionSource> _waiting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _expected = new(StringComparer.Ordinal);
 
+    private long _total;
+
+    /// <summary>Arrivals so far, of all documents.</summary>
+    public long Total => Interlocked.Read(ref _total);
+
     public void Add(string document, long timestamp)
     {
         TaskCompletionSource? done = null;
+        Interlocked.Increment(ref _total);
         lock (_byDocument)
         {
             if (!_byDocument.TryGetValue(document, out var times)) _byDocument[document] = times = [];
@@ -160,6 +166,12 @@ public sealed class Arrivals
             wait = done.Task;
         }
         await Task.WhenAny(wait, Task.Delay(timeout));
+        lock (_byDocument) return Times(document);
+    }
+
+    /// <summary>The arrival times of a document so far.</summary>
+    public IReadOnlyList<long> Of(string document)
+    {
         lock (_byDocument) return Times(document);
     }
 

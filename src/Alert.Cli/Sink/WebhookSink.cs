@@ -29,18 +29,21 @@ public sealed class WebhookSink : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _failuresLeft = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private WebhookSink(WebApplication app) => _app = app;
+    /// <summary>False for load runs: a receipt per delivery, body and all, would grow the benchmark by gigabytes.</summary>
+    private readonly bool _retain;
+
+    private WebhookSink(WebApplication app, bool retain) => (_app, _retain) = (app, retain);
 
     public string BaseUrl { get; private set; } = "";
 
     public event Action<Receipt>? Received;
 
-    public static async Task<WebhookSink> StartAsync(int port = 0)
+    public static async Task<WebhookSink> StartAsync(int port = 0, bool retain = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
-        var sink = new WebhookSink(builder.Build());
+        var sink = new WebhookSink(builder.Build(), retain);
         sink._app.MapPost("/hooks/{name}", sink.HandleAsync);
         await sink._app.StartAsync();
         sink.BaseUrl = sink._app.Urls.First();
@@ -103,7 +106,7 @@ public sealed class WebhookSink : IAsyncDisposable
             Bytes = bytes,
             Signature = request.Headers["X-Alert-Signature"].FirstOrDefault(),
         };
-        _received.Enqueue(receipt);
+        if (_retain) _received.Enqueue(receipt);
         Received?.Invoke(receipt);
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         return Results.Ok();
