@@ -64,6 +64,22 @@ public class GazetteerTests(GazetteerFixture fixture) : IClassFixture<GazetteerF
         kumamoto.PartCodes.ShouldAllBe(c => c.StartsWith("43"));
     }
 
+    [Fact]
+    public void An_area_knows_its_parts_by_code()
+    {
+        var (prefecture, city, ward) = (Find("43"), Find("431001"), Find("431010"));
+
+        prefecture.HasPart("43443").ShouldBeTrue(); // 益城町
+        prefecture.HasPart("43101").ShouldBeTrue(); // 中央区: a prefecture's parts are wards, not the city
+        prefecture.HasPart("43100").ShouldBeFalse();
+        prefecture.HasPart("01101").ShouldBeFalse();
+        city.HasPart("43105").ShouldBeTrue();
+        city.HasPart("43443").ShouldBeFalse();
+        ward.HasPart("43101").ShouldBeTrue();
+        ward.HasPart("43102").ShouldBeFalse();
+        prefecture.Parts.ShouldAllBe(p => prefecture.HasPart(p.Code));
+    }
+
     [Theory]
     [InlineData("43999")]
     [InlineData("112046")] // 浦和市, merged into さいたま市 in 2001

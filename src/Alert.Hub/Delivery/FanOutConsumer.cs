@@ -95,7 +95,7 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer, HubMetrics metric
     private bool Covers(string filterCodes, HashSet<string> parts) =>
         filterCodes.Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Select(c => gazetteer.Find(LocalGovernmentCode.Parse(c)))
-            .Any(area => area is not null && area.PartCodes.Any(parts.Contains));
+            .Any(area => area is not null && parts.Any(area.HasPart));
 }
 
 public sealed class FanOutConsumerDefinition : ConsumerDefinition<FanOutConsumer>

@@ -24,10 +24,20 @@ public sealed class StreamOptions
 /// <summary>What one connection asked for: areas (none: all of Japan), category bits (0: all) and one mode.</summary>
 public sealed record StreamFilter(IReadOnlyList<Area> Areas, int Categories, string Status)
 {
-    public bool Wants(StreamEvent e) =>
-        e.Category == 0
-        || (e.Status == Status && (Categories == 0 || (Categories & e.Category) != 0)
-            && (Areas.Count == 0 || Areas.Any(a => a.Parts.Any(p => e.Parts.Contains(p.Code)))));
+    /// <summary>
+    /// Asked of every open stream for every event (10,000 streams, 2,000 notices in a burst: 20 million times), so
+    /// written as plain loops over the event's few parts: no closures, no enumerators, one set lookup per pair.
+    /// </summary>
+    public bool Wants(StreamEvent e)
+    {
+        if (e.Category == 0) return true;
+        if (e.Status != Status || (Categories != 0 && (Categories & e.Category) == 0)) return false;
+        if (Areas.Count == 0) return true;
+        for (var i = 0; i < Areas.Count; i++)
+            foreach (var part in e.Parts)
+                if (Areas[i].HasPart(part)) return true;
+        return false;
+    }
 }
 
 /// <summary>
