@@ -214,8 +214,7 @@ public static class FanoutBench
     private static Channel Of(int receivers, List<double> times)
     {
         times.Sort();
-        double At(double q) => times.Count == 0 ? double.NaN : times[Math.Clamp((int)Math.Ceiling(q * times.Count) - 1, 0, times.Count - 1)];
-        return new Channel(receivers, times.Count, times.Count == 0 ? double.NaN : times[0], At(0.50), At(0.99), times.Count == 0 ? double.NaN : times[^1]);
+        return new Channel(receivers, times.Count, Percentiles.At(times, 0), Percentiles.At(times, 0.50), Percentiles.At(times, 0.99), Percentiles.At(times, 1));
     }
 
     private static void Print(Row row) =>

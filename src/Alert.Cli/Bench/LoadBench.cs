@@ -33,8 +33,7 @@ public static class LoadBench
         public static Times Of(List<double> values)
         {
             values.Sort();
-            double At(double q) => values.Count == 0 ? double.NaN : values[Math.Clamp((int)Math.Ceiling(q * values.Count) - 1, 0, values.Count - 1)];
-            return new Times(values.Count, At(0.50), At(0.95), At(0.99), values.Count == 0 ? double.NaN : values[^1]);
+            return new Times(values.Count, Percentiles.At(values, 0.50), Percentiles.At(values, 0.95), Percentiles.At(values, 0.99), Percentiles.At(values, 1));
         }
 
         public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{P50:F0} / {P95:F0} / {P99:F0} / {Max:F0}");
