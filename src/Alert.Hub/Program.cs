@@ -58,7 +58,7 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = Jav
 builder.Services.AddSingleton<ErrorQueues>().AddAudit().AddHubHealth();
 builder.Services.AddFeeds();
 builder.Services.AddSignatures();
-builder.Services.AddHubMetrics();
+builder.Services.AddHubMetrics().AddHubTracing(builder.Configuration);
 
 var app = builder.Build();
 // Streams stay open for hours by the ten thousand: a pipeline of their own, without the middleware the rest of the

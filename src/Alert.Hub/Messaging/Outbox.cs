@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Text.Json;
+using Alert.Hub.Metrics;
 using Alert.Hub.Storage;
 using Dapper;
 using MassTransit;
@@ -20,10 +22,16 @@ public sealed class Outbox : IDisposable
         // Streams number their events by outbox id and read rows past the last id they saw: ids must become visible in
         // order, or a reader would skip a lower one committed late.
         await Db.LockLogsAsync(connection, tx);
+        // The request's trace goes with the row: the relay publishes under it later (see OutboxRelay.PublishBatchAsync).
+        var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current : null;
         await connection.ExecuteAsync("""
-            INSERT INTO outbox (document_id, revision, message_type, payload, created_at)
-            VALUES (@DocumentId, @Revision, @type, @payload, @now)
-            """, new { message.DocumentId, message.Revision, type = nameof(NoticeAccepted), payload = JsonSerializer.Serialize(message), now = DateTimeOffset.UtcNow }, tx);
+            INSERT INTO outbox (document_id, revision, message_type, payload, created_at, trace_parent, trace_state)
+            VALUES (@DocumentId, @Revision, @type, @payload, @now, @traceParent, @traceState)
+            """, new
+            {
+                message.DocumentId, message.Revision, type = nameof(NoticeAccepted), payload = JsonSerializer.Serialize(message), now = DateTimeOffset.UtcNow,
+                traceParent = trace?.Id, traceState = trace?.TraceStateString,
+            }, tx);
     }
 
     /// <summary>Wakes the relay after a commit so publishing does not wait for the next poll.</summary>
@@ -81,8 +89,8 @@ public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions
     private async Task<int> PublishBatchAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = (await connection.QueryAsync<(long Id, string MessageType, string Payload)>(
-            "SELECT id, message_type, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 100")).ToList();
+        var rows = (await connection.QueryAsync<(long Id, string MessageType, string Payload, string? TraceParent, string? TraceState)>(
+            "SELECT id, message_type, payload, trace_parent, trace_state FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 100")).ToList();
         foreach (var row in rows)
         {
             var message = row.MessageType switch
@@ -90,6 +98,11 @@ public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions
                 nameof(NoticeAccepted) => JsonSerializer.Deserialize<NoticeAccepted>(row.Payload)!,
                 _ => throw new InvalidOperationException($"unknown outbox message type {row.MessageType}"),
             };
+            // A child of the request that wrote the row: MassTransit's publish, the consumers and their POSTs follow it
+            // there, rather than each row starting a trace of its own in this background service.
+            using var activity = ActivityContext.TryParse(row.TraceParent, row.TraceState, isRemote: true, out var parent)
+                ? HubTracing.Source.StartActivity("outbox publish", ActivityKind.Internal, parent)
+                : null;
             await bus.Publish(message, ct);
             await connection.ExecuteAsync("UPDATE outbox SET sent_at = @now WHERE id = @id", new { now = DateTimeOffset.UtcNow, id = row.Id });
         }
