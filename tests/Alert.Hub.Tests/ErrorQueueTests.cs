@@ -26,14 +26,20 @@ public sealed class ErrorQueueTests(RabbitPostgresHub hub)
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("queues").GetProperty(queue).GetUInt32();
     }
 
-    [Fact]
-    public async Task A_message_in_an_error_queue_is_counted_in_health_and_moved_back_by_an_operator()
+    /// <summary>A notice accepted, and the message its outbox row sent: what a fan-out's error queue would hold.</summary>
+    internal static async Task<NoticeAccepted> AcceptedAsync(HubFixture hub)
     {
         using var accepted = await hub.PostCapAsync(CapWriter.EvacuationOrder($"err-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now));
         var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        NoticeAccepted message;
-        await using (var connection = await hub.Services.GetRequiredService<Db>().OpenAsync())
-            message = JsonSerializer.Deserialize<NoticeAccepted>(await connection.QuerySingleAsync<string>("SELECT payload FROM outbox WHERE document_id = @id", new { id }))!;
+        await using var connection = await hub.Services.GetRequiredService<Db>().OpenAsync();
+        return JsonSerializer.Deserialize<NoticeAccepted>(await connection.QuerySingleAsync<string>("SELECT payload FROM outbox WHERE document_id = @id", new { id }))!;
+    }
+
+    [Fact]
+    public async Task A_message_in_an_error_queue_is_counted_in_health_and_moved_back_by_an_operator()
+    {
+        var message = await AcceptedAsync(hub);
+        var id = message.DocumentId;
         var fanOut = ErrorQueues.Queues[0];
         var before = await WaitingAsync(fanOut);
 

@@ -3,7 +3,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Alert.Hub.Messaging;
 using Alert.Hub.Tests.Support;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Alert.Hub.Tests;
 
@@ -16,7 +19,9 @@ public sealed partial class MetricsTests(EmbeddedHub hub) : IClassFixture<Embedd
     [GeneratedRegex("""^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|\+Inf)$""")]
     private static partial Regex Sample();
 
-    private async Task<string> ScrapeAsync()
+    private Task<string> ScrapeAsync() => ScrapeAsync(hub);
+
+    internal static async Task<string> ScrapeAsync(HubFixture hub)
     {
         using var response = await hub.Client.GetAsync("/metrics");
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -25,7 +30,7 @@ public sealed partial class MetricsTests(EmbeddedHub hub) : IClassFixture<Embedd
     }
 
     /// <summary>The value of one series (name and labels exactly as written), 0 when it is not there yet.</summary>
-    private static double Value(string text, string series) =>
+    internal static double Value(string text, string series) =>
         text.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal)) is { } line
             ? double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture)
             : 0;
@@ -60,6 +65,7 @@ public sealed partial class MetricsTests(EmbeddedHub hub) : IClassFixture<Embedd
         Value(after, "alert_webhook_post_duration_seconds_count{outcome=\"ok\"}").ShouldBeGreaterThan(0);
         Value(after, "alert_outbox_unsent").ShouldBeGreaterThanOrEqualTo(0);
         after.ShouldContain("\nalert_webhook_waiting{state=\"retrying\"} ");
+        after.ShouldNotContain("alert_queue_"); // the in-memory bus's queues are in the process, not counted
 
         // Buckets only grow towards +Inf, which is the count; the sum is of the same observations.
         var buckets = after.Split('\n').Where(l => l.StartsWith("alert_intake_duration_seconds_bucket{", StringComparison.Ordinal))
@@ -83,5 +89,39 @@ public sealed partial class MetricsTests(EmbeddedHub hub) : IClassFixture<Embedd
         typed.ShouldContain("http_server_request_duration_seconds"); // ASP.NET Core's own, by route and status
         foreach (var sample in lines.Where(l => !l.StartsWith('#')).Select(l => l.Split('{', ' ')[0]))
             typed.ShouldContain(t => sample == t || sample.StartsWith(t + "_", StringComparison.Ordinal), $"{sample} has no TYPE");
+    }
+}
+
+/// <summary>On RabbitMQ, <c>/metrics</c> reads the hub's queues at each scrape: a message left in an error queue shows there.</summary>
+[Trait("Category", "Infrastructure")]
+[Collection(RealInfrastructure.Name)]
+public sealed class QueueMetricsTests(RabbitPostgresHub hub)
+{
+    [Fact]
+    public async Task Counts_messages_ready_and_consumers_of_each_queue()
+    {
+        var message = await ErrorQueueTests.AcceptedAsync(hub);
+        var fanOut = ErrorQueues.Queues[0];
+        var waiting = $"alert_queue_messages{{queue=\"{fanOut}_error\",state=\"ready\"}}";
+        var before = MetricsTests.Value(await MetricsTests.ScrapeAsync(hub), waiting);
+
+        // An error queue has no consumer, so a message sent there stays ready until an operator moves it.
+        var bus = hub.Services.GetRequiredService<IBus>();
+        await (await bus.GetSendEndpoint(new Uri($"queue:{fanOut}_error"))).Send(message);
+        var text = "";
+        await HubFixture.Eventually(async () => MetricsTests.Value(text = await MetricsTests.ScrapeAsync(hub), waiting) == before + 1, "the message counted");
+
+        foreach (var queue in ErrorQueues.Queues)
+        {
+            text.ShouldContain($"\nalert_queue_messages{{queue=\"{queue}\",state=\"ready\"}} ");
+            MetricsTests.Value(text, $"alert_queue_consumers{{queue=\"{queue}\"}}").ShouldBeGreaterThanOrEqualTo(1, $"this hub consumes {queue}");
+            MetricsTests.Value(text, $"alert_queue_consumers{{queue=\"{queue}_error\"}}").ShouldBe(0);
+        }
+        text.ShouldContain("# TYPE alert_queue_messages gauge\n");
+
+        // Moved back and consumed again (the fan-out is idempotent), so the error queue is as the other tests expect it.
+        using var requeued = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/admin/errors/requeue");
+        requeued.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await HubFixture.Eventually(async () => MetricsTests.Value(await MetricsTests.ScrapeAsync(hub), waiting) == 0, "the error queue emptied");
     }
 }

@@ -16,6 +16,7 @@ namespace Alert.Hub.Messaging;
 /// moved back by <c>POST /api/v1/admin/errors/requeue</c> (or <c>alert errors --requeue</c>) once the cause is fixed.
 /// Every consumer is idempotent, so a message moved back that had partly worked does no harm.
 /// The in-memory bus has none to look at: what it held is rebuilt from the database at start (<see cref="InMemoryRecovery"/>).
+/// The same looks at the queues give <c>/metrics</c> their depths.
 /// </summary>
 public sealed class ErrorQueues(IConfiguration configuration, IOptions<HubOptions> options)
 {
@@ -37,9 +38,30 @@ public sealed class ErrorQueues(IConfiguration configuration, IOptions<HubOption
         var counts = new Dictionary<string, uint>();
         if (!Apply) return counts;
         await using var connection = await RabbitMqNodes.From(configuration).ConnectAsync("alert-hub error queues", ct);
-        foreach (var queue in Queues) counts[queue] = await CountAsync(connection, queue + "_error", ct);
+        foreach (var queue in Queues) counts[queue] = (await PeekAsync(connection, queue + "_error", ct)).Ready;
         return counts;
     }
+
+    /// <summary>
+    /// Each queue and its <c>_error</c> queue as the broker has it now: messages ready for a consumer, and consumers
+    /// (0 and 0 for one never made). Empty on the in-memory bus. Messages delivered and not yet acknowledged are not
+    /// here: AMQP tells only the ready ones, and the management API that knows the rest is a plugin the hub does not need.
+    /// </summary>
+    public async Task<List<(string Queue, uint Ready, uint Consumers)>> DepthsAsync(CancellationToken ct)
+    {
+        var depths = new List<(string, uint, uint)>();
+        if (!Apply) return depths;
+        await using var connection = await RabbitMqNodes.From(configuration).ConnectAsync("alert-hub queue depths", ct);
+        foreach (var queue in Queues.SelectMany(q => new[] { q, q + "_error" }))
+        {
+            var (ready, consumers) = await PeekAsync(connection, queue, ct);
+            depths.Add((queue, ready, consumers));
+        }
+        return depths;
+    }
+
+    /// <summary>The broker could not be asked (it is away, or the connection broke): the bus's own check reports that.</summary>
+    public static bool Unreachable(Exception ex) => ex is BrokerUnreachableException or OperationInterruptedException or IOException or TimeoutException;
 
     /// <summary>Moves what each <c>_error</c> queue holds now back to its queue; returns how many per queue.</summary>
     public async Task<Dictionary<string, int>> RequeueAsync(CancellationToken ct)
@@ -50,7 +72,7 @@ public sealed class ErrorQueues(IConfiguration configuration, IOptions<HubOption
         foreach (var queue in Queues)
         {
             // Only what is there now: a message that fails again meanwhile comes back to the error queue, not round again.
-            var waiting = await CountAsync(connection, queue + "_error", ct);
+            var (waiting, _) = await PeekAsync(connection, queue + "_error", ct);
             if (waiting == 0) continue;
             await using var channel = await connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
@@ -67,17 +89,18 @@ public sealed class ErrorQueues(IConfiguration configuration, IOptions<HubOption
         return moved;
     }
 
-    private static async Task<uint> CountAsync(IConnection connection, string queue, CancellationToken ct)
+    private static async Task<(uint Ready, uint Consumers)> PeekAsync(IConnection connection, string queue, CancellationToken ct)
     {
         // A passive declare of a missing queue closes its channel: one channel per look.
         await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         try
         {
-            return (await channel.QueueDeclarePassiveAsync(queue, ct)).MessageCount;
+            var declared = await channel.QueueDeclarePassiveAsync(queue, ct);
+            return (declared.MessageCount, declared.ConsumerCount);
         }
         catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
         {
-            return 0;
+            return (0, 0);
         }
     }
 
@@ -95,7 +118,7 @@ public sealed class ErrorQueues(IConfiguration configuration, IOptions<HubOption
                     ? HealthCheckResult.Degraded($"messages wait in error queues: {text}", data: counts.ToDictionary(c => c.Key, c => (object)c.Value))
                     : HealthCheckResult.Healthy(text);
             }
-            catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or IOException or TimeoutException)
+            catch (Exception ex) when (Unreachable(ex))
             {
                 // The bus's own check says whether the broker is there; intake does not need it (the outbox waits).
                 return HealthCheckResult.Degraded($"could not count the error queues: {ex.Message}");

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
+using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
 using Dapper;
 
@@ -9,7 +10,8 @@ namespace Alert.Hub.Metrics;
 
 /// <summary>
 /// <c>GET /metrics</c> in Prometheus' text format: the hub's instruments, ASP.NET Core's and Kestrel's (requests,
-/// connections), and, read from the database at each scrape, what waits: unsent outbox rows and deliveries by state.
+/// connections), and, read at each scrape, what waits: unsent outbox rows and deliveries by state from the database,
+/// messages in the hub's queues from RabbitMQ.
 /// Public, like <c>/health</c>: counts and timings, no notice content. Put it behind the network's own rules.
 /// </summary>
 public static class MetricsApi
@@ -23,11 +25,12 @@ public static class MetricsApi
     {
         // Made now, so that it listens from the start, not from the first scrape.
         var collector = app.ServiceProvider.GetRequiredService<MetricsCollector>();
-        app.MapGet("/metrics", async (Db db, CancellationToken ct) =>
+        app.MapGet("/metrics", async (Db db, ErrorQueues queues, CancellationToken ct) =>
         {
             var text = new StringBuilder();
             collector.Write(text);
             await WaitingAsync(text, db, ct);
+            await QueuesAsync(text, queues, ct);
             return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
         }).WithTags("Health");
         return app;
@@ -47,6 +50,26 @@ public static class MetricsApi
             [("", oldest is { } at ? Math.Max(0, (DateTimeOffset.UtcNow - at).TotalSeconds) : 0)]);
         MetricsCollector.Gauge(text, "alert_webhook_waiting", "Webhook deliveries not yet answered, by state",
             Waiting.Select(s => ($"state=\"{s}\"", (double)states.GetValueOrDefault(s))).ToList());
+    }
+
+    /// <summary>The hub's RabbitMQ queues, read with a passive declare each; nothing on the in-memory bus, whose queues are in the process.</summary>
+    private static async Task QueuesAsync(StringBuilder text, ErrorQueues queues, CancellationToken ct)
+    {
+        if (!queues.Apply) return;
+        List<(string Queue, uint Ready, uint Consumers)> depths;
+        try
+        {
+            depths = await queues.DepthsAsync(ct);
+        }
+        catch (Exception ex) when (ErrorQueues.Unreachable(ex))
+        {
+            // The rest of the scrape still counts; a broker away shows as these series missing, and in /health.
+            return;
+        }
+        MetricsCollector.Gauge(text, "alert_queue_messages", "Messages in the hub's RabbitMQ queues, by queue and state (ready: waiting for a consumer)",
+            depths.Select(d => ($"queue=\"{d.Queue}\",state=\"ready\"", (double)d.Ready)).ToList());
+        MetricsCollector.Gauge(text, "alert_queue_consumers", "Consumers of the hub's RabbitMQ queues (every hub instance's)",
+            depths.Select(d => ($"queue=\"{d.Queue}\"", (double)d.Consumers)).ToList());
     }
 }
 
