@@ -39,8 +39,8 @@ public sealed class AuditLog(Db db)
     /// <summary>Appends inside the caller's transaction, after its other writes.</summary>
     public static async Task AppendAsync(DbConnection connection, DbTransaction tx, string actor, string action, string? subject, object detail)
     {
-        await Db.LockLogsAsync(connection, tx);
-        var last = await connection.QuerySingleOrDefaultAsync<(long Id, string Hash)>("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", transaction: tx);
+        var last = await connection.QuerySingleOrDefaultAsync<(long Id, string Hash)>(
+            Db.LockLogs(connection) + "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", transaction: tx);
         var id = last.Id + 1;
         var now = DateTimeOffset.UtcNow;
         var at = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero); // stored exactly by both databases

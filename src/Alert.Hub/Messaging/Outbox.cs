@@ -21,10 +21,9 @@ public sealed class Outbox : IDisposable
     {
         // Streams number their events by outbox id and read rows past the last id they saw: ids must become visible in
         // order, or a reader would skip a lower one committed late.
-        await Db.LockLogsAsync(connection, tx);
         // The request's trace goes with the row: the relay publishes under it later (see OutboxRelay.PublishBatchAsync).
         var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current : null;
-        await connection.ExecuteAsync("""
+        await connection.ExecuteAsync(Db.LockLogs(connection) + """
             INSERT INTO outbox (document_id, revision, message_type, payload, created_at, trace_parent, trace_state)
             VALUES (@DocumentId, @Revision, @type, @payload, @now, @traceParent, @traceState)
             """, new

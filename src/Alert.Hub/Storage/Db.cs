@@ -71,14 +71,14 @@ public sealed class Db
         Kind == DatabaseKind.Postgres ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
 
     /// <summary>
-    /// Holds, until the transaction ends, the one lock the hub's logs are appended under (outbox ids that streams read
-    /// in order, the audit chain): PostgreSQL hands out ids before commit, so two writers could commit out of order.
-    /// SQLite has one writer at a time anyway. Take it as the last step before commit, to hold it briefly.
+    /// A statement to put in front of the first write to the hub's logs (outbox ids that streams read in order, the
+    /// audit chain): it holds, until the transaction ends, the one lock they are appended under, as PostgreSQL hands out
+    /// ids before commit and two writers could commit out of order. SQLite has one writer at a time anyway. Sent with
+    /// the write it guards, not on its own: under load every round trip while the lock is held is a wait for the next
+    /// statement that every other intake waits behind. A DO block returns no rows, so a query after it reads its own.
     /// </summary>
-    public static async Task LockLogsAsync(DbConnection connection, DbTransaction tx)
-    {
-        if (connection is NpgsqlConnection) await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(4310020)", transaction: tx);
-    }
+    public static string LockLogs(DbConnection connection) =>
+        connection is NpgsqlConnection ? "DO $$ BEGIN PERFORM pg_advisory_xact_lock(4310020); END $$;\n" : "";
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
