@@ -135,12 +135,11 @@ public static class FanoutBench
         finally
         {
             var clock = Stopwatch.StartNew();
-            await Parallel.ForEachAsync(subscribers, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (id, _) =>
+            await HubAdmin.EachAsync(subscribers, "removed", async (id, _) =>
             {
-                using var remove = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/subscribers/{id}");
-                remove.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.AdminKey);
-                using var __ = await http.SendAsync(remove, CancellationToken.None);
-            });
+                using var __ = await HubAdmin.SendAsync(http, settings.AdminKey, HttpMethod.Delete, $"/api/v1/subscribers/{id}", null, CancellationToken.None);
+                return null;
+            }, CancellationToken.None);
             Console.Error.WriteLine($"{subscribers.Count:N0} subscribers removed in {clock.Elapsed.TotalSeconds:F1} s");
         }
     }
@@ -164,29 +163,16 @@ public static class FanoutBench
                 $"hub (PID {Pid}) resident: {Before / 1048576.0:F0} MiB before the streams, {Half / 1048576.0:F0} MiB with {HalfStreams:N0} open, {Open / 1048576.0:F0} MiB with {Streams:N0} open, {Settled / 1048576.0:F0} MiB {Settle.TotalSeconds:F0} s later, {After / 1048576.0:F0} MiB after the notices: {PerStream / 1024:F1} KiB per stream ({PerStreamSecondHalf / 1024:F1} KiB over the second half, {PerStreamSettled / 1024:F1} KiB after {Settle.TotalSeconds:F0} s, {PerStreamAfterNotices / 1024:F1} KiB after the notices)");
     }
 
-    private static async Task<string?> SubscribeAsync(HttpClient http, Settings settings, WebhookSink sink, string run, List<string> subscribers, CancellationToken ct)
-    {
-        string? refused = null;
-        await Parallel.ForEachAsync(Enumerable.Range(0, settings.Subscribers), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
+    private static Task<string?> SubscribeAsync(HttpClient http, Settings settings, WebhookSink sink, string run, List<string> subscribers, CancellationToken ct) =>
+        HubAdmin.EachAsync(Enumerable.Range(0, settings.Subscribers).ToList(), "subscribers", async (i, token) =>
         {
-            if (Volatile.Read(ref refused) is not null) return;
-            using var subscribe = new HttpRequestMessage(HttpMethod.Post, "/api/v1/subscribers")
-            {
-                Content = JsonContent.Create(new { name = $"fan-out bench {run} {i}", kind = "other", url = sink.Url($"{run}-{i}"), areaCodes = new[] { settings.Code }, statuses = TestOnly }),
-            };
-            subscribe.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.AdminKey);
-            using var answer = await http.SendAsync(subscribe, token);
-            if (!answer.IsSuccessStatusCode)
-            {
-                Interlocked.CompareExchange(ref refused, $"Could not add subscriber {i}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(token)}", null);
-                return;
-            }
+            using var answer = await HubAdmin.SendAsync(http, settings.AdminKey, HttpMethod.Post, "/api/v1/subscribers",
+                new { name = $"fan-out bench {run} {i}", kind = "other", url = sink.Url($"{run}-{i}"), areaCodes = new[] { settings.Code }, statuses = TestOnly }, token);
+            if (!answer.IsSuccessStatusCode) return $"Could not add subscriber {i}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(token)}";
             var id = (await answer.Content.ReadFromJsonAsync<JsonElement>(token)).GetProperty("id").GetString()!;
             lock (subscribers) subscribers.Add(id);
-            if (subscribers.Count % 100 == 0) Console.Error.Write($"\r{subscribers.Count:N0} subscribers");
-        });
-        return refused;
-    }
+            return null;
+        }, ct);
 
     /// <summary>Each stream needs a descriptor here and one in the hub; the runtime raises the soft limit to the hard one at start.</summary>
     private static void ReportLimits(Settings settings, int? pid)

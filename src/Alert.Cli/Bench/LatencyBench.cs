@@ -27,12 +27,8 @@ public static class LatencyBench
         await using var sink = await WebhookSink.StartAsync();
         var hook = "bench-" + Guid.NewGuid().ToString("N")[..8];
 
-        using var subscribe = new HttpRequestMessage(HttpMethod.Post, "/api/v1/subscribers")
-        {
-            Content = JsonContent.Create(new { name = $"latency bench {hook}", kind = "other", url = sink.Url(hook), areaCodes = new[] { settings.Code }, statuses = TestOnly }),
-        };
-        subscribe.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.AdminKey);
-        using var subscribed = await http.SendAsync(subscribe, ct);
+        using var subscribed = await HubAdmin.SendAsync(http, settings.AdminKey, HttpMethod.Post, "/api/v1/subscribers",
+            new { name = $"latency bench {hook}", kind = "other", url = sink.Url(hook), areaCodes = new[] { settings.Code }, statuses = TestOnly }, ct);
         if (!subscribed.IsSuccessStatusCode)
         {
             Console.Error.WriteLine($"Could not add the benchmark's subscriber: {(int)subscribed.StatusCode} {await subscribed.Content.ReadAsStringAsync(ct)}");
@@ -82,9 +78,7 @@ public static class LatencyBench
         }
         finally
         {
-            using var remove = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/subscribers/{subscriberId}");
-            remove.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.AdminKey);
-            using var _ = await http.SendAsync(remove, CancellationToken.None);
+            using var _ = await HubAdmin.SendAsync(http, settings.AdminKey, HttpMethod.Delete, $"/api/v1/subscribers/{subscriberId}", null, CancellationToken.None);
         }
     }
 

@@ -89,10 +89,10 @@ public static class LoadBench
         try
         {
             var clock = Stopwatch.StartNew();
-            var refused = await EachAsync(places, "issuers", async (m, token) =>
+            var refused = await HubAdmin.EachAsync(places, "issuers", async (m, token) =>
             {
                 var id = $"{run}-{m.Code}";
-                using var answer = await AdminAsync(http, settings, HttpMethod.Post, "/api/v1/admin/identities",
+                using var answer = await HubAdmin.SendAsync(http, settings.AdminKey, HttpMethod.Post, "/api/v1/admin/identities",
                     new { id, name = $"{m.FullName} (bench)", role = "issuer", kind = "municipality", areaCode = m.Code }, token);
                 if (!answer.IsSuccessStatusCode) return $"issuer {id}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(token)}";
                 var key = (await answer.Content.ReadFromJsonAsync<JsonElement>(token)).GetProperty("key").GetProperty("key").GetString()!;
@@ -108,9 +108,9 @@ public static class LoadBench
             var national = settings.Webhooks - perPrefecture * 47;
             var filters = prefectures.SelectMany(p => Enumerable.Repeat(new[] { p }, perPrefecture)).Concat(Enumerable.Repeat(prefectures, national)).ToList();
             clock.Restart();
-            refused = await EachAsync(filters.Select((areaCodes, i) => (areaCodes, i)).ToList(), "subscribers", async (f, token) =>
+            refused = await HubAdmin.EachAsync(filters.Select((areaCodes, i) => (areaCodes, i)).ToList(), "subscribers", async (f, token) =>
             {
-                using var answer = await AdminAsync(http, settings, HttpMethod.Post, "/api/v1/subscribers",
+                using var answer = await HubAdmin.SendAsync(http, settings.AdminKey, HttpMethod.Post, "/api/v1/subscribers",
                     new { name = $"load bench {run} {f.i}", kind = "other", url = sink.Url($"{run}-{f.i}"), f.areaCodes, statuses = TestOnly }, token);
                 if (!answer.IsSuccessStatusCode) return $"subscriber {f.i}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(token)}";
                 subscribers.Add((await answer.Content.ReadFromJsonAsync<JsonElement>(token)).GetProperty("id").GetString()!);
@@ -142,13 +142,15 @@ public static class LoadBench
                 var alert = CapWriter.EvacuationOrder($"{run}-{j}", issuer.Code, issuer.Name, DateTimeOffset.Now, status: "Test", sender: $"bousai@{issuer.Code}.example");
                 return new Notice(issuer, CapWriter.Write(alert));
             }).ToList();
-            long Owed(Func<Notice, long> each) => notices.Sum(each);
-            var hooksOwed = (long)notices.Count * national + notices.Count * perPrefecture;
+            var hooksEach = perPrefecture + national;
+            var hooksOwed = (long)notices.Count * hooksEach;
             var streamsFor = prefectures.ToDictionary(p => p, p => clients[p].Count);
-            var streamsOwed = Owed(n => streamsFor[n.Issuer.Prefecture]);
+            var streamsOwed = notices.Sum(n => (long)streamsFor[n.Issuer.Prefecture]);
 
-            var rssBefore = pid is { } p0 ? HubProcess.Resident(p0) : 0;
-            var cpuBefore = pid is { } p1 ? HubProcess.Cpu(p1) : TimeSpan.Zero;
+            long Resident() => pid is { } p ? HubProcess.Resident(p) : 0;
+            TimeSpan Cpu() => pid is { } p ? HubProcess.Cpu(p) : TimeSpan.Zero;
+            var rssBefore = Resident();
+            var cpuBefore = Cpu();
             var peak = rssBefore;
             var started = Stopwatch.GetTimestamp();
             var submitted = 0;
@@ -174,7 +176,7 @@ public static class LoadBench
                 var done = sending.IsCompleted;
                 var total = hooks.Total + streams.Total;
                 if (total != lastTotal) (lastTotal, lastChange) = (total, Stopwatch.GetTimestamp());
-                if (pid is { } p2) peak = Math.Max(peak, HubProcess.Resident(p2));
+                peak = Math.Max(peak, Resident());
                 Progress(Volatile.Read(ref submitted), notices.Count, hooks.Total, hooksOwed, streams.Total, streamsOwed);
                 if (done && hooks.Total >= hooksOwed && streams.Total >= streamsOwed) break;
                 if (done && Stopwatch.GetElapsedTime(lastChange) > Quiet) break;
@@ -182,11 +184,11 @@ public static class LoadBench
             }
             await sending;
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            var cpu = pid is { } p3 ? (HubProcess.Cpu(p3) - cpuBefore).TotalSeconds : double.NaN;
+            var cpu = pid is null ? double.NaN : (Cpu() - cpuBefore).TotalSeconds;
             Console.Error.WriteLine();
 
-            var result = Summarise(settings, notices, hooks, streams, streamsFor, perPrefecture + national, hooksOwed, streamsOwed,
-                Interlocked.Read(ref repeats), started, seconds, cpu, rssBefore, peak, pid is { } p4 ? HubProcess.Resident(p4) : 0, issuers.Count, subscribers.Count);
+            var result = Summarise(settings, notices, hooks, streams, streamsFor, hooksEach, hooksOwed, streamsOwed,
+                Interlocked.Read(ref repeats), started, seconds, cpu, rssBefore, peak, Resident(), issuers.Count, subscribers.Count);
             var table = Markdown(result);
             Console.WriteLine(table);
             if (settings.Markdown is { } md) await File.WriteAllTextAsync(md.FullName, table, ct);
@@ -197,14 +199,14 @@ public static class LoadBench
         {
             foreach (var client in clients.Values) await client.DisposeAsync();
             var clock = Stopwatch.StartNew();
-            await EachAsync(subscribers.ToList(), "removed", async (id, _) =>
+            await HubAdmin.EachAsync(subscribers.ToList(), "removed", async (id, _) =>
             {
-                using var __ = await AdminAsync(http, settings, HttpMethod.Delete, $"/api/v1/subscribers/{id}", null, CancellationToken.None);
+                using var __ = await HubAdmin.SendAsync(http, settings.AdminKey, HttpMethod.Delete, $"/api/v1/subscribers/{id}", null, CancellationToken.None);
                 return null;
             }, CancellationToken.None);
-            await EachAsync(issuers.ToList(), "disabled", async (issuer, _) =>
+            await HubAdmin.EachAsync(issuers.ToList(), "disabled", async (issuer, _) =>
             {
-                using var __ = await AdminAsync(http, settings, HttpMethod.Delete, $"/api/v1/admin/identities/{issuer.Id}", null, CancellationToken.None);
+                using var __ = await HubAdmin.SendAsync(http, settings.AdminKey, HttpMethod.Delete, $"/api/v1/admin/identities/{issuer.Id}", null, CancellationToken.None);
                 return null;
             }, CancellationToken.None);
             Console.Error.WriteLine($"\r{subscribers.Count:N0} subscribers removed and {issuers.Count:N0} issuers disabled in {clock.Elapsed.TotalSeconds:F1} s");
@@ -293,27 +295,6 @@ public static class LoadBench
         var bar = new string('#', (int)(share * 30)).PadRight(30, '.');
         Console.Error.Write(string.Create(CultureInfo.InvariantCulture,
             $"\r[{bar}] {share,4:P0}  sent {submitted:N0}/{notices:N0}  webhooks {hooks:N0}/{hooksOwed:N0}  stream events {streams:N0}/{streamsOwed:N0}   "));
-    }
-
-    /// <summary>Runs <paramref name="each"/> over the items, 8 at a time; the first refusal stops the rest and is returned.</summary>
-    private static async Task<string?> EachAsync<T>(IReadOnlyList<T> items, string what, Func<T, CancellationToken, Task<string?>> each, CancellationToken ct)
-    {
-        string? refused = null;
-        var done = 0;
-        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (item, token) =>
-        {
-            if (Volatile.Read(ref refused) is not null) return;
-            if (await each(item, token) is { } problem) Interlocked.CompareExchange(ref refused, problem, null);
-            if (Interlocked.Increment(ref done) % 100 == 0) Console.Error.Write($"\r{done:N0} {what}");
-        });
-        return refused;
-    }
-
-    private static async Task<HttpResponseMessage> AdminAsync(HttpClient http, Settings settings, HttpMethod method, string path, object? body, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.AdminKey);
-        return await http.SendAsync(request, ct);
     }
 
     private static int Fail(string problem)
