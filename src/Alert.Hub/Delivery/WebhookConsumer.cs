@@ -389,10 +389,10 @@ public sealed partial class DeliveryStates(Db db, HubMetrics metrics, ILogger<De
             command.CommandText = string.Concat(ordered.Select((_, i) => Statement(i)));
             for (var i = 0; i < ordered.Count; i++) Bind(ordered[i], i);
             await using var results = await command.ExecuteReaderAsync(ct);
+            // A statement's key is the row's primary key: it returns one row or none.
             foreach (var p in ordered)
             {
                 changed.Add((p, await results.ReadAsync(ct)));
-                while (await results.ReadAsync(ct)) { }
                 await results.NextResultAsync(ct);
             }
         }
