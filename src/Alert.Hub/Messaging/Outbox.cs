@@ -19,10 +19,10 @@ public sealed class Outbox : IDisposable
 
     public static async Task AddAsync(DbConnection connection, DbTransaction tx, NoticeAccepted message)
     {
-        // Streams number their events by outbox id and read rows past the last id they saw: ids must become visible in
-        // order, or a reader would skip a lower one committed late.
         // The request's trace goes with the row: the relay publishes under it later (see OutboxRelay.PublishBatchAsync).
         var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current : null;
+        // Streams number their events by outbox id and read rows past the last id they saw: ids must become visible in
+        // order, or a reader would skip a lower one committed late. Hence the logs' lock, taken with the insert.
         await connection.ExecuteAsync(Db.LockLogs(connection) + """
             INSERT INTO outbox (document_id, revision, message_type, payload, created_at, trace_parent, trace_state)
             VALUES (@DocumentId, @Revision, @type, @payload, @now, @traceParent, @traceState)
