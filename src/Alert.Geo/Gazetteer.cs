@@ -56,6 +56,9 @@ public sealed class Area(string code, string name, IReadOnlyList<Municipality> p
     /// subscriber's filter on every fan-out: one lookup, where scanning a prefecture's parts is some fifty.
     /// </summary>
     public bool HasPart(string code) => _partCodes.Value.Contains(code);
+
+    /// <summary>The codes of the parts, as a set made once per area (an issuer's scope, checked on every submission).</summary>
+    public IReadOnlySet<string> PartCodeSet => _partCodes.Value;
     public Geometry Geometry => _geometry.Value;
 }
 

@@ -36,7 +36,7 @@ internal static class IssuerScope
         var problems = new List<Problem>();
         Area? Find(string? code) => code is not null && LocalGovernmentCode.TryParse(code, out var c, out _) ? gazetteer.Find(c) : null;
         var home = Find(issuer.AreaCode);
-        var homeParts = home?.PartCodes.ToHashSet() ?? [];
+        IReadOnlySet<string> homeParts = home?.PartCodeSet ?? new HashSet<string>();
         var speaksFor = issuerCode is null ? home : Find(issuerCode);
         string? proxyFor = null;
         IReadOnlySet<string>? own; // null: all of Japan
@@ -69,7 +69,7 @@ internal static class IssuerScope
                 else
                 {
                     proxyFor = LocalGovernmentCode.Parse(speaksFor.Code).WithCheckDigit;
-                    own = speaksFor.PartCodes.ToHashSet();
+                    own = speaksFor.PartCodeSet;
                 }
                 break;
             case IssuerKinds.Lifeline:
