@@ -10,7 +10,7 @@ namespace Alert.Geo;
 /// ward through the gazetteer, whose bucket here lists what touches it; an item covering whole municipalities needs
 /// no further test, one drawn smaller (town cells, polygons, circles) is tested against its own shape with an indexed
 /// point-in-polygon locator (the index a prepared geometry uses; a plain ring test for small shapes). Immutable once built, so any number of threads may
-/// query it; a change builds a new index and swaps it in whole.
+/// query it; a change (<see cref="With"/>) makes a new index, sharing what it did not touch, to be swapped in whole.
 /// </summary>
 public sealed class CoverageIndex<T>
 {
@@ -31,34 +31,64 @@ public sealed class CoverageIndex<T>
     private sealed record SquarePlan(string Code, (Item Item, bool Test)[] Entries);
 
     private readonly Gazetteer _gazetteer;
+    private readonly IComparer<Item> _order;
+    // Each municipality's and ward's bucket, in the index's order.
     private readonly Dictionary<string, Item[]> _byPart;
-    // Drawn shapes by envelope, with their place in the order, for points no municipality covers: a circle reaches out
-    // to sea, and the simplified boundaries cut off beaches and harbours where people still need the warning.
-    private readonly STRtree<(Item Item, int Order)> _drawn = new();
+    // Drawn shapes by envelope, for points no municipality covers: a circle reaches out to sea, and the simplified
+    // boundaries cut off beaches and harbours where people still need the warning.
+    private readonly Item[] _drawnItems;
+    private readonly STRtree<Item> _drawn;
     // Per grid square lying wholly in one municipality, learnt on first use: most points then need no point-in-polygon test.
     private readonly ConcurrentDictionary<int, SquarePlan> _bySquare = new();
     private int _squares;
 
-    /// <summary>
-    /// Items in the order answers should list them (most severe first): each bucket keeps that order. Square plans of
-    /// <paramref name="previous"/> whose municipality's bucket is unchanged are kept, so a new notice costs only its own parts.
-    /// </summary>
-    public CoverageIndex(Gazetteer gazetteer, IEnumerable<Item> items, CoverageIndex<T>? previous = null)
+    /// <summary>An empty index whose answers list items in <paramref name="order"/> (most severe first, say).</summary>
+    public CoverageIndex(Gazetteer gazetteer, IComparer<T> order)
+        : this(gazetteer, Comparer<Item>.Create((a, b) => order.Compare(a.Value, b.Value)), [], [], null) { }
+
+    /// <param name="tree">The tree of <paramref name="drawn"/> when it is the one already built; null to build one.</param>
+    private CoverageIndex(Gazetteer gazetteer, IComparer<Item> order, Dictionary<string, Item[]> byPart, Item[] drawn, STRtree<Item>? tree)
     {
-        _gazetteer = gazetteer;
-        var list = items.ToList();
-        foreach (var (item, order) in list.Select((item, order) => (item, order)).Where(x => x.item.Shape is not null))
-            _drawn.Insert(item.Shape!.EnvelopeInternal, (item, order));
-        _drawn.Build();
-        _byPart = list.SelectMany(i => i.PartCodes.Select(code => (Code: code, Item: i)))
-            .GroupBy(x => x.Code, x => x.Item)
-            .ToDictionary(g => g.Key, g => g.ToArray());
-        if (previous is null) return;
-        var same = new Dictionary<string, bool>();
-        bool Unchanged(string code) => same.TryGetValue(code, out var known) ? known
-            : same[code] = (previous._byPart.GetValueOrDefault(code) ?? []).SequenceEqual(_byPart.GetValueOrDefault(code) ?? [], ReferenceEqualityComparer.Instance);
-        foreach (var (square, plan) in previous._bySquare)
-            if (Unchanged(plan.Code) && _bySquare.TryAdd(square, plan)) _squares++;
+        (_gazetteer, _order, _byPart, _drawnItems) = (gazetteer, order, byPart, drawn);
+        if (tree is null)
+        {
+            tree = new STRtree<Item>();
+            foreach (var item in drawn) tree.Insert(item.Shape!.EnvelopeInternal, item);
+            tree.Build();
+        }
+        _drawn = tree;
+    }
+
+    /// <summary>
+    /// A new index: this one with <paramref name="removed"/> (the very items given before) taken out and
+    /// <paramref name="added"/> put in. Only the buckets of their own parts are rebuilt, and squares learnt in every other
+    /// municipality are kept, so a change costs what it touches rather than every notice in force; this index stays as
+    /// it was for whoever is reading it.
+    /// </summary>
+    public CoverageIndex<T> With(IReadOnlyCollection<Item> added, IReadOnlyCollection<Item> removed)
+    {
+        if (added.Count == 0 && removed.Count == 0) return this;
+        var gone = removed.ToHashSet<Item>(ReferenceEqualityComparer.Instance);
+        var changed = new Dictionary<string, List<Item>>();
+        List<Item> Bucket(string code) => changed.TryGetValue(code, out var bucket) ? bucket : changed[code] = [.. _byPart.GetValueOrDefault(code) ?? []];
+        foreach (var item in removed)
+            foreach (var code in item.PartCodes) Bucket(code).RemoveAll(gone.Contains);
+        foreach (var item in added)
+            foreach (var code in item.PartCodes) Bucket(code).Add(item);
+
+        var byPart = new Dictionary<string, Item[]>(_byPart);
+        foreach (var (code, bucket) in changed)
+        {
+            bucket.Sort(_order);
+            if (bucket.Count == 0) byPart.Remove(code);
+            else byPart[code] = [.. bucket];
+        }
+        var next = added.Concat(removed).Any(i => i.Shape is not null)
+            ? new CoverageIndex<T>(_gazetteer, _order, byPart, [.. _drawnItems.Where(i => !gone.Contains(i)).Concat(added.Where(i => i.Shape is not null))], null)
+            : new CoverageIndex<T>(_gazetteer, _order, byPart, _drawnItems, _drawn);
+        foreach (var (square, plan) in _bySquare)
+            if (!changed.ContainsKey(plan.Code) && next._bySquare.TryAdd(square, plan)) next._squares++;
+        return next;
     }
 
     /// <summary>The items covering a point, in index order, that <paramref name="keep"/> accepts; at sea, only drawn shapes can.</summary>
@@ -76,7 +106,7 @@ public sealed class CoverageIndex<T>
             if (municipality is null)
             {
                 point = new Coordinate(lng, lat);
-                result.AddRange(_drawn.Query(new Envelope(point)).Where(x => keep(x.Item.Value) && Covers(x.Item)).OrderBy(x => x.Order).Select(x => x.Item.Value));
+                result.AddRange(_drawn.Query(new Envelope(point)).Where(i => keep(i.Value) && Covers(i)).Order(_order).Select(i => i.Value));
                 return result;
             }
             var items = _byPart.GetValueOrDefault(municipality.Code) ?? [];

@@ -49,7 +49,7 @@ public class CoverageIndexTests(GazetteerFixture fixture) : IClassFixture<Gazett
             ? all.Where(i => i.Shape is not null && i.Shape.Covers(new Point(lng, lat))).Select(i => i.Value).ToList()
             : all.Where(i => i.PartCodes.Contains(m.Code) && (i.Shape is null || i.Shape.Covers(new Point(lng, lat)))).Select(i => i.Value).ToList();
 
-        var index = new CoverageIndex<int>(_gazetteer, items);
+        var index = new CoverageIndex<int>(_gazetteer, Comparer<int>.Default).With(items, []);
         var points = Points(3000, 3);
         foreach (var pass in new[] { "first", "second" })
         foreach (var (lat, lng) in points)
@@ -57,11 +57,30 @@ public class CoverageIndexTests(GazetteerFixture fixture) : IClassFixture<Gazett
 
         points.Count(p => this.Plainly(p.Lat, p.Lng) is null && index.At(p.Lat, p.Lng, _ => true).Count > 0).ShouldBeGreaterThan(0, "some points at sea lie in circles");
 
-        // A rebuild keeps what it learnt for unchanged municipalities only: a new item must show where it applies.
-        var added = new CoverageIndex<int>.Item(1000, [kyushu[0].Code], null);
-        var rebuilt = new CoverageIndex<int>(_gazetteer, [added, .. items], index);
+        // A change keeps what was learnt for untouched municipalities only: a new item must show where it applies, one
+        // taken out (whole or drawn) nowhere, and the index changed from stays as it was for whoever still reads it.
+        var added = new CoverageIndex<int>.Item(-1, [kyushu[0].Code], null);
+        var circle = items.First(i => i.Shape is not null && points.Any(p => i.Shape.Covers(new Point(p.Lng, p.Lat))));
+        IReadOnlyList<CoverageIndex<int>.Item> removed = [items[10], circle];
+        var after = items.Except(removed).Prepend(added).ToList();
+        var changed = index.With([added], removed);
         foreach (var (lat, lng) in points)
-            rebuilt.At(lat, lng, v => v != 7).ShouldBe(Plainly([added, .. items], lat, lng).Where(v => v != 7).ToList(), $"after the rebuild at {lat},{lng}");
+        {
+            changed.At(lat, lng, v => v != 7).ShouldBe(Plainly(after, lat, lng).Where(v => v != 7).ToList(), $"after the change at {lat},{lng}");
+            index.At(lat, lng, _ => true).ShouldBe(Plainly(items, lat, lng), $"the index before the change at {lat},{lng}");
+        }
+    }
+
+    [Fact]
+    public void Items_come_in_the_order_given_whatever_order_they_were_added_in()
+    {
+        var kumamoto = _gazetteer.Municipalities.First(m => m.Code.StartsWith("43", StringComparison.Ordinal));
+        var point = kumamoto.Geometry.InteriorPoint;
+        var items = Enumerable.Range(0, 20).Select(i => new CoverageIndex<int>.Item(i, [kumamoto.Code], null)).ToList();
+        var index = new CoverageIndex<int>(_gazetteer, Comparer<int>.Default);
+        foreach (var item in items.OrderBy(i => (i.Value * 7) % 20)) index = index.With([item], []);
+        index.At(point.Y, point.X, _ => true).ShouldBe(Enumerable.Range(0, 20).ToList());
+        index.With([], [items[3], items[17]]).At(point.Y, point.X, _ => true).ShouldBe(Enumerable.Range(0, 20).Where(v => v is not 3 and not 17).ToList());
     }
 
     [Fact]
@@ -69,7 +88,7 @@ public class CoverageIndexTests(GazetteerFixture fixture) : IClassFixture<Gazett
     {
         var kumamoto = _gazetteer.Municipalities.Where(m => m.Code.StartsWith("43", StringComparison.Ordinal)).ToList();
         var items = kumamoto.Select((m, i) => new CoverageIndex<int>.Item(i, [m.Code], i % 3 == 0 ? m.Geometry.Buffer(-0.01) : null)).ToList();
-        var index = new CoverageIndex<int>(_gazetteer, items);
+        var index = new CoverageIndex<int>(_gazetteer, Comparer<int>.Default).With(items, []);
         var points = Points(4000, 4).Where(p => p.Lat > 32.1 && p.Lat < 33.2 && p.Lng > 130.1 && p.Lng < 131.3).ToList();
         var expected = points.Select(p => this.Plainly(p.Lat, p.Lng) is not { } m ? []
             : items.Where(i => i.PartCodes.Contains(m.Code) && (i.Shape is null || i.Shape.Covers(new Point(p.Lng, p.Lat)))).Select(i => i.Value).ToList()).ToList();

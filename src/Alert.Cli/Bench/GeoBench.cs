@@ -42,7 +42,7 @@ public static class GeoBench
 
         var random = new Random(20261123);
         var items = Notices(gazetteer, towns, notices, random);
-        var index = new CoverageIndex<int>(gazetteer, items);
+        var index = new CoverageIndex<int>(gazetteer, Comparer<int>.Default).With(items, []);
         var drawn = items.Count(i => i.Shape is not null);
         Console.WriteLine($"{items.Count:N0} notices in force: {items.Count - drawn:N0} over whole municipalities, {drawn:N0} drawn (town districts, circles)");
 
