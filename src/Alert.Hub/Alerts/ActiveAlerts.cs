@@ -73,25 +73,22 @@ public sealed record ActiveAlert
 
 /// <summary>
 /// Every notice in force, indexed for "what applies here" (<see cref="CoverageIndex{T}"/>), most severe first.
-/// Queries read an immutable index; a refresh builds a new one and swaps it in, so readers never wait or see half
-/// an update. Refreshes run when this hub accepts a notice and every second for what other hubs accepted.
+/// Queries read an immutable index; a refresh makes a new one and swaps it in, so readers never wait or see half
+/// an update. Refreshes run when this hub accepts a notice, when streams are about to announce one, and every second
+/// for what other hubs accepted.
 /// </summary>
 public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<ActiveAlerts> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
-    /// <summary>
-    /// Rows are stamped by the hub that writes them before its transaction commits, so a row can become visible
-    /// stamped up to this much before the last look: every look goes back this far, and skips what it already holds.
-    /// </summary>
-    public static readonly TimeSpan Overlap = TimeSpan.FromSeconds(10);
 
-    private volatile CoverageIndex<ActiveAlert> _index = new(gazetteer, []);
+    private volatile CoverageIndex<ActiveAlert> _index = new(gazetteer, Comparer<ActiveAlert>.Create((a, b) =>
+        Rank(a).CompareTo(Rank(b)) is var byRank and not 0 ? byRank : string.CompareOrdinal(a.Id, b.Id)));
     private volatile IReadOnlyList<(ActiveAlert Alert, Shelter Shelter, double Lat, double Lng)> _shelters = [];
     private readonly Dictionary<string, CoverageIndex<ActiveAlert>.Item> _entries = [];
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly SemaphoreSlim _changed = new(0, 1);
-    private DateTimeOffset? _since;
-
+    // The outbox id up to which every change is held; null before the first look.
+    private long? _seen;
 
     /// <summary>Asks for a refresh now (a notice was just accepted here); returns at once.</summary>
     public void Changed()
@@ -145,7 +142,12 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
         }
     }
 
-    /// <summary>Loads what changed since the last look and swaps in a new snapshot if anything did.</summary>
+    /// <summary>
+    /// Loads what changed since the last look and swaps in a new snapshot if anything did. Every change of a document
+    /// writes an outbox row in its own transaction, and outbox ids become visible in order (see Outbox.Append), so
+    /// the rows past the last id seen name exactly the documents changed since: a look costs what changed, not what
+    /// is in force. The first look, and a look after the log was pruned past the last id seen, take all in force.
+    /// </summary>
     public async Task RefreshAsync(CancellationToken ct = default)
     {
         await _refreshing.WaitAsync(ct);
@@ -153,17 +155,45 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
         {
             var now = DateTimeOffset.UtcNow;
             await using var connection = await db.OpenAsync(ct);
-            // The first look takes what is in force; later looks take every document touched since, cancels included.
-            var changed = (await connection.QueryAsync<(string Id, int Revision, string State)>(_since is null
-                ? "SELECT id, current_revision, state FROM documents WHERE state = 'active'"
-                : "SELECT id, current_revision, state FROM documents WHERE updated_at >= @since", new { since = _since - Overlap })).ToList();
-            _since = now;
+            List<(long Position, string Id, int Revision, string State)> changed = [];
+            long seen = 0;
+            var whole = _seen is null;
+            if (!whole)
+            {
+                using var reader = await connection.QueryMultipleAsync("""
+                    SELECT pruned_up_to FROM outbox_horizon;
+                    SELECT o.id, d.id, d.current_revision, d.state FROM outbox o JOIN documents d ON d.id = o.document_id
+                    WHERE o.id > @seen ORDER BY o.id;
+                    """, new { seen = _seen });
+                whole = await reader.ReadSingleAsync<long>() > _seen;
+                changed = (await reader.ReadAsync<(long, string, int, string)>()).ToList();
+                seen = changed.Count > 0 ? changed[^1].Position : _seen!.Value;
+            }
+            if (whole)
+            {
+                // The position first: a change committed in between is then looked at again, which does no harm.
+                using var reader = await connection.QueryMultipleAsync("""
+                    SELECT COALESCE(MAX(id), 0) FROM outbox;
+                    SELECT 0, id, current_revision, state FROM documents WHERE state = 'active';
+                    """);
+                seen = await reader.ReadSingleAsync<long>();
+                changed = (await reader.ReadAsync<(long, string, int, string)>()).ToList();
+            }
 
-            var modified = false;
-            foreach (var (id, _, _) in changed.Where(c => c.State != "active"))
-                modified |= _entries.Remove(id);
+            var added = new List<CoverageIndex<ActiveAlert>.Item>();
+            var removed = new List<CoverageIndex<ActiveAlert>.Item>();
+            void Remove(string id)
+            {
+                if (_entries.Remove(id, out var held)) removed.Add(held);
+            }
+            if (whole)
+            {
+                var active = changed.Select(c => c.Id).ToHashSet();
+                foreach (var id in _entries.Keys.Where(id => !active.Contains(id)).ToList()) Remove(id);
+            }
+            foreach (var (_, id, _, _) in changed.Where(c => c.State != "active")) Remove(id);
             var load = changed.Where(c => c.State == "active" && (!_entries.TryGetValue(c.Id, out var held) || held.Value.Revision != c.Revision))
-                .Select(c => c.Id).ToList();
+                .Select(c => c.Id).Distinct().ToList();
             var inBatch = db.AnyOf("d.id", "batch");
             foreach (var batch in load.Chunk(500))
             {
@@ -175,19 +205,18 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
                     """, new { batch });
                 foreach (var row in rows)
                 {
+                    Remove(row.Id);
                     _entries[row.Id] = ToEntry(row);
-                    modified = true;
+                    added.Add(_entries[row.Id]);
                 }
             }
-            foreach (var id in _entries.Where(e => e.Value.Value.Expires <= now).Select(e => e.Key).ToList())
-                modified |= _entries.Remove(id);
+            foreach (var id in _entries.Where(e => e.Value.Value.Expires <= now).Select(e => e.Key).ToList()) Remove(id);
+            _seen = seen;
 
-            if (modified)
-            {
-                _index = new CoverageIndex<ActiveAlert>(gazetteer, _entries.Values.OrderBy(e => Rank(e.Value)), _index);
+            if (added.Count + removed.Count > 0) _index = _index.With(added, removed);
+            if (added.Concat(removed).Any(e => e.Value.Shelters.Count > 0))
                 _shelters = _entries.Values.SelectMany(e => e.Value.Shelters.Where(s => s.Location is not null)
                     .Select(s => (e.Value, s, (double)s.Location!.Lat, (double)s.Location.Lng))).ToList();
-            }
         }
         finally
         {

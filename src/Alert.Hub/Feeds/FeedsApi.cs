@@ -29,6 +29,12 @@ public static class FeedsApi
     // need seconds. Every answer carries validators, so a poll after that costs a 304.
     private const string CacheControl = "public, max-age=10";
 
+    /// <summary>
+    /// Documents are stamped by the hub that writes them before its transaction commits, so a change can become
+    /// visible stamped up to this much in the past.
+    /// </summary>
+    private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(10);
+
     public static IServiceCollection AddFeeds(this IServiceCollection services)
     {
         services.AddOptions<FeedOptions>().BindConfiguration(FeedOptions.Section)
@@ -61,10 +67,10 @@ public static class FeedsApi
         headers.ETag = etag;
         context.Response.Headers.CacheControl = CacheControl;
         // Last-Modified has whole seconds, and a change can become visible stamped a little in the past (see
-        // ActiveAlerts.Overlap): it is sent as the first whole second after the last change, and only once that lies
+        // Overlap): it is sent as the first whole second after the last change, and only once that lies
         // beyond the overlap, so no change seen later can date before it. Until then pollers have the ETag.
         var lastModified = new DateTimeOffset(content.LastChange.UtcTicks - content.LastChange.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddSeconds(1);
-        if (lastModified <= DateTimeOffset.UtcNow - ActiveAlerts.Overlap) headers.LastModified = lastModified;
+        if (lastModified <= DateTimeOffset.UtcNow - Overlap) headers.LastModified = lastModified;
 
         // If-None-Match decides when sent (RFC 9110 13.2.2); If-Modified-Since only without it.
         var asked = request.GetTypedHeaders();
