@@ -36,11 +36,16 @@ public sealed record AuditEntry
 /// </summary>
 public sealed class AuditLog(Db db)
 {
-    /// <summary>Appends inside the caller's transaction, after its other writes.</summary>
-    public static async Task AppendAsync(DbConnection connection, DbTransaction tx, string actor, string action, string? subject, object detail)
+    /// <summary>Reads the chain's last entry; sent after the logs' lock is taken (<see cref="Db.LockLogs"/>), in the same transaction.</summary>
+    public const string Last = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
+
+    /// <summary>
+    /// Appends inside the caller's transaction, after its other writes, to the chain whose <paramref name="last"/>
+    /// entry it read under the logs' lock (none: an empty log).
+    /// </summary>
+    public static async Task AppendAsync(DbConnection connection, DbTransaction tx, (long Id, string? Hash) last,
+        string actor, string action, string? subject, object detail)
     {
-        var last = await connection.QuerySingleOrDefaultAsync<(long Id, string Hash)>(
-            Db.LockLogs(connection) + "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", transaction: tx);
         var id = last.Id + 1;
         var now = DateTimeOffset.UtcNow;
         var at = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero); // stored exactly by both databases
@@ -57,7 +62,8 @@ public sealed class AuditLog(Db db)
     {
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await AppendAsync(connection, tx, actor, action, subject, detail);
+        var last = await connection.QuerySingleOrDefaultAsync<(long Id, string? Hash)>(Db.LockLogs(connection) + Last, transaction: tx);
+        await AppendAsync(connection, tx, last, actor, action, subject, detail);
         await tx.CommitAsync(ct);
     }
 

@@ -46,17 +46,18 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
         var bodySha256 = Convert.ToHexStringLower(SHA256.HashData(submission.SourceBody));
         try
         {
-            return await TrySaveAsync(submission, issuer, coverage, bodySha256, ct);
+            // A first revision is written straight away: a repeat breaks a unique key, and is then looked up and answered.
+            return await TrySaveAsync(submission, issuer, coverage, bodySha256, lookFirst: submission.Cap.MsgType != "Alert", ct);
         }
         catch (DbException ex) when (Db.IsUniqueViolation(ex))
         {
-            // The same message arrived twice at the same moment and the other copy won: now it is found and answered.
-            return await TrySaveAsync(submission, issuer, coverage, bodySha256, ct);
+            // Sent before, or twice at the same moment and the other copy won: now it is found and answered.
+            return await TrySaveAsync(submission, issuer, coverage, bodySha256, lookFirst: true, ct);
         }
     }
 
     private async Task<(StoredRevision? Stored, ProblemHttpResult? Problem)> TrySaveAsync(
-        Submission submission, Identity issuer, Coverage coverage, string bodySha256, CancellationToken ct)
+        Submission submission, Identity issuer, Coverage coverage, string bodySha256, bool lookFirst, CancellationToken ct)
     {
         var alert = submission.Cap;
         await using var connection = await db.OpenAsync(ct);
@@ -84,24 +85,26 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
                     "/alert/identifier"));
         }
 
-        if (await SeenBeforeAsync() is { } answer) return answer;
+        if (lookFirst && await SeenBeforeAsync() is { } answer) return answer;
 
         var now = DateTimeOffset.UtcNow;
         string documentId;
         int revision;
         CapReference? previous = null;
+        // Statements sent in one command with the notice's own rows, ahead of them.
+        var ahead = "";
         if (alert.MsgType == "Alert")
         {
             documentId = Guid.CreateVersion7().ToString("N");
             revision = 1;
             // CAP-born documents are keyed sender/identifier, which no native documentId can spell. A document with this
-            // key already holds its first revision under this identifier, so the look above answers any repeat; a copy
-            // committed meanwhile breaks the unique key, and SaveAsync looks again.
-            var key = submission.DocumentKey ?? $"{alert.Sender}/{alert.Identifier}";
-            await connection.ExecuteAsync("""
+            // key already holds its first revision under this identifier, so a repeat breaks the unique key (as does a
+            // copy committed meanwhile), and SaveAsync looks it up.
+            ahead = """
                 INSERT INTO documents (id, issuer_id, document_key, status, current_revision, state, updated_at)
-                VALUES (@documentId, @issuer, @key, @Status, 1, 'active', @now)
-                """, new { documentId, issuer = issuer.Id, key, alert.Status, now }, tx);
+                VALUES (@documentId, @issuer, @key, @Status, 1, 'active', @now);
+
+                """;
         }
         else
         {
@@ -135,20 +138,26 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
                     "Another revision of this notice was accepted at the same moment; check its current state and send again."));
         }
 
-        await connection.ExecuteAsync("""
-            INSERT INTO notices (document_id, revision, sender, identifier, sent, msg_type, title, area_codes, part_codes,
-                                 area_wkb, area_source, expires, body_sha256, cap_body, source_type, source_body, received_at, proxy_for, signed_with)
-            VALUES (@documentId, @revision, @Sender, @Identifier, @Sent, @MsgType, @Title, @areaCodes, @partCodes,
-                    @AreaWkb, @AreaSource, @Expires, @bodySha256, @capBody, @SourceType, @SourceBody, @now, @ProxyFor, @SignedWith)
-            """, new
+        // The document, the revision, its outbox message and the read of the audit chain's end go in one round trip: from
+        // the outbox insert on, the logs' lock is held, and every other intake waits for this commit.
+        var args = new DynamicParameters(new
         {
-            documentId, revision, alert.Sender, alert.Identifier, alert.Sent, alert.MsgType, alert.Title,
+            documentId, revision, issuer = issuer.Id, key = submission.DocumentKey ?? $"{alert.Sender}/{alert.Identifier}", alert.Status,
+            alert.Sender, alert.Identifier, alert.Sent, alert.MsgType, alert.Title,
             areaCodes = string.Join(' ', coverage.AreaCodes), partCodes = string.Join(' ', coverage.PartCodes),
             coverage.AreaWkb, coverage.AreaSource, alert.Expires, bodySha256, capBody = signer.Sign(submission.WriteCap?.Invoke(previous) ?? submission.SourceBody),
             submission.SourceType, submission.SourceBody, now, submission.ProxyFor, submission.SignedWith,
-        }, tx);
-        await Outbox.AddAsync(connection, tx, new NoticeAccepted(documentId, revision, alert.Status, alert.MsgType, coverage.PartCodes));
-        await AuditLog.AppendAsync(connection, tx, issuer.Id, alert.MsgType switch { "Cancel" => "notice.cancelled", "Update" => "notice.updated", _ => "notice.accepted" },
+        });
+        var outbox = Outbox.Append(connection, new NoticeAccepted(documentId, revision, alert.Status, alert.MsgType, coverage.PartCodes));
+        args.AddDynamicParams(outbox.Args);
+        var last = await connection.QuerySingleOrDefaultAsync<(long Id, string? Hash)>(ahead + """
+            INSERT INTO notices (document_id, revision, sender, identifier, sent, msg_type, title, area_codes, part_codes,
+                                 area_wkb, area_source, expires, body_sha256, cap_body, source_type, source_body, received_at, proxy_for, signed_with)
+            VALUES (@documentId, @revision, @Sender, @Identifier, @Sent, @MsgType, @Title, @areaCodes, @partCodes,
+                    @AreaWkb, @AreaSource, @Expires, @bodySha256, @capBody, @SourceType, @SourceBody, @now, @ProxyFor, @SignedWith);
+
+            """ + outbox.Sql + AuditLog.Last, args, tx);
+        await AuditLog.AppendAsync(connection, tx, last, issuer.Id, alert.MsgType switch { "Cancel" => "notice.cancelled", "Update" => "notice.updated", _ => "notice.accepted" },
             documentId, new { revision, alert.MsgType, alert.Status, alert.Sender, alert.Identifier, bodySha256, areas = coverage.AreaCodes, source = submission.SourceType, proxyFor = submission.ProxyFor });
         await tx.CommitAsync(ct);
         return (new StoredRevision(documentId, revision, alert.MsgType, alert.Status, coverage.AreaCodes, submission.ProxyFor), null);
@@ -241,10 +250,6 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
     internal static string[] Split(string codes) => codes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>
-    /// The municipalities and wards a revision or any earlier one of its document covered: whoever was told of an
-    /// earlier revision must hear of the change, even one that drops their area.
-    /// </summary>
-    /// <summary>
     /// The CAP that says what a revision is about: its own, or for a cancel the revision it withdraws (a cancel's own
     /// CAP carries no category, headline or level of the notice), so receivers filtering by those hear of the cancel.
     /// </summary>
@@ -254,6 +259,10 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
                 new { documentId, previous = revision - 1 }) ?? own
             : own;
 
+    /// <summary>
+    /// The municipalities and wards a revision or any earlier one of its document covered: whoever was told of an
+    /// earlier revision must hear of the change, even one that drops their area.
+    /// </summary>
     internal static async Task<HashSet<string>> PartsSoFarAsync(DbConnection connection, string documentId, int revision, IEnumerable<string> parts)
     {
         var all = parts.ToHashSet();
