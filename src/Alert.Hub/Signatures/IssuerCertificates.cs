@@ -83,14 +83,17 @@ public sealed class IssuerCertificates(Db db)
     public async Task<(string? SignedWith, ProblemHttpResult? Refusal)> CheckAsync(string format, byte[] body, Identity issuer, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var required = await connection.ExecuteScalarAsync<int?>("SELECT require_signature FROM identities WHERE id = @Id", new { issuer.Id }) == 1;
+        // One round trip: the setting with each certificate (or with none).
+        var rows = (await connection.QueryAsync<(int Required, byte[]? Der)>("""
+            SELECT i.require_signature, c.der FROM identities i LEFT JOIN issuer_certificates c ON c.identity_id = i.id WHERE i.id = @Id
+            """, new { issuer.Id })).ToList();
+        var required = rows.Any(r => r.Required == 1);
         if (format is not ("cap" or "notice-xml"))
             return (null, required ? Refused([Required(issuer, "$",
                 "JSON と CSV は署名を運べません。登録した証明書で署名した CAP か通知 XML で送ってください。",
                 "JSON and CSV cannot carry a signature: send CAP or native XML signed with a registered certificate.")]) : null);
 
-        var certificates = (await connection.QueryAsync<byte[]>("SELECT der FROM issuer_certificates WHERE identity_id = @Id", new { issuer.Id }))
-            .Select(der => X509CertificateLoader.LoadCertificate(der)).ToList();
+        var certificates = rows.Where(r => r.Der is not null).Select(r => X509CertificateLoader.LoadCertificate(r.Der!)).ToList();
         var verdict = XmlSignatures.Verify(body, certificates, DateTimeOffset.UtcNow);
         return verdict.State switch
         {
