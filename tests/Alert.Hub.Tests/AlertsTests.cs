@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Alert.Core.Cap;
+using Alert.Hub.Storage;
+using Dapper;
 using Alert.Hub.Tests.Support;
 
 namespace Alert.Hub.Tests;
@@ -136,6 +138,30 @@ public class AlertsTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         (await hub.PostCapAsync(cancel)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
 
         await HubFixture.Eventually(async () => !(await AlertIdsAsync("code=431044")).Contains(id), "the cancel to take the notice away");
+    }
+
+    [Fact]
+    public async Task A_change_whose_log_rows_were_pruned_unseen_still_takes_effect()
+    {
+        var id = await IssueAsync(Order("431036")); // 東区
+        await Shown("code=431036", id);
+
+        // As if the hub had been away while the notice was cancelled elsewhere and the log was pruned past the cancel's
+        // row: no row left names the change, and only a look at everything in force can find it.
+        await using (var connection = await hub.Services.GetRequiredService<Db>().OpenAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            await connection.ExecuteAsync("UPDATE documents SET state = 'cancelled' WHERE id = @id", new { id }, tx);
+            var gone = await connection.ExecuteScalarAsync<long>("""
+                INSERT INTO outbox (document_id, revision, message_type, payload, created_at, sent_at)
+                VALUES (@id, 2, 'NoticeAccepted', '{}', @now, @now) RETURNING id
+                """, new { id, now = DateTimeOffset.UtcNow }, tx);
+            await connection.ExecuteAsync("DELETE FROM outbox WHERE id = @gone", new { gone }, tx);
+            await connection.ExecuteAsync("UPDATE outbox_horizon SET pruned_up_to = @gone", new { gone }, tx);
+            await tx.CommitAsync();
+        }
+
+        await HubFixture.Eventually(async () => !(await AlertIdsAsync("code=431036")).Contains(id), "the pruned cancel to take the notice away");
     }
 
     [Theory]

@@ -162,21 +162,24 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             {
                 using var reader = await connection.QueryMultipleAsync("""
                     SELECT pruned_up_to FROM outbox_horizon;
-                    SELECT o.id, d.id, d.current_revision, d.state FROM outbox o JOIN documents d ON d.id = o.document_id
+                    SELECT o.id, d.id, d.current_revision, d.state FROM outbox o LEFT JOIN documents d ON d.id = o.document_id
                     WHERE o.id > @seen ORDER BY o.id;
                     """, new { seen = _seen });
                 whole = await reader.ReadSingleAsync<long>() > _seen;
-                changed = (await reader.ReadAsync<(long, string, int, string)>()).ToList();
-                seen = changed.Count > 0 ? changed[^1].Position : _seen!.Value;
+                var rows = (await reader.ReadAsync<(long Position, string? Id, int Revision, string? State)>()).ToList();
+                seen = rows.Count > 0 ? rows[^1].Position : _seen!.Value;
+                changed = rows.Where(r => r.Id is not null).Select(r => (r.Position, r.Id!, r.Revision, r.State!)).ToList();
             }
             if (whole)
             {
-                // The position first: a change committed in between is then looked at again, which does no harm.
+                // The position first: a change committed in between is then looked at again, which does no harm. A log
+                // pruned to its end holds no ids, and the next one comes after the horizon.
                 using var reader = await connection.QueryMultipleAsync("""
                     SELECT COALESCE(MAX(id), 0) FROM outbox;
+                    SELECT pruned_up_to FROM outbox_horizon;
                     SELECT 0, id, current_revision, state FROM documents WHERE state = 'active';
                     """);
-                seen = await reader.ReadSingleAsync<long>();
+                seen = Math.Max(await reader.ReadSingleAsync<long>(), await reader.ReadSingleAsync<long>());
                 changed = (await reader.ReadAsync<(long, string, int, string)>()).ToList();
             }
 
