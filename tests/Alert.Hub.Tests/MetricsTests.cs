@@ -62,6 +62,9 @@ public sealed partial class MetricsTests(EmbeddedHub hub) : IClassFixture<Embedd
         Value(after, refusals).ShouldBe(Value(before, refusals) + 1);
         Value(after, "alert_fanout_deliveries_total").ShouldBeGreaterThan(Value(before, "alert_fanout_deliveries_total"));
         Value(after, "alert_intake_duration_seconds_count").ShouldBe(Value(before, "alert_intake_duration_seconds_count") + 1);
+        // Both submissions were checked; only the one that parsed was geocoded.
+        Value(after, "alert_intake_check_duration_seconds_count").ShouldBe(Value(before, "alert_intake_check_duration_seconds_count") + 2);
+        Value(after, "alert_intake_geocode_duration_seconds_count").ShouldBe(Value(before, "alert_intake_geocode_duration_seconds_count") + 1);
         Value(after, "alert_webhook_post_duration_seconds_count{outcome=\"ok\"}").ShouldBeGreaterThan(0);
         Value(after, "alert_outbox_unsent").ShouldBeGreaterThanOrEqualTo(0);
         after.ShouldContain("\nalert_webhook_waiting{state=\"retrying\"} ");

@@ -112,8 +112,10 @@ public static partial class NoticesApi
         if (refusal is not null) return await RefusedAsync(refusal);
         var started = Stopwatch.GetTimestamp(); // from here: how slowly a desk sends its body is not the hub's time
 
-        var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, addresses, request.Query);
+        var geocoding = new Stopwatch();
+        var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, addresses, request.Query, geocoding);
         metrics.Checks.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (geocoding.ElapsedTicks > 0) metrics.Geocoding.Record(geocoding.Elapsed.TotalSeconds); // refused before any was placed: none ran
         if (problem is not null) return await RefusedAsync(problem);
         var (signedWith, unproven) = await signatures.CheckAsync(format!, body!, issuer, ct);
         if (unproven is not null) return await RefusedAsync(unproven);
@@ -171,7 +173,7 @@ public static partial class NoticesApi
         string format, byte[] body, Identity caller, Gazetteer gazetteer, TownIndex towns, Addresses addresses, IssuerCertificates signatures,
         IQueryCollection query, CancellationToken ct)
     {
-        var (accepted, problem) = Check(format, body, caller, gazetteer, towns, addresses, query);
+        var (accepted, problem) = Check(format, body, caller, gazetteer, towns, addresses, query, new Stopwatch());
         // Admins check notices for others and hold no certificates of their own.
         if (problem is null && caller.Role == Roles.Issuer) problem = (await signatures.CheckAsync(format, body, caller, ct)).Refusal;
         var errors = problem?.ProblemDetails.Extensions["errors"] as IReadOnlyList<HubProblems.ProblemEntry> ?? [];
@@ -186,10 +188,11 @@ public static partial class NoticesApi
 
     /// <summary>
     /// Reads a body in any accepted format and runs every check that needs no store: schema, rules, geocoding,
-    /// the issuer's own area. The answer is what to store, or the problem to return.
+    /// the issuer's own area. The answer is what to store, or the problem to return; <paramref name="geocoding"/> runs
+    /// while addresses, codes and shapes are placed, for the metrics.
     /// </summary>
     private static (Accepted? Accepted, ProblemHttpResult? Problem) Check(string format, byte[] body, Identity issuer, Gazetteer gazetteer, TownIndex towns,
-        Addresses addresses, IQueryCollection query)
+        Addresses addresses, IQueryCollection query, Stopwatch geocoding)
     {
         Submission submission;
         Notice? native = null;
@@ -206,7 +209,9 @@ public static partial class NoticesApi
                 ? new SourceLocation("?" + char.ToLowerInvariant(path[9]) + path[10..], null, null) : null).ToList();
             if (notice is null || wrong.Count > 0) return (null, Invalid(true, wrong));
             skipped = left;
+            geocoding.Start();
             (native, var outside) = Locate(notice, addresses, gazetteer, located);
+            geocoding.Stop();
             if (outside.Count > 0) return (null, Invalid(true, outside));
             notice = native;
             submission = new Submission(NoticeCap.ToCap(notice), format, body, envelope!.DocumentId, envelope.Revision,
@@ -223,7 +228,9 @@ public static partial class NoticesApi
             var read = format == "notice-json" ? NoticeJson.Read(new MemoryStream(body)) : NoticeXmlReader.Read(new MemoryStream(body));
             if (read.Notice is not { } notice) return (null, Invalid(read.WellFormed, read.Problems));
             // The CAP that goes out references the revision before it, known only inside the store's transaction.
+            geocoding.Start();
             (native, var outside) = Locate(notice, addresses, gazetteer, located);
+            geocoding.Stop();
             if (outside.Count > 0) return (null, Invalid(true, outside));
             notice = native;
             submission = new Submission(NoticeCap.ToCap(notice), format, body, notice.Envelope.DocumentId, notice.Envelope.Revision,
@@ -246,6 +253,7 @@ public static partial class NoticesApi
             }
         }
 
+        geocoding.Start();
         var (named, problems) = Geocode(submission.Cap, gazetteer);
         // Native notices draw only district polygons, which must lie in their areas (Placed); CAP may route by drawing.
         var (drawn, under) = native is null ? Drawn(submission.Cap, gazetteer, problems) : (null, []);
@@ -266,6 +274,7 @@ public static partial class NoticesApi
         var (misplaced, doubtful) = native is null || covered is null ? ([], []) : Placed(native, covered);
         if (misplaced.Count > 0) return (null, Invalid(true, misplaced));
         var (shape, source) = districts is not null ? (districts, approximate ? "towns" : "shapes") : drawn is not null ? (drawn, "shapes") : (covered, "codes");
+        geocoding.Stop();
         return (new Accepted(submission, areas, [.. skipped, .. located, .. doubtful], shape, source), null);
     }
 
