@@ -42,6 +42,7 @@ public sealed class AmqpExchangeTests(RabbitPostgresHub hub) : IAsyncLifetime
     {
         var prefecture = await BindAsync("actual.43.#");
         var shelters = await BindAsync("*.*.*.shelters");
+        var counted = MetricsTests.Value(await MetricsTests.ScrapeAsync(hub), "alert_amqp_messages_total");
 
         var order = StreamTests.Order("431001"); // 熊本市: the city's five wards
         var id = await IssueAsync(order);
@@ -61,6 +62,9 @@ public sealed class AmqpExchangeTests(RabbitPostgresHub hub) : IAsyncLifetime
             m.Header("alert-area").ShouldBe(Alert.Core.Codes.LocalGovernmentCode.Parse(ward).WithCheckDigit);
             CapReader.Read(new MemoryStream(m.Body)).Alert.ShouldNotBeNull().Identifier.ShouldBe(order.Identifier);
         }
+        // Counted once the broker confirmed them, which may come just after a queue received them.
+        await HubFixture.Eventually(async () => MetricsTests.Value(await MetricsTests.ScrapeAsync(hub), "alert_amqp_messages_total") >= counted + Wards.Length,
+            "the exchange's messages counted");
 
         // The cancel goes to the same keys, filed under the category it withdraws.
         await IssueAsync(StreamTests.Order("431001", category: null, msgType: "Cancel", replaces: order)); // its own CAP has no category

@@ -2,6 +2,7 @@ using Alert.Core.Cap;
 using Alert.Core.Notices;
 using Alert.Hub.Intake;
 using Alert.Hub.Messaging;
+using Alert.Hub.Metrics;
 using Alert.Hub.Storage;
 using Dapper;
 using MassTransit;
@@ -13,7 +14,7 @@ namespace Alert.Hub.Amqp;
 /// every hub (competing consumers), and the message is acknowledged only after the broker confirmed every publish,
 /// so nothing is lost; a redelivered NoticeAccepted publishes again, and receivers drop repeats by message id.
 /// </summary>
-public sealed class NoticeExchangeConsumer(Db db, NoticeExchange exchange) : IConsumer<NoticeAccepted>
+public sealed class NoticeExchangeConsumer(Db db, NoticeExchange exchange, HubMetrics metrics) : IConsumer<NoticeAccepted>
 {
     public async Task Consume(ConsumeContext<NoticeAccepted> context)
     {
@@ -27,9 +28,9 @@ public sealed class NoticeExchangeConsumer(Db db, NoticeExchange exchange) : ICo
 
         var parts = await NoticeStore.PartsSoFarAsync(connection, notice.DocumentId, notice.Revision, notice.PartCodes);
 
-        await exchange.PublishAsync(
-            [.. NoticeExchange.Messages(notice.DocumentId, notice.Revision, notice.MsgType, notice.Status, category, parts, cap)],
-            context.CancellationToken);
+        List<ExchangeMessage> messages = [.. NoticeExchange.Messages(notice.DocumentId, notice.Revision, notice.MsgType, notice.Status, category, parts, cap)];
+        await exchange.PublishAsync(messages, context.CancellationToken);
+        metrics.Exchanged.Add(messages.Count);
     }
 }
 
