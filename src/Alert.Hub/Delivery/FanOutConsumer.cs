@@ -26,14 +26,22 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer, HubMetrics metric
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var notice = context.Message;
         await using var connection = await db.OpenAsync(context.CancellationToken);
-        var subscribers = await connection.QueryAsync<(string Id, string AreaCodes, string Statuses, string Categories, int? MinLevel, string? MinSeverity, string? Polygon)>(
-            "SELECT id, area_codes, statuses, categories, min_level, min_severity, polygon FROM subscribers");
-        var (cap, wkb) = await connection.QuerySingleAsync<(byte[] Cap, byte[]? Wkb)>(
-            "SELECT cap_body, area_wkb FROM notices WHERE document_id = @DocumentId AND revision = @Revision", notice);
-        var (category, level, severity) = Describe(cap);
-        var shape = wkb is null ? null : new NetTopologySuite.IO.WKBReader().Read(wkb);
-        var earlier = (await connection.QueryAsync<string>(
-            "SELECT DISTINCT subscriber_id FROM deliveries WHERE document_id = @DocumentId AND revision < @Revision", notice)).ToHashSet();
+        // What the match needs, read in one round trip.
+        List<(string Id, string AreaCodes, string Statuses, string Categories, int? MinLevel, string? MinSeverity, string? Polygon)> subscribers;
+        (byte[] Cap, byte[]? Wkb) revision;
+        HashSet<string> earlier;
+        await using (var read = await connection.QueryMultipleAsync("""
+            SELECT id, area_codes, statuses, categories, min_level, min_severity, polygon FROM subscribers;
+            SELECT cap_body, area_wkb FROM notices WHERE document_id = @DocumentId AND revision = @Revision;
+            SELECT DISTINCT subscriber_id FROM deliveries WHERE document_id = @DocumentId AND revision < @Revision;
+            """, new { notice.DocumentId, notice.Revision }))
+        {
+            subscribers = (await read.ReadAsync<(string, string, string, string, int?, string?, string?)>()).ToList();
+            revision = await read.ReadSingleAsync<(byte[], byte[]?)>();
+            earlier = (await read.ReadAsync<string>()).ToHashSet();
+        }
+        var (category, level, severity) = Describe(revision.Cap);
+        var shape = revision.Wkb is null ? null : new NetTopologySuite.IO.WKBReader().Read(revision.Wkb);
         // Earlier revisions' areas count too: their own fan-out may not have recorded its deliveries yet when this
         // one runs, and whoever was told before must be told of the change.
         var parts = await NoticeStore.PartsSoFarAsync(connection, notice.DocumentId, notice.Revision, notice.PartCodes);
@@ -49,9 +57,10 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer, HubMetrics metric
 
         var now = DateTimeOffset.UtcNow;
         // One transaction for all of a notice's deliveries (row by row, a thousand subscribers cost seconds of commits),
-        // a few hundred rows per statement (one statement per row is a round trip each on PostgreSQL).
-        await using (var tx = await connection.BeginTransactionAsync(context.CancellationToken))
+        // a few hundred rows per statement (one statement per row is a round trip each on PostgreSQL); none for no one.
+        if (targets.Count > 0)
         {
+            await using var tx = await connection.BeginTransactionAsync(context.CancellationToken);
             foreach (var chunk in targets.Chunk(250))
             {
                 var args = new DynamicParameters(new { notice.DocumentId, notice.Revision, now, lease });
