@@ -56,6 +56,17 @@ public static class HubProcess
         return TimeSpan.FromMilliseconds((long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) * 10);
     }
 
+    /// <summary>
+    /// CPU time the whole machine has been busy, all cores together (/proc/stat's first line: every state but idle and
+    /// iowait), so a run can say how much of the machine the hub had and how much went to everything else.
+    /// </summary>
+    public static TimeSpan MachineBusy()
+    {
+        var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        return TimeSpan.FromMilliseconds((f.Sum() - f[3] - f[4]) * 10); // idle and iowait are the 4th and 5th
+    }
+
     /// <summary>The soft and hard limits on open files ("Max open files" in /proc/PID/limits; "self" for this process).</summary>
     public static (string Soft, string Hard) OpenFiles(string pid)
     {

@@ -43,7 +43,8 @@ public static class LoadBench
         int Submitted, int Accepted, IReadOnlyDictionary<string, int> Refused, double SubmitSeconds, double AcceptedPerSecond, Times Intake,
         long WebhooksOwed, long WebhooksReceived, long WebhookRepeats, Times Webhook, double DeliveriesPerSecond,
         long StreamEventsOwed, long StreamEventsReceived, Times Stream, Times LastReceipt, int NoticesComplete, double Seconds,
-        double HubCpuSeconds, double HubResidentBeforeMiB, double HubResidentPeakMiB, double HubResidentAfterMiB);
+        double HubCpuSeconds, double HubResidentBeforeMiB, double HubResidentPeakMiB, double HubResidentAfterMiB,
+        double BenchCpuSeconds = double.NaN, double MachineCpuSeconds = double.NaN);
 
     private static readonly string[] TestOnly = ["Test"];
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -151,6 +152,8 @@ public static class LoadBench
             TimeSpan Cpu() => pid is { } p ? HubProcess.Cpu(p) : TimeSpan.Zero;
             var rssBefore = Resident();
             var cpuBefore = Cpu();
+            // The receivers and streams run in this process, on the same machine: their share is the hub's lack of one.
+            var (benchBefore, machineBefore) = (HubProcess.Cpu(Environment.ProcessId), HubProcess.MachineBusy());
             var peak = rssBefore;
             var started = Stopwatch.GetTimestamp();
             var submitted = 0;
@@ -185,10 +188,12 @@ public static class LoadBench
             await sending;
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var cpu = pid is null ? double.NaN : (Cpu() - cpuBefore).TotalSeconds;
+            var (benchCpu, machineCpu) = ((HubProcess.Cpu(Environment.ProcessId) - benchBefore).TotalSeconds, (HubProcess.MachineBusy() - machineBefore).TotalSeconds);
             Console.Error.WriteLine();
 
             var result = Summarise(settings, notices, hooks, streams, streamsFor, hooksEach, hooksOwed, streamsOwed,
-                Interlocked.Read(ref repeats), started, seconds, cpu, rssBefore, peak, Resident(), issuers.Count, subscribers.Count);
+                Interlocked.Read(ref repeats), started, seconds, cpu, rssBefore, peak, Resident(), issuers.Count, subscribers.Count)
+                with { BenchCpuSeconds = benchCpu, MachineCpuSeconds = machineCpu };
             var table = Markdown(result);
             Console.WriteLine(table);
             if (settings.Markdown is { } md) await File.WriteAllTextAsync(md.FullName, table, ct);
@@ -284,6 +289,8 @@ public static class LoadBench
         Row("**submission → last receipt of the notice**", string.Create(CultureInfo.InvariantCulture, $"**{r.LastReceipt}** ({r.NoticesComplete:N0} notices received by all theirs)"));
         Row("run (first submission → last receipt or give-up)", string.Create(CultureInfo.InvariantCulture, $"{r.Seconds:F1} s"));
         Row("hub CPU over the run", double.IsNaN(r.HubCpuSeconds) ? "not measured" : string.Create(CultureInfo.InvariantCulture, $"{r.HubCpuSeconds:F1} s"));
+        Row("CPU over the run: this benchmark (senders, receivers, streams) / the whole machine", string.Create(CultureInfo.InvariantCulture,
+            $"{r.BenchCpuSeconds:F1} s / {r.MachineCpuSeconds:F1} s of {r.Cores * r.Seconds:F0} s ({r.Cores} cores × the run)"));
         Row("hub resident memory before / peak / after", string.Create(CultureInfo.InvariantCulture, $"{r.HubResidentBeforeMiB:F0} / {r.HubResidentPeakMiB:F0} / {r.HubResidentAfterMiB:F0} MiB"));
         return text.ToString();
     }
