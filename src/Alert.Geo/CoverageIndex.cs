@@ -61,7 +61,7 @@ public sealed class CoverageIndex<T>
 
     /// <summary>
     /// A new index: this one with <paramref name="removed"/> (the very items given before) taken out and
-    /// <paramref name="added"/> put in. Only the buckets of their own parts are rebuilt, and squares learnt in every other
+    /// <paramref name="added"/> put in (an item in both is out). Only the buckets of their own parts are rebuilt, and squares learnt in every other
     /// municipality are kept, so a change costs what it touches rather than every notice in force; this index stays as
     /// it was for whoever is reading it.
     /// </summary>
@@ -73,6 +73,8 @@ public sealed class CoverageIndex<T>
         List<Item> Bucket(string code) => changed.TryGetValue(code, out var bucket) ? bucket : changed[code] = [.. _byPart.GetValueOrDefault(code) ?? []];
         foreach (var item in removed)
             foreach (var code in item.PartCodes) Bucket(code).RemoveAll(gone.Contains);
+        // An item both added and taken out (made and expired in one refresh, say) is out.
+        added = [.. added.Where(i => !gone.Contains(i))];
         foreach (var item in added)
             foreach (var code in item.PartCodes) Bucket(code).Add(item);
 

@@ -81,6 +81,8 @@ public class CoverageIndexTests(GazetteerFixture fixture) : IClassFixture<Gazett
         foreach (var item in items.OrderBy(i => (i.Value * 7) % 20)) index = index.With([item], []);
         index.At(point.Y, point.X, _ => true).ShouldBe(Enumerable.Range(0, 20).ToList());
         index.With([], [items[3], items[17]]).At(point.Y, point.X, _ => true).ShouldBe(Enumerable.Range(0, 20).Where(v => v is not 3 and not 17).ToList());
+        var late = new CoverageIndex<int>.Item(99, [kumamoto.Code], null);
+        index.With([late], [late]).At(point.Y, point.X, _ => true).ShouldNotContain(99, "an item both added and taken out is out");
     }
 
     [Fact]
