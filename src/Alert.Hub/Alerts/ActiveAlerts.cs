@@ -183,20 +183,18 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
                 changed = (await reader.ReadAsync<(long, string, int, string)>()).ToList();
             }
 
-            var added = new List<CoverageIndex<ActiveAlert>.Item>();
-            var removed = new List<CoverageIndex<ActiveAlert>.Item>();
-            void Remove(string id)
-            {
-                if (_entries.Remove(id, out var held)) removed.Add(held);
-            }
+            // Everything is read and made before anything held changes: a refresh that fails half-way (the database
+            // gone, a stored CAP that no longer reads) leaves the entries, the index and the position as they were,
+            // and the next look starts again from the same position.
+            var gone = changed.Where(c => c.State != "active").Select(c => c.Id).ToList();
             if (whole)
             {
                 var active = changed.Select(c => c.Id).ToHashSet();
-                foreach (var id in _entries.Keys.Where(id => !active.Contains(id)).ToList()) Remove(id);
+                gone.AddRange(_entries.Keys.Where(id => !active.Contains(id)));
             }
-            foreach (var (_, id, _, _) in changed.Where(c => c.State != "active")) Remove(id);
             var load = changed.Where(c => c.State == "active" && (!_entries.TryGetValue(c.Id, out var held) || held.Value.Revision != c.Revision))
                 .Select(c => c.Id).Distinct().ToList();
+            var fresh = new List<CoverageIndex<ActiveAlert>.Item>();
             var inBatch = db.AnyOf("d.id", "batch");
             foreach (var batch in load.Chunk(500))
             {
@@ -206,12 +204,21 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
                     FROM documents d JOIN notices n ON n.document_id = d.id AND n.revision = d.current_revision
                     WHERE {inBatch} AND d.state = 'active'
                     """, new { batch });
-                foreach (var row in rows)
-                {
-                    Remove(row.Id);
-                    _entries[row.Id] = ToEntry(row);
-                    added.Add(_entries[row.Id]);
-                }
+                fresh.AddRange(rows.Select(ToEntry));
+            }
+
+            var added = new List<CoverageIndex<ActiveAlert>.Item>();
+            var removed = new List<CoverageIndex<ActiveAlert>.Item>();
+            void Remove(string id)
+            {
+                if (_entries.Remove(id, out var held)) removed.Add(held);
+            }
+            foreach (var id in gone) Remove(id);
+            foreach (var entry in fresh)
+            {
+                Remove(entry.Value.Id);
+                _entries[entry.Value.Id] = entry;
+                added.Add(entry);
             }
             foreach (var id in _entries.Where(e => e.Value.Value.Expires <= now).Select(e => e.Key).ToList()) Remove(id);
             _seen = seen;
