@@ -143,7 +143,7 @@ public class AlertsTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     [Fact]
     public async Task A_change_whose_log_rows_were_pruned_unseen_still_takes_effect()
     {
-        var id = await IssueAsync(Order("431036")); // 東区
+        var id = await IssueAsync(Order("431036")); // 西区
         await Shown("code=431036", id);
 
         // As if the hub had been away while the notice was cancelled elsewhere and the log was pruned past the cancel's
@@ -162,6 +162,41 @@ public class AlertsTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         }
 
         await HubFixture.Eventually(async () => !(await AlertIdsAsync("code=431036")).Contains(id), "the pruned cancel to take the notice away");
+    }
+
+    [Fact]
+    public async Task A_stored_revision_that_no_longer_reads_is_left_out_and_other_changes_still_take_effect()
+    {
+        var broken = await IssueAsync(Order("431028")); // 東区
+        var cancelled = await IssueAsync(Order("431052")); // 北区
+        await Shown("code=431028", broken);
+        await Shown("code=431052", cancelled);
+
+        // A second revision whose stored CAP no longer reads (as after a reader changed between releases), and in the
+        // same commit another notice's cancel: the cancel must not wait behind the revision that cannot be read.
+        await using (var connection = await hub.Services.GetRequiredService<Db>().OpenAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            var now = DateTimeOffset.UtcNow;
+            await connection.ExecuteAsync("""
+                INSERT INTO notices (document_id, revision, sender, identifier, sent, msg_type, title, area_codes, part_codes, area_wkb,
+                                     area_source, expires, body_sha256, cap_body, source_type, source_body, received_at, proxy_for, signed_with)
+                SELECT document_id, 2, sender, identifier || '-2', sent, 'Update', title, area_codes, part_codes, area_wkb,
+                       area_source, expires, body_sha256, @garbage, source_type, source_body, received_at, proxy_for, signed_with
+                FROM notices WHERE document_id = @broken
+                """, new { broken, garbage = "not a CAP document"u8.ToArray() }, tx);
+            await connection.ExecuteAsync("UPDATE documents SET current_revision = 2 WHERE id = @broken", new { broken }, tx);
+            await connection.ExecuteAsync("UPDATE documents SET state = 'cancelled' WHERE id = @cancelled", new { cancelled }, tx);
+            foreach (var (document, revision) in new[] { (broken, 2), (cancelled, 1) })
+                await connection.ExecuteAsync("""
+                    INSERT INTO outbox (document_id, revision, message_type, payload, created_at, sent_at)
+                    VALUES (@document, @revision, 'NoticeAccepted', '{}', @now, @now)
+                    """, new { document, revision, now }, tx);
+            await tx.CommitAsync();
+        }
+
+        await HubFixture.Eventually(async () => !(await AlertIdsAsync("code=431052")).Contains(cancelled), "the cancel to take its notice away");
+        (await AlertIdsAsync("code=431028")).ShouldNotContain(broken, "the revision that cannot be read is left out, not shown as the one before it");
     }
 
     [Theory]

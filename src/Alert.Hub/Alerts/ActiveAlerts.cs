@@ -160,13 +160,14 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             var whole = _seen is null;
             if (!whole)
             {
+                // The horizon after the rows: rows pruned before they were read show in it as a horizon past the position.
                 using var reader = await connection.QueryMultipleAsync("""
-                    SELECT pruned_up_to FROM outbox_horizon;
                     SELECT o.id, d.id, d.current_revision, d.state FROM outbox o LEFT JOIN documents d ON d.id = o.document_id
                     WHERE o.id > @seen ORDER BY o.id;
+                    SELECT pruned_up_to FROM outbox_horizon;
                     """, new { seen = _seen });
-                whole = await reader.ReadSingleAsync<long>() > _seen;
                 var rows = (await reader.ReadAsync<(long Position, string? Id, int Revision, string? State)>()).ToList();
+                whole = await reader.ReadSingleAsync<long>() > _seen;
                 seen = rows.Count > 0 ? rows[^1].Position : _seen!.Value;
                 changed = rows.Where(r => r.Id is not null).Select(r => (r.Position, r.Id!, r.Revision, r.State!)).ToList();
             }
@@ -177,8 +178,10 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
                 using var reader = await connection.QueryMultipleAsync("""
                     SELECT COALESCE(MAX(id), 0) FROM outbox;
                     SELECT pruned_up_to FROM outbox_horizon;
-                    SELECT 0, id, current_revision, state FROM documents WHERE state = 'active';
-                    """);
+                    SELECT 0, d.id, d.current_revision, d.state FROM documents d
+                    JOIN notices n ON n.document_id = d.id AND n.revision = d.current_revision
+                    WHERE d.state = 'active' AND (n.expires IS NULL OR n.expires > @now);
+                    """, new { now });
                 seen = Math.Max(await reader.ReadSingleAsync<long>(), await reader.ReadSingleAsync<long>());
                 changed = (await reader.ReadAsync<(long, string, int, string)>()).ToList();
             }
@@ -204,7 +207,20 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
                     FROM documents d JOIN notices n ON n.document_id = d.id AND n.revision = d.current_revision
                     WHERE {inBatch} AND d.state = 'active'
                     """, new { batch });
-                fresh.AddRange(rows.Select(ToEntry));
+                foreach (var row in rows)
+                {
+                    // One stored CAP that no longer reads must not stop every other notice from showing or going away:
+                    // it is left out, loudly, and the rest goes on.
+                    try
+                    {
+                        fresh.Add(ToEntry(row));
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        LogUnreadable(logger, ex, row.Id, row.Revision);
+                        gone.Add(row.Id);
+                    }
+                }
             }
 
             var added = new List<CoverageIndex<ActiveAlert>.Item>();
@@ -299,6 +315,9 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
 
     private static readonly string[] Severities = ["Unknown", "Minor", "Moderate", "Severe", "Extreme"];
     private static readonly string[] Urgencies = ["Unknown", "Past", "Future", "Expected", "Immediate"];
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Notice {Id} revision {Revision} cannot be read for the index of notices in force; it is left out")]
+    private static partial void LogUnreadable(ILogger logger, Exception exception, string id, int revision);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refresh the active-alert index; serving the last one")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
