@@ -179,6 +179,27 @@ public abstract class IdentityTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task A_prefecture_that_reuses_a_documentId_for_another_municipality_is_told_so_and_nothing_is_stored()
+    {
+        var key = await CreateAsync(new { id = Unique("pref"), name = "熊本県", role = "issuer", kind = "prefecture", areaCode = "430005" });
+        var document = Unique("doc");
+        using var first = await hub.PostCapAsync(Native("evacuation", "431001", "431010", document), key: key, contentType: NoticeXml);
+        first.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        // The same documentId as 代行 for another municipality: another sender, so not a repeat of the first.
+        using var second = await hub.PostCapAsync(Native("evacuation", "432024", "432024", document), key: key, contentType: NoticeXml);
+        second.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var problem = await second.Content.ReadFromJsonAsync<JsonElement>();
+        Code(problem).ShouldBe("notice.document-id.taken");
+        problem.GetProperty("errors")[0].GetProperty("path").GetString().ShouldBe("/notice/envelope/documentId");
+
+        // The first still stands as it was, and the second left nothing.
+        var id = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var stored = await hub.SendAsync(HttpMethod.Get, $"/api/v1/notices/{id}", null, key);
+        (await stored.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revisions").GetArrayLength().ShouldBe(1);
+    }
+
+    [Fact]
     public async Task A_lifeline_operator_issues_lifeline_notices_in_its_service_area_only()
     {
         var key = await CreateAsync(new { id = Unique("power"), name = "九州電力送配電", role = "issuer", kind = "lifeline", areas = new[] { "43", "40" } });

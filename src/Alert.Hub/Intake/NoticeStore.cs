@@ -52,7 +52,24 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
         catch (DbException ex) when (Db.IsUniqueViolation(ex))
         {
             // Sent before, or twice at the same moment and the other copy won: now it is found and answered.
-            return await TrySaveAsync(submission, issuer, coverage, bodySha256, lookFirst: true, ct);
+            try
+            {
+                return await TrySaveAsync(submission, issuer, coverage, bodySha256, lookFirst: true, ct);
+            }
+            catch (DbException again) when (Db.IsUniqueViolation(again))
+            {
+                // Not this message again, yet its document key is taken: the issuer used one documentId for another
+                // notice under another sender (a prefecture's 代行 for two municipalities), or a CAP key spelt alike.
+                return (null, submission.DocumentKey is { } key
+                    ? HubProblems.One(StatusCodes.Status409Conflict, "notice.document-id.taken",
+                        $"documentId「{key}」はこの発信者の別の情報に使われています。新しい情報には新しい documentId を付けてください。",
+                        $"documentId '{key}' is already used by another notice of this issuer; give a new notice a new documentId.",
+                        "/notice/envelope/documentId")
+                    : HubProblems.One(StatusCodes.Status409Conflict, "notice.duplicate-identifier",
+                        $"sender「{submission.Cap.Sender}」の identifier「{submission.Cap.Identifier}」と同じ鍵の情報が受付済みです。新しい情報には別の identifier を付けてください。",
+                        $"A notice with the same key as identifier '{submission.Cap.Identifier}' from sender '{submission.Cap.Sender}' was already accepted; give a new message another identifier.",
+                        "/alert/identifier"));
+            }
         }
     }
 
