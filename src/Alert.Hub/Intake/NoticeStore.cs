@@ -65,10 +65,7 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
                         $"documentId「{key}」はこの発信者の別の情報に使われています。新しい情報には新しい documentId を付けてください。",
                         $"documentId '{key}' is already used by another notice of this issuer; give a new notice a new documentId.",
                         "/notice/envelope/documentId")
-                    : HubProblems.One(StatusCodes.Status409Conflict, "notice.duplicate-identifier",
-                        $"sender「{submission.Cap.Sender}」の identifier「{submission.Cap.Identifier}」と同じ鍵の情報が受付済みです。新しい情報には別の identifier を付けてください。",
-                        $"A notice with the same key as identifier '{submission.Cap.Identifier}' from sender '{submission.Cap.Sender}' was already accepted; give a new message another identifier.",
-                        "/alert/identifier"));
+                    : DuplicateIdentifier(submission.Cap));
             }
         }
     }
@@ -96,10 +93,7 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
                     $"documentId「{key}」の第{submission.Revision}版は別の内容で受付済みです。変更は版番号を増やして送ってください。",
                     $"Revision {submission.Revision} of document '{key}' was already accepted with other content; send changes as a higher revision.",
                     "/notice/envelope/revision"))
-                : (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.duplicate-identifier",
-                    $"sender「{alert.Sender}」の identifier「{alert.Identifier}」は別の内容で受付済みです。新しい情報には新しい identifier を付けてください。",
-                    $"identifier '{alert.Identifier}' from sender '{alert.Sender}' was already accepted with other content; give a new message a new identifier.",
-                    "/alert/identifier"));
+                : (null, DuplicateIdentifier(alert));
         }
 
         if (lookFirst && await SeenBeforeAsync() is { } answer) return answer;
@@ -179,6 +173,11 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
         await tx.CommitAsync(ct);
         return (new StoredRevision(documentId, revision, alert.MsgType, alert.Status, coverage.AreaCodes, submission.ProxyFor), null);
     }
+
+    private static ProblemHttpResult DuplicateIdentifier(CapAlert alert) => HubProblems.One(StatusCodes.Status409Conflict, "notice.duplicate-identifier",
+        $"sender「{alert.Sender}」の identifier「{alert.Identifier}」は別の内容で受付済みです。新しい情報には新しい identifier を付けてください。",
+        $"identifier '{alert.Identifier}' from sender '{alert.Sender}' was already accepted with other content; give a new message a new identifier.",
+        "/alert/identifier");
 
     private sealed record CurrentDocument
     {
