@@ -20,8 +20,16 @@ public sealed class Db
         Kind = options.Value.Database;
         if (Kind == DatabaseKind.Postgres)
         {
-            _connectionString = configuration.GetConnectionString("Postgres")
+            var given = configuration.GetConnectionString("Postgres")
                 ?? throw new InvalidOperationException("Alert:Database is Postgres but ConnectionStrings:Postgres is not set");
+            var postgres = new NpgsqlConnectionStringBuilder(given);
+            // The hub keeps no session state on a connection (its only lock is transaction-scoped; the migrator's is
+            // released in a finally), so a connection back from the pool needs no reset: without this every open costs
+            // PostgreSQL a DISCARD ALL, a dozen a notice under load. Statements run over and over are prepared once per
+            // connection instead of parsed and planned every time. An operator's own values win.
+            if (!Mentions(given, "No Reset On Close", "NoResetOnClose")) postgres.NoResetOnClose = true;
+            if (!Mentions(given, "Max Auto Prepare", "MaxAutoPrepare")) postgres.MaxAutoPrepare = 64;
+            _connectionString = postgres.ConnectionString;
         }
         else
         {
@@ -47,6 +55,9 @@ public sealed class Db
     }
 
     public DatabaseKind Kind { get; }
+
+    private static bool Mentions(string connectionString, params string[] keys) =>
+        keys.Any(k => connectionString.Contains(k, StringComparison.OrdinalIgnoreCase));
 
     public string Describe()
     {

@@ -27,29 +27,35 @@ public sealed partial class Migrator(Db db, ILogger<Migrator> logger) : IHostedS
             await connection.ExecuteAsync("PRAGMA journal_mode = WAL");
         }
 
-        await connection.ExecuteAsync("""
-            CREATE TABLE IF NOT EXISTS schema_journal (
-                version    TEXT PRIMARY KEY,
-                applied_at TEXT NOT NULL
-            )
-            """);
-        var applied = (await connection.QueryAsync<string>("SELECT version FROM schema_journal")).ToHashSet();
-
-        foreach (var script in scripts)
+        try
         {
-            var version = script[prefix.Length..^".sql".Length];
-            if (applied.Contains(version)) continue;
-            await using var stream = assembly.GetManifestResourceStream(script)!;
-            var sql = await new StreamReader(stream).ReadToEndAsync(cancellationToken);
-            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-            await connection.ExecuteAsync(sql, transaction: tx);
-            await connection.ExecuteAsync("INSERT INTO schema_journal (version, applied_at) VALUES (@version, @now)",
-                new { version, now = DateTimeOffset.UtcNow.ToString("O") }, tx);
-            await tx.CommitAsync(cancellationToken);
-            LogApplied(logger, version);
-        }
+            await connection.ExecuteAsync("""
+                CREATE TABLE IF NOT EXISTS schema_journal (
+                    version    TEXT PRIMARY KEY,
+                    applied_at TEXT NOT NULL
+                )
+                """);
+            var applied = (await connection.QueryAsync<string>("SELECT version FROM schema_journal")).ToHashSet();
 
-        if (db.Kind == DatabaseKind.Postgres) await connection.ExecuteAsync("SELECT pg_advisory_unlock(4310010)");
+            foreach (var script in scripts)
+            {
+                var version = script[prefix.Length..^".sql".Length];
+                if (applied.Contains(version)) continue;
+                await using var stream = assembly.GetManifestResourceStream(script)!;
+                var sql = await new StreamReader(stream).ReadToEndAsync(cancellationToken);
+                await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+                await connection.ExecuteAsync(sql, transaction: tx);
+                await connection.ExecuteAsync("INSERT INTO schema_journal (version, applied_at) VALUES (@version, @now)",
+                    new { version, now = DateTimeOffset.UtcNow.ToString("O") }, tx);
+                await tx.CommitAsync(cancellationToken);
+                LogApplied(logger, version);
+            }
+        }
+        finally
+        {
+            // Released here, not by a reset: connections go back to the pool as they are (see Db).
+            if (db.Kind == DatabaseKind.Postgres) await connection.ExecuteAsync("SELECT pg_advisory_unlock(4310010)");
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
