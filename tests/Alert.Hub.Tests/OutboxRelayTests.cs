@@ -22,15 +22,8 @@ public sealed class OutboxRelayTests : IDisposable
     [Fact]
     public async Task A_publish_the_broker_refuses_is_tried_again_and_the_relay_goes_on()
     {
-        var options = Options.Create(new HubOptions { Database = DatabaseKind.Sqlite, DataDirectory = "." });
-        var db = new Db(options, new ConfigurationBuilder().Build(), new HostingEnvironment { ContentRootPath = _directory });
-        await new Migrator(db, NullLogger<Migrator>.Instance).StartAsync(CancellationToken.None);
-        await using var connection = await db.OpenAsync();
-        var message = new NoticeAccepted("refused-at-first", 1, "Actual", "Alert", ["131016"]);
-        await connection.ExecuteAsync("""
-            INSERT INTO outbox (document_id, revision, message_type, payload, created_at)
-            VALUES (@DocumentId, @Revision, 'NoticeAccepted', @payload, @now)
-            """, new { message.DocumentId, message.Revision, payload = JsonSerializer.Serialize(message), now = DateTimeOffset.UtcNow });
+        var (db, options, connection, message) = await OneRowAsync("refused-at-first");
+        await using var _ = connection;
 
         // What a quorum queue's leader lost under a publisher confirm looks like from the client: not a MassTransit
         // exception, not a timeout. Before, it ended the relay and stopped the host.
@@ -47,22 +40,58 @@ public sealed class OutboxRelayTests : IDisposable
         await relay.StopAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task A_publish_that_never_hears_back_is_given_up_and_the_row_goes_again()
+    {
+        var (db, options, connection, message) = await OneRowAsync("unconfirmed-at-first");
+
+        // What a publish caught by a broker restart looked like: no confirm, no error, deaf to cancellation.
+        var bus = RefusingBus.Create(refusals: 1, refusal: null);
+        using var relay = new OutboxRelay(db, new Outbox(), bus, options, NullLogger<OutboxRelay>.Instance) { PublishTimeout = TimeSpan.FromMilliseconds(300) };
+        await relay.StartAsync(CancellationToken.None);
+
+        await HubFixture.Eventually(async () => await connection.ExecuteScalarAsync<DateTimeOffset?>(
+            "SELECT sent_at FROM outbox WHERE document_id = @DocumentId", new { message.DocumentId }) is not null, "the row published after a publish that hung");
+        var refusing = (RefusingBus)(object)bus;
+        refusing.Attempts.ShouldBe(2);
+        refusing.Published.Cast<NoticeAccepted>().Single().DocumentId.ShouldBe(message.DocumentId);
+        await relay.StopAsync(CancellationToken.None);
+        await connection.DisposeAsync();
+    }
+
+    private async Task<(Db, IOptions<HubOptions>, System.Data.Common.DbConnection, NoticeAccepted)> OneRowAsync(string documentId)
+    {
+        var options = Options.Create(new HubOptions { Database = DatabaseKind.Sqlite, DataDirectory = "." });
+        var db = new Db(options, new ConfigurationBuilder().Build(), new HostingEnvironment { ContentRootPath = _directory });
+        await new Migrator(db, NullLogger<Migrator>.Instance).StartAsync(CancellationToken.None);
+        var connection = await db.OpenAsync();
+        var message = new NoticeAccepted(documentId, 1, "Actual", "Alert", ["131016"]);
+        await connection.ExecuteAsync("""
+            INSERT INTO outbox (document_id, revision, message_type, payload, created_at)
+            VALUES (@DocumentId, @Revision, 'NoticeAccepted', @payload, @now)
+            """, new { message.DocumentId, message.Revision, payload = JsonSerializer.Serialize(message), now = DateTimeOffset.UtcNow });
+        return (db, options, connection, message);
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
     }
 
-    /// <summary>An <see cref="IBus"/> whose publishes fail a given number of times, then succeed; nothing else is used.</summary>
+    /// <summary>
+    /// An <see cref="IBus"/> whose publishes fail a given number of times (with the refusal given, or by never
+    /// finishing when none is), then succeed; nothing else is used.
+    /// </summary>
     public class RefusingBus : DispatchProxy
     {
         private int _refusals;
-        private Func<Exception> _refusal = () => new InvalidOperationException();
+        private Func<Exception>? _refusal;
         private int _attempts;
         public int Attempts => Volatile.Read(ref _attempts);
         public List<object> Published { get; } = [];
 
-        public static IBus Create(int refusals, Func<Exception> refusal)
+        public static IBus Create(int refusals, Func<Exception>? refusal)
         {
             var bus = DispatchProxy.Create<IBus, RefusingBus>();
             var proxy = (RefusingBus)(object)bus;
@@ -74,7 +103,8 @@ public sealed class OutboxRelayTests : IDisposable
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
             if (targetMethod?.Name != nameof(IPublishEndpoint.Publish)) throw new NotSupportedException(targetMethod?.Name);
-            if (Interlocked.Increment(ref _attempts) <= _refusals) return Task.FromException(_refusal());
+            if (Interlocked.Increment(ref _attempts) <= _refusals)
+                return _refusal is null ? new TaskCompletionSource().Task : Task.FromException(_refusal());
             lock (Published) Published.Add(args![0]!);
             return Task.CompletedTask;
         }

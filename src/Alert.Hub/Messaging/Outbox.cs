@@ -54,6 +54,11 @@ public sealed class Outbox : IDisposable
 public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions<HubOptions> options, ILogger<OutboxRelay> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    // A publish caught by the broker going away can wait for a confirm that never comes, deaf even to the host
+    // stopping: after a broker restart the relay once sat on one for good, every later row unsent. A confirm takes
+    // milliseconds; past this the publish is given up and its row, still unsent, goes again (consumers are idempotent).
+    internal TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(10);
     private DateTimeOffset _pruned = DateTimeOffset.MinValue;
     private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(1);
@@ -108,7 +113,9 @@ public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions
             using var activity = ActivityContext.TryParse(row.TraceParent, row.TraceState, isRemote: true, out var parent)
                 ? HubTracing.Source.StartActivity("outbox publish", ActivityKind.Internal, parent)
                 : null;
-            await bus.Publish(message, ct);
+            using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            giveUp.CancelAfter(PublishTimeout);
+            await bus.Publish(message, giveUp.Token).WaitAsync(PublishTimeout, ct);
             await connection.ExecuteAsync("UPDATE outbox SET sent_at = @now WHERE id = @id", new { now = DateTimeOffset.UtcNow, id = row.Id });
         }
         return rows.Count;
