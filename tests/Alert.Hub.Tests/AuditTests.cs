@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Alert.Core.Cap;
+using Alert.Hub.Audit;
 using Alert.Hub.Storage;
 using Alert.Hub.Tests.Support;
 using Dapper;
@@ -33,6 +34,46 @@ public abstract class AuditTests(HubFixture hub)
     {
         using var response = await hub.SendAsAdminAsync(HttpMethod.Get, "/api/v1/admin/audit/verify");
         return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    [Fact]
+    public async Task Notices_sent_at_once_are_each_stored_once_chained_one_after_another_and_delivered_once()
+    {
+        // On PostgreSQL first revisions arriving together are committed together; repeats and clashes among them still
+        // get their own answers, and the chain still links every entry to the one before.
+        var (subscriberId, hook) = await hub.SubscribeAsync(["43"]);
+        var before = (await EntriesAsync())[^1].GetProperty("id").GetInt64();
+        var orders = Enumerable.Range(0, 24).Select(_ => CapWriter.EvacuationOrder($"together-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now)).ToList();
+        var clash = CapWriter.EvacuationOrder(orders[1].Identifier, "431001", "熊本市", DateTimeOffset.Now.AddMinutes(-5)); // same identifier, other content
+        var bodies = orders.Select(CapWriter.Write).Append(CapWriter.Write(orders[0])).Append(CapWriter.Write(clash)).ToList();
+
+        var responses = await Task.WhenAll(bodies.Select(b => hub.PostCapAsync(b)));
+        var answers = await Task.WhenAll(responses.Select(async r => (r.StatusCode, Body: await r.Content.ReadFromJsonAsync<JsonElement>())));
+        foreach (var response in responses) response.Dispose();
+
+        answers.Where((_, i) => i is not 1 and < 24).ShouldAllBe(a => a.StatusCode == HttpStatusCode.Accepted);
+        answers[24].StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        answers[24].Body.GetProperty("id").GetString().ShouldBe(answers[0].Body.GetProperty("id").GetString()); // the repeat: the same answer
+        // orders[1] and its clash: whichever came first is stored, the other refused.
+        new[] { answers[1].StatusCode, answers[25].StatusCode }.Order().ShouldBe([HttpStatusCode.Accepted, HttpStatusCode.Conflict]);
+        answers.Single(a => a.StatusCode == HttpStatusCode.Conflict).Body.GetProperty("code").GetString().ShouldBe("notice.duplicate-identifier");
+        var ids = answers.Where(a => a.StatusCode == HttpStatusCode.Accepted).Select(a => a.Body.GetProperty("id").GetString()!).Distinct().ToList();
+        ids.Count.ShouldBe(24);
+
+        var entries = (await EntriesAsync()).Where(e => e.GetProperty("id").GetInt64() > before).ToList();
+        entries.Where(e => e.GetProperty("action").GetString() == "notice.accepted").Select(e => e.GetProperty("subject").GetString())
+            .Where(s => ids.Contains(s!)).Order().ShouldBe(ids.Order());
+        foreach (var (earlier, later) in entries.Zip(entries.Skip(1)))
+        {
+            later.GetProperty("id").GetInt64().ShouldBe(earlier.GetProperty("id").GetInt64() + 1);
+            later.GetProperty("prevHash").GetString().ShouldBe(earlier.GetProperty("hash").GetString());
+        }
+        entries.ShouldAllBe(e => e.GetProperty("hash").GetString() == AuditEntry.HashOf(e.GetProperty("prevHash").GetString()!, e.GetProperty("id").GetInt64(),
+            e.GetProperty("at").GetDateTimeOffset(), e.GetProperty("actor").GetString()!, e.GetProperty("action").GetString()!,
+            e.GetProperty("subject").GetString(), e.GetProperty("detail").GetString()!));
+
+        var received = await hub.Sink.WaitForAsync(hook, r => r.Count >= ids.Count);
+        received.Select(r => r.IdempotencyKey).Order().ShouldBe(ids.Select(id => $"{id}.1.{subscriberId}").Order(), "one delivery of each, no repeats");
     }
 
     [Fact]

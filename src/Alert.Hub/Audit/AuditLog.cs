@@ -43,18 +43,36 @@ public sealed class AuditLog(Db db)
     /// Appends inside the caller's transaction, after its other writes, to the chain whose <paramref name="last"/>
     /// entry it read under the logs' lock (none: an empty log).
     /// </summary>
-    public static async Task AppendAsync(DbConnection connection, DbTransaction tx, (long Id, string? Hash) last,
-        string actor, string action, string? subject, object detail)
+    public static Task AppendAsync(DbConnection connection, DbTransaction tx, (long Id, string? Hash) last,
+        string actor, string action, string? subject, object detail) =>
+        AppendAsync(connection, tx, last, [new NewEntry(actor, action, subject, detail)]);
+
+    /// <summary>One entry to append: who did what to which subject, and the details hashed with it.</summary>
+    public sealed record NewEntry(string Actor, string Action, string? Subject, object Detail);
+
+    /// <summary>Appends <paramref name="entries"/> in order, each chained to the one before, in one statement.</summary>
+    public static async Task AppendAsync(DbConnection connection, DbTransaction tx, (long Id, string? Hash) last, IReadOnlyList<NewEntry> entries)
     {
-        var id = last.Id + 1;
         var now = DateTimeOffset.UtcNow;
         var at = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero); // stored exactly by both databases
-        var text = JsonSerializer.Serialize(detail);
-        var prev = last.Hash ?? "";
-        await connection.ExecuteAsync("""
-            INSERT INTO audit (id, at, actor, action, subject, detail, prev_hash, hash)
-            VALUES (@id, @at, @actor, @action, @subject, @text, @prev, @hash)
-            """, new { id, at, actor, action, subject, text, prev, hash = AuditEntry.HashOf(prev, id, at, actor, action, subject, text) }, tx);
+        var (id, prev) = (last.Id, last.Hash ?? "");
+        var args = new DynamicParameters();
+        var rows = new List<string>(entries.Count);
+        foreach (var (entry, i) in entries.Select((e, i) => (e, i)))
+        {
+            id++;
+            var text = JsonSerializer.Serialize(entry.Detail);
+            var hash = AuditEntry.HashOf(prev, id, at, entry.Actor, entry.Action, entry.Subject, text);
+            args.AddDynamicParams(new Dictionary<string, object?>
+            {
+                [$"id{i}"] = id, [$"at{i}"] = at, [$"actor{i}"] = entry.Actor, [$"action{i}"] = entry.Action,
+                [$"subject{i}"] = entry.Subject, [$"text{i}"] = text, [$"prev{i}"] = prev, [$"hash{i}"] = hash,
+            });
+            rows.Add($"(@id{i}, @at{i}, @actor{i}, @action{i}, @subject{i}, @text{i}, @prev{i}, @hash{i})");
+            prev = hash;
+        }
+        await connection.ExecuteAsync("INSERT INTO audit (id, at, actor, action, subject, detail, prev_hash, hash) VALUES\n"
+            + string.Join(",\n", rows), args, tx);
     }
 
     /// <summary>Appends in a transaction of its own (a refusal, an admin change already committed).</summary>

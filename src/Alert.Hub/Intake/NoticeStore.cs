@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using Alert.Core;
 using Alert.Core.Cap;
 using Alert.Hub.Auth;
@@ -38,12 +40,26 @@ public sealed record Submission(CapAlert Cap, string SourceType, byte[] SourceBo
 /// find their document through CAP references or, for native notices, by the issuer's document id; resubmitting
 /// the same message is answered as before.
 /// </summary>
-public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
+public sealed class NoticeStore(Db db, Signatures.HubSigner signer, Metrics.HubMetrics metrics) : IDisposable
 {
+    /// <summary>At most this many first revisions share one transaction.</summary>
+    internal const int MaxTogether = 50;
+
+    // First revisions on PostgreSQL wait here for the one writer that commits together all that arrived meanwhile.
+    private readonly Channel<Together> _firsts = Channel.CreateUnbounded<Together>(new UnboundedChannelOptions { SingleReader = true });
+    private int _writing;
+
+    /// <param name="Written">true once committed; false when the shared transaction broke a unique key, and the request
+    /// writes its revision on its own to learn whether it is the repeat.</param>
+    private sealed record Together(NewRevision Row, Activity? Trace, TaskCompletionSource<bool> Written);
+
     public async Task<(StoredRevision? Stored, ProblemHttpResult? Problem)> SaveAsync(
         Submission submission, Identity issuer, Coverage coverage, CancellationToken ct)
     {
         var bodySha256 = Convert.ToHexStringLower(SHA256.HashData(submission.SourceBody));
+        if (submission.Cap.MsgType == "Alert" && db.Kind == DatabaseKind.Postgres
+            && await WrittenTogetherAsync(First(submission, issuer, coverage, bodySha256)) is { } together)
+            return (together, null);
         try
         {
             // A first revision is written straight away: a repeat breaks a unique key, and is then looked up and answered.
@@ -98,24 +114,10 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
 
         if (lookFirst && await SeenBeforeAsync() is { } answer) return answer;
 
-        var now = DateTimeOffset.UtcNow;
-        string documentId;
-        int revision;
-        CapReference? previous = null;
-        // Statements sent in one command with the notice's own rows, ahead of them.
-        var ahead = "";
+        NewRevision row;
         if (alert.MsgType == "Alert")
         {
-            documentId = Guid.CreateVersion7().ToString("N");
-            revision = 1;
-            // CAP-born documents are keyed sender/identifier, which no native documentId can spell. A document with this
-            // key already holds its first revision under this identifier, so a repeat breaks the unique key (as does a
-            // copy committed meanwhile), and SaveAsync looks it up.
-            ahead = """
-                INSERT INTO documents (id, issuer_id, document_key, status, current_revision, state, updated_at)
-                VALUES (@documentId, @issuer, @key, @Status, 1, 'active', @now);
-
-                """;
+            row = First(submission, issuer, coverage, bodySha256);
         }
         else
         {
@@ -123,13 +125,12 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
                 ? await FindByKeyAsync(connection, tx, key, submission.Revision!.Value, alert, issuer)
                 : await FindReferencedAsync(connection, tx, alert, issuer);
             if (problem is not null) return (null, problem);
-            documentId = current.Id;
-            revision = submission.Revision ?? current.Revision + 1;
+            var (documentId, revision) = (current.Id, submission.Revision ?? current.Revision + 1);
             // References repeat the earlier sent exactly as its CAP wrote it (with its offset), so receivers can match them as text.
             var earlierCap = await connection.ExecuteScalarAsync<byte[]>(
                 "SELECT cap_body FROM notices WHERE document_id = @id AND revision = @revision", new { id = current.Id, revision = current.Revision }, tx);
             var earlierSent = earlierCap is null ? null : CapReader.Read(new MemoryStream(earlierCap)).Alert?.Sent;
-            previous = new CapReference(current.CurrentSender, current.CurrentIdentifier, CapWriter.Time(earlierSent ?? current.CurrentSent));
+            var previous = new CapReference(current.CurrentSender, current.CurrentIdentifier, CapWriter.Time(earlierSent ?? current.CurrentSent));
             if (alert.MsgType == "Cancel")
             {
                 // A cancel withdraws the document everywhere it went: it covers what the revision before it covered.
@@ -139,10 +140,12 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
                 coverage = new Coverage(Split(before.AreaCodes), Split(before.PartCodes), before.AreaWkb, before.AreaSource);
             }
 
+            row = new NewRevision(documentId, revision, submission, issuer, coverage, bodySha256,
+                signer.Sign(submission.WriteCap?.Invoke(previous) ?? submission.SourceBody), DateTimeOffset.UtcNow);
             var updated = await connection.ExecuteAsync("""
                 UPDATE documents SET current_revision = @revision, state = @state, updated_at = @now
                 WHERE id = @documentId AND current_revision = @current
-                """, new { revision, state = alert.MsgType == "Cancel" ? "cancelled" : "active", now, documentId, current = current.Revision }, tx);
+                """, new { revision, state = alert.MsgType == "Cancel" ? "cancelled" : "active", now = row.Now, documentId, current = current.Revision }, tx);
             if (updated == 0)
                 return (null, HubProblems.One(StatusCodes.Status409Conflict, "notice.concurrent-revision",
                     "同じ情報に対する別の更新が同時に受け付けられました。最新の状態を確認してから送り直してください。",
@@ -151,28 +154,118 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer)
 
         // The document, the revision, its outbox message and the read of the audit chain's end go in one round trip: from
         // the outbox insert on, the logs' lock is held, and every other intake waits for this commit.
-        var args = new DynamicParameters(new
+        var args = new DynamicParameters();
+        var last = await connection.QuerySingleOrDefaultAsync<(long Id, string? Hash)>(
+            RevisionRows(args, "", row) + Outbox.Append(connection, args, row.Message, Activity.Current) + AuditLog.Last, args, tx);
+        await AuditLog.AppendAsync(connection, tx, last, [row.AuditEntry]);
+        await tx.CommitAsync(ct);
+        if (alert.MsgType == "Alert") metrics.Commits.Record(1);
+        return (row.Stored, null);
+    }
+
+    /// <summary>A revision about to be written, with everything its rows hold.</summary>
+    private sealed record NewRevision(string DocumentId, int Revision, Submission Submission, Identity Issuer, Coverage Coverage,
+        string BodySha256, byte[] CapBody, DateTimeOffset Now)
+    {
+        public CapAlert Alert => Submission.Cap;
+
+        public NoticeAccepted Message => new(DocumentId, Revision, Alert.Status, Alert.MsgType, Coverage.PartCodes);
+
+        public StoredRevision Stored => new(DocumentId, Revision, Alert.MsgType, Alert.Status, Coverage.AreaCodes, Submission.ProxyFor);
+
+        public AuditLog.NewEntry AuditEntry => new(Issuer.Id,
+            Alert.MsgType switch { "Cancel" => "notice.cancelled", "Update" => "notice.updated", _ => "notice.accepted" }, DocumentId,
+            new { revision = Revision, Alert.MsgType, Alert.Status, Alert.Sender, Alert.Identifier, bodySha256 = BodySha256,
+                areas = Coverage.AreaCodes, source = Submission.SourceType, proxyFor = Submission.ProxyFor });
+    }
+
+    /// <summary>A first revision: a new document, keyed by the issuer's documentId or, for CAP, by sender/identifier.</summary>
+    private NewRevision First(Submission submission, Identity issuer, Coverage coverage, string bodySha256) =>
+        new(Guid.CreateVersion7().ToString("N"), 1, submission, issuer, coverage, bodySha256,
+            signer.Sign(submission.WriteCap?.Invoke(null) ?? submission.SourceBody), DateTimeOffset.UtcNow);
+
+    /// <summary>
+    /// The inserts of <paramref name="row"/> (and of its document, for a first revision), their arguments added to
+    /// <paramref name="args"/> named with <paramref name="s"/> where one command writes several revisions.
+    /// </summary>
+    private static string RevisionRows(DynamicParameters args, string s, NewRevision row)
+    {
+        var (alert, coverage) = (row.Alert, row.Coverage);
+        args.AddDynamicParams(new Dictionary<string, object?>
         {
-            documentId, revision, issuer = issuer.Id, key = submission.DocumentKey ?? $"{alert.Sender}/{alert.Identifier}", alert.Status,
-            alert.Sender, alert.Identifier, alert.Sent, alert.MsgType, alert.Title,
-            areaCodes = string.Join(' ', coverage.AreaCodes), partCodes = string.Join(' ', coverage.PartCodes),
-            coverage.AreaWkb, coverage.AreaSource, alert.Expires, bodySha256, capBody = signer.Sign(submission.WriteCap?.Invoke(previous) ?? submission.SourceBody),
-            submission.SourceType, submission.SourceBody, now, submission.ProxyFor, submission.SignedWith,
+            ["documentId" + s] = row.DocumentId, ["revision" + s] = row.Revision, ["issuer" + s] = row.Issuer.Id,
+            ["key" + s] = row.Submission.DocumentKey ?? $"{alert.Sender}/{alert.Identifier}", ["status" + s] = alert.Status,
+            ["sender" + s] = alert.Sender, ["identifier" + s] = alert.Identifier, ["sent" + s] = alert.Sent, ["msgType" + s] = alert.MsgType,
+            ["title" + s] = alert.Title, ["areaCodes" + s] = string.Join(' ', coverage.AreaCodes), ["partCodes" + s] = string.Join(' ', coverage.PartCodes),
+            ["areaWkb" + s] = coverage.AreaWkb, ["areaSource" + s] = coverage.AreaSource, ["expires" + s] = alert.Expires,
+            ["bodySha256" + s] = row.BodySha256, ["capBody" + s] = row.CapBody, ["sourceType" + s] = row.Submission.SourceType,
+            ["sourceBody" + s] = row.Submission.SourceBody, ["now" + s] = row.Now, ["proxyFor" + s] = row.Submission.ProxyFor,
+            ["signedWith" + s] = row.Submission.SignedWith,
         });
-        var outbox = Outbox.Append(connection, new NoticeAccepted(documentId, revision, alert.Status, alert.MsgType, coverage.PartCodes));
-        args.AddDynamicParams(outbox.Args);
-        var last = await connection.QuerySingleOrDefaultAsync<(long Id, string? Hash)>(ahead + """
+        // CAP-born documents are keyed sender/identifier, which no native documentId can spell. A document with this key
+        // already holds its first revision under this identifier, so a repeat breaks the unique key (as does a copy
+        // committed meanwhile), and SaveAsync looks it up.
+        var document = alert.MsgType != "Alert" ? "" : $"""
+            INSERT INTO documents (id, issuer_id, document_key, status, current_revision, state, updated_at)
+            VALUES (@documentId{s}, @issuer{s}, @key{s}, @status{s}, 1, 'active', @now{s});
+
+            """;
+        return document + $"""
             INSERT INTO notices (document_id, revision, sender, identifier, sent, msg_type, title, area_codes, part_codes,
                                  area_wkb, area_source, expires, body_sha256, cap_body, source_type, source_body, received_at, proxy_for, signed_with)
-            VALUES (@documentId, @revision, @Sender, @Identifier, @Sent, @MsgType, @Title, @areaCodes, @partCodes,
-                    @AreaWkb, @AreaSource, @Expires, @bodySha256, @capBody, @SourceType, @SourceBody, @now, @ProxyFor, @SignedWith);
+            VALUES (@documentId{s}, @revision{s}, @sender{s}, @identifier{s}, @sent{s}, @msgType{s}, @title{s}, @areaCodes{s}, @partCodes{s},
+                    @areaWkb{s}, @areaSource{s}, @expires{s}, @bodySha256{s}, @capBody{s}, @sourceType{s}, @sourceBody{s}, @now{s}, @proxyFor{s}, @signedWith{s});
 
-            """ + outbox.Sql + AuditLog.Last, args, tx);
-        await AuditLog.AppendAsync(connection, tx, last, issuer.Id, alert.MsgType switch { "Cancel" => "notice.cancelled", "Update" => "notice.updated", _ => "notice.accepted" },
-            documentId, new { revision, alert.MsgType, alert.Status, alert.Sender, alert.Identifier, bodySha256, areas = coverage.AreaCodes, source = submission.SourceType, proxyFor = submission.ProxyFor });
-        await tx.CommitAsync(ct);
-        return (new StoredRevision(documentId, revision, alert.MsgType, alert.Status, coverage.AreaCodes, submission.ProxyFor), null);
+            """;
     }
+
+    /// <summary>
+    /// Hands a first revision to the shared writer. Every intake appends to the logs under one lock (see Outbox.Append),
+    /// so notices arriving together commit one after another, each holding the lock for its round trips and commit:
+    /// written together they take one lock, one audit append and one commit for all. Null: write it alone.
+    /// </summary>
+    private async Task<StoredRevision?> WrittenTogetherAsync(NewRevision row)
+    {
+        if (Interlocked.Exchange(ref _writing, 1) == 0) _ = Task.Run(WriteTogetherAsync);
+        var together = new Together(row, Activity.Current, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_firsts.Writer.TryWrite(together)) return null; // shutting down
+        return await together.Written.Task ? row.Stored : null;
+    }
+
+    private async Task WriteTogetherAsync()
+    {
+        var batch = new List<Together>(MaxTogether);
+        while (await _firsts.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxTogether && _firsts.Reader.TryRead(out var next)) batch.Add(next);
+            try
+            {
+                await using var connection = await db.OpenAsync();
+                await using var tx = await connection.BeginTransactionAsync();
+                var args = new DynamicParameters();
+                var sql = new System.Text.StringBuilder();
+                foreach (var (item, i) in batch.Select((b, i) => (b, i)))
+                    sql.Append(RevisionRows(args, $"_{i}", item.Row)).Append(Outbox.Append(connection, args, item.Row.Message, item.Trace, $"_{i}", takeLock: i == 0));
+                var last = await connection.QuerySingleOrDefaultAsync<(long Id, string? Hash)>(sql.Append(AuditLog.Last).ToString(), args, tx);
+                await AuditLog.AppendAsync(connection, tx, last, batch.Select(b => b.Row.AuditEntry).ToList());
+                await tx.CommitAsync();
+                metrics.Commits.Record(batch.Count);
+                batch.ForEach(b => b.Written.SetResult(true));
+            }
+            catch (DbException ex) when (Db.IsUniqueViolation(ex))
+            {
+                // One of them was sent before (or is taken): nothing of the batch was stored; each finds out on its own.
+                batch.ForEach(b => b.Written.SetResult(false));
+            }
+            catch (Exception ex)
+            {
+                batch.ForEach(b => b.Written.SetException(ex));
+            }
+            batch.Clear();
+        }
+    }
+
+    public void Dispose() => _firsts.Writer.TryComplete();
 
     private static ProblemHttpResult DuplicateIdentifier(CapAlert alert) => HubProblems.One(StatusCodes.Status409Conflict, "notice.duplicate-identifier",
         $"sender「{alert.Sender}」の identifier「{alert.Identifier}」は別の内容で受付済みです。新しい情報には新しい identifier を付けてください。",

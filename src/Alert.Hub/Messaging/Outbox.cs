@@ -18,25 +18,30 @@ public sealed class Outbox : IDisposable
     private readonly SemaphoreSlim _pending = new(0);
 
     /// <summary>
-    /// The statements that append <paramref name="message"/>, to be sent in the caller's command and transaction with
-    /// its other writes: one round trip fewer while the logs' lock is held, which every other intake waits behind.
+    /// The statements that append <paramref name="message"/> (its arguments added to <paramref name="args"/>, named with
+    /// <paramref name="suffix"/> where one command appends several), to be sent in the caller's command and transaction
+    /// with its other writes: one round trip fewer while the logs' lock is held, which every other intake waits behind.
     /// </summary>
-    public static (string Sql, object Args) Append(DbConnection connection, NoticeAccepted message)
+    public static string Append(DbConnection connection, DynamicParameters args, NoticeAccepted message, Activity? trace,
+        string suffix = "", bool takeLock = true)
     {
-        // The request's trace goes with the row: the relay publishes under it later (see OutboxRelay.PublishBatchAsync).
-        var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current : null;
         // Streams and the index of notices in force read rows past the last id they saw: ids must become visible in
-        // order, or a reader would skip a lower one committed late. Hence the logs' lock, taken with the insert.
-        return (Db.LockLogs(connection) + """
+        // order, or a reader would skip a lower one committed late. Hence the logs' lock, taken with the first insert.
+        // The request's trace goes with the row: the relay publishes under it later (see OutboxRelay.PublishBatchAsync).
+        var w3c = trace is { IdFormat: ActivityIdFormat.W3C } ? trace : null;
+        args.Add("outboxDocument" + suffix, message.DocumentId);
+        args.Add("outboxRevision" + suffix, message.Revision);
+        args.Add("outboxType" + suffix, nameof(NoticeAccepted));
+        args.Add("outboxPayload" + suffix, JsonSerializer.Serialize(message));
+        args.Add("outboxAt" + suffix, DateTimeOffset.UtcNow);
+        args.Add("outboxTraceParent" + suffix, w3c?.Id);
+        args.Add("outboxTraceState" + suffix, w3c?.TraceStateString);
+        return (takeLock ? Db.LockLogs(connection) : "") + $"""
             INSERT INTO outbox (document_id, revision, message_type, payload, created_at, trace_parent, trace_state)
-            VALUES (@outboxDocument, @outboxRevision, @outboxType, @outboxPayload, @outboxAt, @outboxTraceParent, @outboxTraceState);
+            VALUES (@outboxDocument{suffix}, @outboxRevision{suffix}, @outboxType{suffix}, @outboxPayload{suffix}, @outboxAt{suffix},
+                    @outboxTraceParent{suffix}, @outboxTraceState{suffix});
 
-            """, new
-            {
-                outboxDocument = message.DocumentId, outboxRevision = message.Revision, outboxType = nameof(NoticeAccepted),
-                outboxPayload = JsonSerializer.Serialize(message), outboxAt = DateTimeOffset.UtcNow,
-                outboxTraceParent = trace?.Id, outboxTraceState = trace?.TraceStateString,
-            });
+            """;
     }
 
     /// <summary>Wakes the relay after a commit so publishing does not wait for the next poll.</summary>

@@ -23,6 +23,9 @@ public sealed class HubMetrics
         Notices = meter.CreateCounter<long>("alert.intake.notices", "{notice}", "Notices submitted, by outcome (accepted, refused) and the refusal's code");
         Intake = Duration("alert.intake.duration", "From a submission's body read to its answer: validation, geocoding, signature and storage");
         Checks = Duration("alert.intake.check.duration", "Validation and geocoding of one submission (no database)");
+        Commits = meter.CreateHistogram("alert.intake.commit.notices", "{notice}",
+            "New notices stored by one intake transaction: on PostgreSQL, those that arrive while one commits share the next",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 50] });
         Geocoding = Duration("alert.intake.geocode.duration", "The geocoding part of a submission's check: addresses placed, codes and shapes to areas");
         FanOut = Duration("alert.fanout.duration", "One revision matched against the subscribers and its deliveries written and queued");
         FannedOut = meter.CreateCounter<long>("alert.fanout.deliveries", "{delivery}", "Deliveries created by the fan-out");
@@ -38,6 +41,7 @@ public sealed class HubMetrics
     public Counter<long> Notices { get; }
     public Histogram<double> Intake { get; }
     public Histogram<double> Checks { get; }
+    public Histogram<double> Commits { get; }
     public Histogram<double> Geocoding { get; }
     public Histogram<double> FanOut { get; }
     public Counter<long> FannedOut { get; }
