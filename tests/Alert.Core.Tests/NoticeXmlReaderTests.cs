@@ -60,6 +60,21 @@ public class NoticeXmlReaderTests
     }
 
     [Fact]
+    public void A_places_state_is_read_and_an_unknown_one_is_refused_with_its_line()
+    {
+        var general = Example("general.xml");
+
+        var place = ((GeneralBody)NoticeXmlReader.Read(general).Notice.ShouldNotBeNull().Body!).Places.ShouldHaveSingleItem();
+        place.Kind.ShouldBe(PlaceKind.WaterPoint);
+        place.State.ShouldBe(PlaceState.Open);
+        ((GeneralBody)NoticeXmlReader.Read(general.Replace("<state>open</state>", "<state>preparing</state>", StringComparison.Ordinal)).Notice!.Body!)
+            .Places[0].State.ShouldBe(PlaceState.Preparing);
+        var wrong = NoticeXmlReader.Read(general.Replace("<state>open</state>", "<state>maybe</state>", StringComparison.Ordinal)).Problems.ShouldHaveSingleItem();
+        wrong.Line.ShouldNotBeNull();
+        wrong.En.ShouldContain("maybe");
+    }
+
+    [Fact]
     public void A_cancel_needs_a_reason_and_no_body()
     {
         var cancel = Example("cancel.xml");

@@ -127,4 +127,7 @@ public enum PlaceKind { WaterPoint, Bath, Wifi, Charging, ReliefSupplies, Office
 
 public sealed record GeneralBody(string Title, string Text, IReadOnlyList<Place> Places) : NoticeBody;
 
-public sealed record Place(string Name, PlaceKind? Kind, string? Address, Location? Location, string? Hours);
+/// <summary>Whether a place serves now: 開設 (open; also when the issuer says nothing), 準備中 (preparing), 終了 (closed).</summary>
+public enum PlaceState { Open, Preparing, Closed }
+
+public sealed record Place(string Name, PlaceKind? Kind, string? Address, Location? Location, string? Hours, PlaceState? State = null);

@@ -161,6 +161,7 @@ public static class NoticeXmlReader
 
         private Place Place(XElement p, string path) => new(
             Str(p, "name", path + ".Name")!, Str(p, "kind", path + ".Kind") is { } k ? Enum<PlaceKind>(k) : null,
-            Str(p, "address", path + ".Address"), Location(p, path + ".Location"), Str(p, "hours", path + ".Hours"));
+            Str(p, "address", path + ".Address"), Location(p, path + ".Location"), Str(p, "hours", path + ".Hours"),
+            Str(p, "state", path + ".State") is { } state ? Enum<PlaceState>(state) : null);
     }
 }

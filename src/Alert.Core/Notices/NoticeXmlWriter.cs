@@ -44,7 +44,7 @@ public static class NoticeXmlWriter
                     El("kind", s.Kind), El("state", s.State), El("operator", s.Operator), Area("area", s.Area), El("households", s.Households),
                     El("estimatedRestoration", s.EstimatedRestoration), El("at", s.At)))),
                 GeneralBody b => new XElement(N + "general", El("title", b.Title), El("text", b.Text), b.Places.Select(p => new XElement(N + "place",
-                    El("name", p.Name), El("kind", p.Kind), El("address", p.Address), Location(p.Location), El("hours", p.Hours)))),
+                    El("name", p.Name), El("kind", p.Kind), El("address", p.Address), Location(p.Location), El("hours", p.Hours), El("state", p.State)))),
                 _ => null,
             });
         return new XDeclaration("1.0", "utf-8", null) + "\n" + root;

@@ -64,6 +64,8 @@ public sealed record ActiveAlert
     [JsonIgnore] public IReadOnlyDictionary<string, AlertText> Texts { get; init; } = new Dictionary<string, AlertText>();
     /// <summary>The shelters of a shelters notice, for "the nearest open shelter"; empty for any other.</summary>
     [JsonIgnore] public IReadOnlyList<Shelter> Shelters { get; init; } = [];
+    /// <summary>The places of a general notice (water points, baths, Wi-Fi…), for the map layers; empty for any other.</summary>
+    [JsonIgnore] public IReadOnlyList<Place> Places { get; init; } = [];
 
     /// <summary>This alert read in <paramref name="language"/>, or in Japanese marked untranslated.</summary>
     public ActiveAlert In(Language language) => Texts.TryGetValue(language.Key, out var text)
@@ -84,6 +86,7 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
     private volatile CoverageIndex<ActiveAlert> _index = new(gazetteer, Comparer<ActiveAlert>.Create((a, b) =>
         Rank(a).CompareTo(Rank(b)) is var byRank and not 0 ? byRank : string.CompareOrdinal(a.Id, b.Id)));
     private volatile IReadOnlyList<(ActiveAlert Alert, Shelter Shelter, double Lat, double Lng)> _shelters = [];
+    private volatile IReadOnlyList<(ActiveAlert Alert, Place Place, double Lat, double Lng)> _places = [];
     private readonly Dictionary<string, CoverageIndex<ActiveAlert>.Item> _entries = [];
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly SemaphoreSlim _changed = new(0, 1);
@@ -114,6 +117,18 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
         .Select(x => new NearbyShelter(x.s.Alert.Id, x.s.Shelter.Name, x.s.Shelter.Address, x.s.Lat, x.s.Lng, PhraseKey.Kebab(x.s.Shelter.Status),
             x.s.Shelter.Capacity, x.s.Shelter.Present, x.s.Shelter.Hazards.Select(PhraseKey.Kebab).ToList(), (int)Math.Round(x.Metres)))
         .ToList();
+
+    /// <summary>
+    /// The shelters (open or full, never closed: see <see cref="SheltersNear"/>) and the places of notices in force
+    /// that lie in <paramref name="area"/>, placed by their own coordinates; those without any are on no map.
+    /// </summary>
+    public (List<(ActiveAlert Alert, Shelter Shelter, double Lat, double Lng)> Shelters, List<(ActiveAlert Alert, Place Place, double Lat, double Lng)> Places)
+        MapIn(Area area, string status, DateTimeOffset now)
+    {
+        bool Inside(ActiveAlert alert, double lat, double lng) => InForce(alert, status, now) && gazetteer.At(lat, lng) is { } m && area.HasPart(m.Code);
+        return (_shelters.Where(s => s.Shelter.Status != ShelterStatus.Closed && Inside(s.Alert, s.Lat, s.Lng)).ToList(),
+            _places.Where(p => Inside(p.Alert, p.Lat, p.Lng)).ToList());
+    }
 
     private static bool InForce(ActiveAlert alert, string status, DateTimeOffset now) =>
         alert.Status == status && (alert.Expires is not { } expires || expires > now);
@@ -243,6 +258,9 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             if (added.Concat(removed).Any(e => e.Value.Shelters.Count > 0))
                 _shelters = _entries.Values.SelectMany(e => e.Value.Shelters.Where(s => s.Location is not null)
                     .Select(s => (e.Value, s, (double)s.Location!.Lat, (double)s.Location.Lng))).ToList();
+            if (added.Concat(removed).Any(e => e.Value.Places.Count > 0))
+                _places = _entries.Values.SelectMany(e => e.Value.Places.Where(p => p.Location is not null)
+                    .Select(p => (e.Value, p, (double)p.Location!.Lat, (double)p.Location.Lng))).ToList();
         }
         finally
         {
@@ -303,6 +321,7 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             Links = new AlertLinks($"{link}/revisions/{row.Revision}/cap", $"{link}/area"),
             Texts = texts,
             Shelters = native?.Body is SheltersBody shelters ? shelters.Shelters : [],
+            Places = native?.Body is GeneralBody general ? general.Places : [],
         };
         // Whole areas are answered by the ward lookup alone; anything drawn smaller is tested against its shape.
         var shape = row.AreaSource == "codes" || row.AreaWkb is null ? null : new WKBReader().Read(row.AreaWkb);

@@ -27,7 +27,7 @@ public static class FeedsApi
     // Ten seconds lets a shared cache in front of the hub absorb thousands of pollers at the worst moment, at the cost
     // of at most ten seconds more delay, small beside poll intervals of tens of seconds; webhooks serve those who
     // need seconds. Every answer carries validators, so a poll after that costs a 304.
-    private const string CacheControl = "public, max-age=10";
+    internal const string CacheControl = "public, max-age=10";
 
     /// <summary>
     /// Documents are stamped by the hub that writes them before its transaction commits, so a change can become
@@ -61,8 +61,7 @@ public static class FeedsApi
 
         var content = await feed.ReadAsync(selection, ct);
         var body = Encoding.UTF8.GetBytes(render(content, new Uri($"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}")));
-        // Strong: the hash of the very bytes sent, so equal tags mean equal bodies.
-        var etag = new EntityTagHeaderValue($"\"{Base64Url(SHA256.HashData(body)[..16])}\"");
+        var etag = StrongTag(body);
         var headers = context.Response.GetTypedHeaders();
         headers.ETag = etag;
         context.Response.Headers.CacheControl = CacheControl;
@@ -74,11 +73,16 @@ public static class FeedsApi
 
         // If-None-Match decides when sent (RFC 9110 13.2.2); If-Modified-Since only without it.
         var asked = request.GetTypedHeaders();
-        var unchanged = asked.IfNoneMatch.Count > 0
-            ? asked.IfNoneMatch.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(etag, useStrongComparison: false))
-            : asked.IfModifiedSince is { } since && content.LastChange < since;
+        var unchanged = asked.IfNoneMatch.Count > 0 ? Matches(request, etag) : asked.IfModifiedSince is { } since && content.LastChange < since;
         return unchanged ? Results.StatusCode(StatusCodes.Status304NotModified) : Results.Bytes(body, contentType);
     }
+
+    /// <summary>Strong: the hash of the very bytes sent, so equal tags mean equal bodies.</summary>
+    internal static EntityTagHeaderValue StrongTag(byte[] body) => new($"\"{Base64Url(SHA256.HashData(body)[..16])}\"");
+
+    /// <summary>The request's If-None-Match names <paramref name="etag"/> (or *): the copy it has is current.</summary>
+    internal static bool Matches(HttpRequest request, EntityTagHeaderValue etag) =>
+        request.GetTypedHeaders().IfNoneMatch.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(etag, useStrongComparison: false));
 
     /// <summary>?code= (repeatable: any of them), ?category= (repeatable), ?status=; every wrong value is reported.</summary>
     private static (FeedSelection Selection, List<Problem> Problems) Select(IQueryCollection query, Gazetteer gazetteer)
