@@ -192,6 +192,26 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
         id.ShouldNotBeNullOrEmpty();
     }
 
+    [Fact]
+    public async Task The_map_shows_the_places_and_shelters_in_force_and_counts_them_in_words()
+    {
+        using (var response = await hub.PostCapAsync(Resident.ResidentNotices.Support(Resident.ResidentNotices.Unique("desk-support")),
+                   contentType: Resident.ResidentNotices.Xml))
+            response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        using var browser = new Browser();
+        browser.SignIn(Hub, HubFixture.IssuerKey);
+
+        browser.Until(d => d.FindElements(By.CssSelector("#map .place.water-points")).Count >= 1
+            && d.FindElements(By.CssSelector("#map .place.charging.closed")).Count >= 1
+            && d.FindElements(By.CssSelector("#map .place.baths.preparing")).Count >= 1, "the water point, the closed charging spot and the bath on the map");
+        // The markers stay out of the way of the districts' clicks, and are told in words beside the map.
+        browser.Js<string>("return getComputedStyle(document.querySelector('#map .places')).pointerEvents;").ShouldBe("none");
+        var water = browser.Driver.FindElement(By.CssSelector("#map-layers li.water-points"));
+        int.Parse(water.GetAttribute("data-count")!, CultureInfo.InvariantCulture).ShouldBeGreaterThanOrEqualTo(1);
+        water.Text.ShouldStartWith("給水所 ");
+        browser.Shot("10-map-places");
+    }
+
     /// <summary>Controls without an accessible name, described for the failure message.</summary>
     internal const string Unlabelled = """
         const named = (el) => (el.getAttribute('aria-label') ?? '').trim()

@@ -52,6 +52,32 @@ public sealed class ResidentBrowserTests(ListeningHub hub, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task Water_points_and_other_support_of_the_ward_are_listed_open_first_with_state_hours_and_distance()
+    {
+        var document = ResidentNotices.Unique("support");
+        await IssueAsync(ResidentNotices.Support(document));
+        using var browser = new Browser("resident", 412, 915);
+        Open(browser, Hub, ResidentNotices.Inside);
+
+        string[] ours = ["出水小学校 給水所", "出水 入浴支援", "熊本市役所 充電コーナー"];
+        IWebElement[] Ours(IWebDriver d) => [.. d.FindElements(By.CssSelector("#support .support")).Where(e => ours.Contains(e.FindElement(By.ClassName("shelter-name")).Text))];
+        browser.Until(d => Ours(d).Length == 3, "the ward's water point, bath and charging spot");
+        var items = Ours(browser.Driver);
+        items.Select(e => e.FindElement(By.ClassName("shelter-name")).Text).ShouldBe(ours); // open, then preparing, then closed
+        items.Select(e => e.FindElement(By.ClassName("shelter-status")).Text).ShouldBe(["開設中", "準備中", "終了"]);
+        items[0].FindElement(By.ClassName("support-kind")).Text.ShouldBe("給水所");
+        items[0].FindElement(By.ClassName("support-hours")).Text.ShouldBe("時間 8:00〜20:00");
+        items[0].FindElement(By.ClassName("shelter-distance")).Text.ShouldBe("約 422 m");
+        browser.Driver.FindElements(By.CssSelector("#support .shelter-name")).Select(e => e.Text).ShouldNotContain("どこかの給水車"); // no coordinates
+        browser.Shot("05-support-ja");
+
+        Choose(browser, "en");
+        browser.Until(d => Ours(d).FirstOrDefault()?.FindElement(By.ClassName("support-kind")).Text == "Water point", "the kinds in English");
+        Ours(browser.Driver).Select(e => e.FindElement(By.ClassName("shelter-status")).Text).ShouldBe(["Open", "Opening soon", "Closed"]);
+        browser.Js<System.Collections.ObjectModel.ReadOnlyCollection<object>>(DeskBrowserTests.Unlabelled).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task An_order_shows_inside_its_district_only_reads_in_each_language_and_goes_at_once_on_cancel()
     {
         await IssueAsync(ResidentNotices.Shelters(ResidentNotices.Unique("shelters")));

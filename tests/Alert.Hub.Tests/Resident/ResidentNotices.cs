@@ -37,5 +37,19 @@ public static class ResidentNotices
         </shelters>
         """);
 
+    /// <summary>
+    /// A water point 400 m from <see cref="Inside"/> (open), a bath being set up near it, and charging at 熊本市役所 that has
+    /// ended, all in 中央区; and one water point with no coordinates, on no map.
+    /// </summary>
+    public static string Support(string document) => Envelope(document, 1, "Issue", """
+        <general><title>給水・入浴・充電のご案内</title><text>断水地域の皆さまへ。</text>
+          <place><name>熊本市役所 充電コーナー</name><kind>charging</kind><location lat="32.8031" lng="130.7079"/><state>closed</state></place>
+          <place><name>出水小学校 給水所</name><kind>water-point</kind><address>熊本市中央区出水2丁目7-1</address>
+            <location lat="32.7862305" lng="130.7354818"/><hours>8:00〜20:00</hours></place>
+          <place><name>出水 入浴支援</name><kind>bath</kind><location lat="32.7880" lng="130.7300"/><state>preparing</state></place>
+          <place><name>どこかの給水車</name><kind>water-point</kind></place>
+        </general>
+        """);
+
     public static string Cancel(string document) => Envelope(document, 2, "Cancel", "", "誤って発表したため取り消します。");
 }

@@ -277,8 +277,26 @@ async function send(body) {
 
 const levelOf = (districts) => String(Math.max(...districts.filter((d) => !d.lifted).map((d) => Number(d.level)), 0) || '');
 
+/** The map layers drawn on the desk's map (GET /api/v1/layers/{code}/{layer}), counted in words beside it. */
+const LAYERS = ['shelters', 'water-points', 'baths', 'charging', 'wifi', 'relief-supplies', 'offices'];
+
+async function refreshPlaces() {
+  const answers = await Promise.all(LAYERS.map((layer) => get(`/api/v1/layers/${desk.area.code}/${layer}?status=${mode()}`)));
+  if (answers.some((a) => !a.ok)) return;
+  desk.map.setPlaces(answers.flatMap((a) => a.body.features.map((f) => ({ ...f, layer: a.body.layer }))));
+  $('map-layers').replaceChildren(...answers.filter((a) => a.body.features.length > 0).map((a) => {
+    const item = document.createElement('li');
+    item.className = a.body.layer;
+    item.dataset.count = a.body.features.length;
+    item.append(Object.assign(document.createElement('span'), { className: 'swatch' }),
+      t('layerCount', { name: t(`layer.${a.body.layer}`), n: a.body.features.length }));
+    return item;
+  }));
+}
+
 async function refreshActive() {
   if (!desk.area) return;
+  refreshPlaces();
   const answer = await get(`/api/v1/alerts?code=${desk.area.code}&status=${mode()}`);
   if (!answer.ok) return;
   const items = answer.body.alerts.map((alert) => {

@@ -63,6 +63,11 @@ export function drawMap(container, boundary, towns, { onToggle, label }) {
     cells.set(name, { cell, x, y });
   }
   svg.append(labels);
+  // Places of the notices in force (water points, shelters…): drawn over the cells but never in the way of a click.
+  const places = document.createElementNS(SVG, 'g');
+  places.classList.add('places');
+  places.setAttribute('aria-hidden', 'true');
+  svg.append(places);
   const order = [...cells.values()].map((c) => c.cell);
   if (order.length > 0) order[0].setAttribute('tabindex', '0');
 
@@ -135,5 +140,17 @@ export function drawMap(container, boundary, towns, { onToggle, label }) {
       }
     },
     has: (name) => cells.has(name),
+    /** Draws one marker per GeoJSON point feature, classed by its layer and state; the page lists them in words. */
+    setPlaces(features) {
+      places.replaceChildren(...features.map((f) => {
+        const [x, y] = at(f.geometry.coordinates);
+        const dot = document.createElementNS(SVG, 'circle');
+        dot.setAttribute('cx', x);
+        dot.setAttribute('cy', y);
+        dot.setAttribute('r', '12');
+        dot.classList.add('place', f.layer, f.properties.state);
+        return dot;
+      }));
+    },
   };
 }

@@ -9,7 +9,7 @@ const LAST = 'resident.last';
 const LOOKS = 'resident.looks';
 
 let place = null;   // { name, lat, lng, code, byArea }: byArea asks for the whole municipality, not the point
-let state = null;   // { key, at, area, alerts, shelters, offline }
+let state = null;   // { key, at, area, alerts, shelters, support, offline }
 let phrases = null; // the hub's standard phrases, /api/v1/phrases
 let stream = null;  // { code, source }
 let asked = 0;      // answers to older questions are dropped when a newer one was asked
@@ -34,6 +34,35 @@ function element(tag, className, text) {
 
 // ---- what applies here ----
 
+/** The map layers of places a resident may need after a disaster (GET /api/v1/layers/{code}/{layer}). */
+const SUPPORT = ['water-points', 'baths', 'charging', 'wifi', 'relief-supplies', 'offices'];
+const SHOWN_SUPPORT = 10;
+
+/** Metres between two points on the sphere: enough to order places a walk apart. */
+function metres(a, b) {
+  const rad = Math.PI / 180;
+  const h = Math.sin(((b.lat - a.lat) * rad) / 2) ** 2
+    + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(((b.lng - a.lng) * rad) / 2) ** 2;
+  return 2 * 6371008.8 * Math.asin(Math.sqrt(h));
+}
+
+/**
+ * The places of the municipality or ward, open ones first, then nearest (when the place is a point); closed ones
+ * stay, marked, so that a resident who saw one earlier learns it has shut.
+ */
+async function support(code) {
+  if (!code) return [];
+  // The layers are not worth calling the page offline for: without them the last list stays.
+  const layers = await Promise.all(SUPPORT.map((layer) => json(`/api/v1/layers/${encodeURIComponent(code)}/${layer}`))).catch(() => null);
+  if (!layers) return state?.support ?? [];
+  const rank = { open: 0, preparing: 1, closed: 2 };
+  return layers.flatMap((l) => l.features.map((f) => ({
+    layer: l.layer, ...f.properties, lat: f.geometry.coordinates[1], lng: f.geometry.coordinates[0],
+    distanceM: place.lat != null ? metres(place, { lat: f.geometry.coordinates[1], lng: f.geometry.coordinates[0] }) : null,
+  }))).sort((a, b) => rank[a.state] - rank[b.state] || (a.distanceM ?? 0) - (b.distanceM ?? 0) || a.name.localeCompare(b.name))
+    .slice(0, SHOWN_SUPPORT);
+}
+
 async function refresh() {
   if (!place) return render();
   const mine = ++asked;
@@ -43,8 +72,10 @@ async function refresh() {
       json(`/api/v1/alerts?${where}&lang=${encodeURIComponent(language().key)}`),
       place.lat != null ? json(`/api/v1/shelters?lat=${place.lat}&lng=${place.lng}&limit=5`) : { shelters: [] },
     ]);
+    const near = await support(place.byArea ? place.code : alerts.area?.code);
     if (mine !== asked) return;
-    state = { key: keyOf(place), at: new Date().toISOString(), area: alerts.area, alerts: alerts.alerts, shelters: shelters.shelters, offline: false };
+    state = { key: keyOf(place), at: new Date().toISOString(), area: alerts.area, alerts: alerts.alerts, shelters: shelters.shelters,
+      support: near, offline: false };
     localStorage.setItem(LAST, JSON.stringify(state));
     listen(place.byArea ? place.code : alerts.area?.code);
   } catch {
@@ -113,6 +144,19 @@ function shelterItem(s) {
   return li;
 }
 
+function supportItem(p) {
+  const li = element('li', `shelter support ${p.state}`);
+  li.dataset.layer = p.layer;
+  const head = element('p', 'shelter-head');
+  head.append(element('span', 'support-kind', t(`layer.${p.layer}`)), ' ', element('strong', 'shelter-name', p.name), ' ',
+    element('span', 'shelter-status', t(`place.${p.state}`)));
+  if (p.distanceM != null) head.append(' ', element('span', 'shelter-distance', t('away', { d: distance(p.distanceM) })));
+  li.append(head);
+  if (p.hours) li.append(element('p', 'support-hours', t('hours', { h: p.hours })));
+  if (p.address) li.append(element('p', 'shelter-address', p.address));
+  return li;
+}
+
 function render() {
   translate();
   $('lang').value = language().key;
@@ -128,6 +172,9 @@ function render() {
   $('alerts').replaceChildren(...alerts.map(alertItem));
   $('lifelines').replaceChildren(...lifelines.map(alertItem));
   $('shelters').replaceChildren(...shelters.map(shelterItem));
+  const near = place && state?.key === keyOf(place) ? state.support ?? [] : [];
+  $('support').replaceChildren(...near.map(supportItem));
+  $('no-support').hidden = !place || !state || near.length > 0;
   $('no-alerts').hidden = !place || !state || alerts.length > 0;
   $('no-lifelines').hidden = !place || !state || lifelines.length > 0;
   $('no-shelters').hidden = !place || !state || shelters.length > 0;
