@@ -179,7 +179,7 @@ public static class AreasApi
             ["properties"] = properties,
         }.ToJsonString(Readable), "application/geo+json");
 
-    private static readonly System.Text.Json.JsonSerializerOptions Readable = new()
+    internal static readonly System.Text.Json.JsonSerializerOptions Readable = new()
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
     };

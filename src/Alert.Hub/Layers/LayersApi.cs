@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Alert.Core;
 using Alert.Core.Codes;
@@ -64,7 +63,7 @@ public static class LayersApi
             ["status"] = mode,
             ["features"] = new JsonArray(features.ToArray()),
         };
-        var body = JsonSerializer.SerializeToUtf8Bytes(collection);
+        var body = System.Text.Encoding.UTF8.GetBytes(collection.ToJsonString(Areas.AreasApi.Readable)); // Japanese stays readable
         var etag = FeedsApi.StrongTag(body);
         context.Response.GetTypedHeaders().ETag = etag;
         context.Response.Headers.CacheControl = FeedsApi.CacheControl;

@@ -210,6 +210,24 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
         int.Parse(water.GetAttribute("data-count")!, CultureInfo.InvariantCulture).ShouldBeGreaterThanOrEqualTo(1);
         water.Text.ShouldStartWith("給水所 ");
         browser.Shot("10-map-places");
+        var before = int.Parse(water.GetAttribute("data-count")!, CultureInfo.InvariantCulture);
+
+        // The official adds a water point to a general notice by its address; the hub places it and it joins the map.
+        var name = $"給水車 {Guid.NewGuid():N}"[..12];
+        browser.ById("tab-other").Click();
+        browser.Visible("general-title-field").SendKeys("給水車の巡回");
+        browser.ById("general-text").SendKeys("出水地区に給水車が来ます。");
+        browser.ById("place-add").Click();
+        browser.ById("p0-name").SendKeys(name);
+        browser.ById("p0-address").SendKeys("熊本市中央区出水2丁目7-1");
+        browser.ById("p0-hours").SendKeys("10:00〜16:00");
+        browser.Js<object?>("const s = document.getElementById('p0-state'); s.value = 'preparing'; s.dispatchEvent(new Event('change')); return null;");
+        browser.ById("general-send").Click();
+        await HubFixture.Eventually(async () => (await hub.Client.GetStringAsync("/api/v1/layers/431010/water-points")).Contains(name, StringComparison.Ordinal),
+            "the new water point on the ward's layer");
+        browser.ById("tab-evacuation").Click();
+        browser.Until(d => int.Parse(d.FindElement(By.CssSelector("#map-layers li.water-points")).GetAttribute("data-count")!, CultureInfo.InvariantCulture) > before,
+            "one more water point on the map");
     }
 
     /// <summary>Controls without an accessible name, described for the failure message.</summary>

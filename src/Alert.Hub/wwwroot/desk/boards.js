@@ -135,12 +135,52 @@ export function setUpBoards(desk, { mode, sent }) {
     });
   });
 
+  // The places of a general notice: the hub places each on the map from its address (or says it could not).
+  const places = [];
+  const KINDS = ['water-point', 'bath', 'charging', 'wifi', 'relief-supplies', 'office', 'other'];
+  const STATES = ['open', 'preparing', 'closed'];
+
+  function renderPlaces() {
+    $('places').replaceChildren(...places.map((p, i) => {
+      const row = document.createElement('tr');
+      const cell = (field, control) => `<td>${control(`p${i}-${field}`, `body.places.${i}.${field}`)}</td>`;
+      const input = (id, path) => `<input id="${id}" data-path="${path}" aria-describedby="p${i}-error">`;
+      const select = (values) => (id, path) => `<select id="${id}" data-path="${path}" aria-describedby="p${i}-error">${
+        values.map((v) => `<option value="${v}"></option>`).join('')}</select>`;
+      row.innerHTML = cell('name', (id, path) => `${input(id, path)}<p id="p${i}-error" class="field-error" hidden></p>`)
+        + cell('kind', select(KINDS)) + cell('state', select(STATES)) + cell('address', input) + cell('hours', input)
+        + '<td><button type="button" class="icon remove">×</button></td>';
+      for (const field of ['name', 'kind', 'state', 'address', 'hours']) {
+        const control = row.querySelector(`#p${i}-${field}`);
+        const prefix = field === 'kind' ? 'kind' : 'state';
+        for (const option of control.options ?? []) option.textContent = t(`${prefix}.${option.value}`);
+        control.value = p[field] ?? '';
+        control.setAttribute('aria-label', `${t(`place${field[0].toUpperCase()}${field.slice(1)}`)} ${p.name ?? ''}`.trim());
+        control.addEventListener(control.tagName === 'SELECT' ? 'change' : 'input', () => { p[field] = control.value; });
+      }
+      const remove = row.querySelector('.remove');
+      remove.setAttribute('aria-label', t('removeDistrict', { name: p.name ?? '' }));
+      remove.addEventListener('click', () => { places.splice(i, 1); renderPlaces(); });
+      return row;
+    }));
+  }
+
+  $('place-add').addEventListener('click', () => {
+    places.push({ name: '', kind: 'water-point', state: 'open', address: '', hours: '' });
+    renderPlaces();
+    $(`p${places.length - 1}-name`).focus();
+  });
+
   $('general-form').addEventListener('submit', async (e) => {
     e.preventDefault();
-    await send(e.target, {
+    const receipt = await send(e.target, {
       envelope: envelope(newDocumentId(desk.area.code, 'general'), 1),
-      body: { category: 'general', title: $('general-title-field').value.trim(), text: $('general-text').value.trim(), places: [] },
+      body: {
+        category: 'general', title: $('general-title-field').value.trim(), text: $('general-text').value.trim(),
+        places: places.map((p) => ({ name: p.name.trim(), kind: p.kind, state: p.state, address: p.address.trim() || null, hours: p.hours.trim() || null })),
+      },
     });
+    if (receipt) { places.length = 0; renderPlaces(); }
   });
 
   return { loadShelters };
