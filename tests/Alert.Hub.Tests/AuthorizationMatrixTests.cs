@@ -155,6 +155,7 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
         new("GET", "/api/v1/alerts/", "anyone (public)", Public, () => At("/api/v1/alerts?code=431001")),
         new("GET", "/api/v1/shelters", "anyone (public)", Public, () => At("/api/v1/shelters?lat=32.8031&lng=130.7079")),
         new("GET", "/api/v1/phrases", "anyone (public)", Public, () => At("/api/v1/phrases")),
+        new("GET", "/api/v1/layers/{code}/{layer}", "anyone (public)", Public, () => At("/api/v1/layers/431001/water-points")),
         new("GET", "/api/v1/areas/search", "anyone (public)", Public, () => At("/api/v1/areas/search?q=熊本")),
         new("GET", "/api/v1/areas/geocode", "anyone (public)", Public, () => At("/api/v1/areas/geocode?address=熊本市中央区水前寺6丁目")),
         new("GET", "/api/v1/areas/at", "anyone (public)", Public, () => At("/api/v1/areas/at?lat=32.79&lng=130.74")),
