@@ -101,11 +101,15 @@ public static partial class HubProblems
         }
         catch (JsonException ex)
         {
-            return (null, Result(StatusCodes.Status400BadRequest, "request.json", "JSON として読めません。", "The body is not valid JSON.",
-                [new Problem("request.json", ex.Path, (int?)ex.LineNumber + 1, (int?)ex.BytePositionInLine + 1,
-                    $"JSON の形式が正しくありません: {ex.Message}", $"Malformed JSON: {ex.Message}")]));
+            return (null, Malformed(ex));
         }
     }
+
+    /// <summary>A 400 <c>request.json</c> saying where the body stops being JSON (or stops fitting what was asked).</summary>
+    public static ProblemHttpResult Malformed(JsonException ex) =>
+        Result(StatusCodes.Status400BadRequest, "request.json", "JSON として読めません。", "The body is not valid JSON.",
+            [new Problem("request.json", ex.Path, (int?)ex.LineNumber + 1, (int?)ex.BytePositionInLine + 1,
+                $"JSON の形式が正しくありません: {ex.Message}", $"Malformed JSON: {ex.Message}")]);
 
     public static ProblemHttpResult One(int status, string code, string ja, string en, string? path = null) =>
         Result(status, code, ja, en, [new Problem(code, path, null, null, ja, en)]);

@@ -86,6 +86,7 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
     //                                     anon  unkn  exp  熊本市 札幌市 熊本県 life  nat   sub   admin
     private const string Public = "200 200 200 200 200 200 200 200 200 200";
     private static string Admin(int status) => $"401 401 401 403 403 403 403 403 403 {status}";
+    private static string Issuers(int status) => $"401 401 401 {status} {status} {status} {status} {status} 403 403";
 
     private IEnumerable<Row> Rows() =>
     [
@@ -156,6 +157,17 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
         new("GET", "/api/v1/shelters", "anyone (public)", Public, () => At("/api/v1/shelters?lat=32.8031&lng=130.7079")),
         new("GET", "/api/v1/phrases", "anyone (public)", Public, () => At("/api/v1/phrases")),
         new("GET", "/api/v1/layers/{code}/{layer}", "anyone (public)", Public, () => At("/api/v1/layers/431001/water-points")),
+
+        new("GET", "/api/v1/stations/", "issuer (its own)", Issuers(200), () => At("/api/v1/stations")),
+        new("PUT", "/api/v1/stations/{id}", "municipality or prefecture, in its area", "401 401 401 201 403 201 403 403 403 403",
+            () => At($"/api/v1/stations/{SensorsTests.Station()}", Json(SensorsTests.Gauge("431010")))),
+        new("POST", "/api/v1/observations/{stationId}", "the station's feed (its secret signs the body)", "401 401 401 401 401 401 401 401 401 401",
+            () => At($"/api/v1/observations/{SensorsTests.Station()}", Json(new { value = 1.0, at = DateTimeOffset.UtcNow }))),
+        new("GET", "/api/v1/drafts/", "issuer (its own)", Issuers(200), () => At("/api/v1/drafts")),
+        new("POST", "/api/v1/drafts/{id}/issued", "its issuer", "401 401 401 200 404 404 404 404 403 403",
+            async () => ($"/api/v1/drafts/{await SensorsTests.DraftAsync(hub)}/issued", Json(new { noticeId = "matrix" }))),
+        new("POST", "/api/v1/drafts/{id}/dismissed", "its issuer", "401 401 401 200 404 404 404 404 403 403",
+            async () => ($"/api/v1/drafts/{await SensorsTests.DraftAsync(hub)}/dismissed", null)),
         new("GET", "/api/v1/areas/search", "anyone (public)", Public, () => At("/api/v1/areas/search?q=熊本")),
         new("GET", "/api/v1/areas/geocode", "anyone (public)", Public, () => At("/api/v1/areas/geocode?address=熊本市中央区水前寺6丁目")),
         new("GET", "/api/v1/areas/at", "anyone (public)", Public, () => At("/api/v1/areas/at?lat=32.79&lng=130.74")),

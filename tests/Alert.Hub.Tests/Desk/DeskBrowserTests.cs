@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Alert.Hub.Tests.Support;
 using OpenQA.Selenium;
 
@@ -228,6 +230,35 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
         browser.ById("tab-evacuation").Click();
         browser.Until(d => int.Parse(d.FindElement(By.CssSelector("#map-layers li.water-points")).GetAttribute("data-count")!, CultureInfo.InvariantCulture) > before,
             "one more water point on the map");
+    }
+
+    [Fact]
+    public async Task A_gauges_draft_waits_for_the_official_who_starts_from_it_chooses_districts_and_issues()
+    {
+        var draft = await SensorsTests.DraftAsync(hub); // 白川's gauge over 氾濫危険水位: level 4
+        using var browser = new Browser();
+        browser.SignIn(Hub, HubFixture.IssuerKey);
+
+        var item = browser.Until(d => d.FindElements(By.CssSelector($"#drafts li[data-id='{draft}']")).FirstOrDefault(), "the draft beside the map")!;
+        item.Text.ShouldContain("警戒レベル4 相当");
+        browser.ById("drafts-card").Text.ShouldContain("自動では発令されません");
+        browser.Shot("11-sensor-draft");
+        item.FindElement(By.ClassName("draft-use")).Click();
+        browser.Js<string>("return document.querySelector('input[name=level]:checked').value;").ShouldBe("4");
+        browser.ById("disaster-type").GetAttribute("value").ShouldBe("flood");
+
+        // Nothing went out by itself; the official picks the district and sends.
+        browser.Driver.FindElement(Cell("河内町白浜")).Click();
+        browser.ById("send").Click();
+        browser.Visible("notice");
+        var id = browser.Js<string>("return document.getElementById('notice-title').textContent.split(' ').pop();");
+        await HubFixture.Eventually(async () =>
+        {
+            using var all = await hub.SendAsync(HttpMethod.Get, "/api/v1/drafts?state=all", null, HubFixture.IssuerKey);
+            var mine = (await all.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Single(d => d.GetProperty("id").GetString() == draft);
+            return mine.GetProperty("state").GetString() == "issued" && mine.GetProperty("noticeId").GetString() == id;
+        }, "the draft marked issued with the notice sent");
+        browser.Until(d => d.FindElements(By.CssSelector($"#drafts li[data-id='{draft}']")).Count == 0, "the draft gone from the list");
     }
 
     /// <summary>Controls without an accessible name, described for the failure message.</summary>

@@ -117,8 +117,8 @@ tabs(document.querySelector('#preview-panel [role=tablist]'), () => renderPrevie
 
 const level = () => document.querySelector('input[name=level]:checked')?.value ?? '4';
 
-function newOrder() {
-  desk.form = { kind: 'Issue', documentId: newDocumentId(desk.area.code, 'evac'), revision: 1, districts: [], issued: {} };
+function newOrder(draft = null) {
+  desk.form = { kind: 'Issue', documentId: newDocumentId(desk.area.code, 'evac'), revision: 1, districts: [], issued: {}, draft };
   $('reason').value = '';
   closeNotice();
   renderForm();
@@ -262,6 +262,9 @@ async function send(body) {
       return false;
     }
     toast(t('sent', { rev: answer.body.revision }));
+    // A person reviewed the sensor's draft and sent this: the draft is done, and names the notice.
+    if (desk.form.draft) await post(`/api/v1/drafts/${desk.form.draft.id}/issued`, { noticeId: answer.body.id });
+    desk.form.draft = null;
     $('preview-panel').hidden = true;
     desk.preview = null;
     await showNotice(answer.body.id);
@@ -276,6 +279,37 @@ async function send(body) {
 // ---- notices in force ----
 
 const levelOf = (districts) => String(Math.max(...districts.filter((d) => !d.lifted).map((d) => Number(d.level)), 0) || '');
+
+/** Drafts made by the desk's stations when a reading crossed a threshold: started from, or dismissed, by a person. */
+async function refreshDrafts() {
+  const answer = await get('/api/v1/drafts');
+  if (!answer.ok) return;
+  $('drafts-card').hidden = answer.body.length === 0;
+  $('drafts').replaceChildren(...answer.body.map((draft) => {
+    const item = document.createElement('li');
+    item.dataset.id = draft.id;
+    item.dataset.level = draft.level;
+    const time = new Date(draft.observedAt).toLocaleTimeString('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
+    const text = Object.assign(document.createElement('p'), { className: 'draft-line', textContent: t('draftLine', { station: draft.stationName, value: draft.value, time, level: draft.level }) });
+    const use = Object.assign(document.createElement('button'), { type: 'button', className: 'primary draft-use', textContent: t('draftUse') });
+    use.addEventListener('click', () => {
+      newOrder(draft);
+      const radio = document.querySelector(`input[name=level][value="${draft.level}"]`);
+      if (radio) radio.checked = true;
+      $('disaster-type').value = draft.disasterType;
+      renderForm();
+      toast(t('draftFrom', { station: draft.stationName, value: draft.value }));
+      $('order-title').focus();
+    });
+    const dismiss = Object.assign(document.createElement('button'), { type: 'button', className: 'secondary draft-dismiss', textContent: t('draftDismiss') });
+    dismiss.addEventListener('click', async () => {
+      await post(`/api/v1/drafts/${draft.id}/dismissed`);
+      refreshDrafts();
+    });
+    item.append(text, use, dismiss);
+    return item;
+  }));
+}
 
 /** The map layers drawn on the desk's map (GET /api/v1/layers/{code}/{layer}), counted in words beside it. */
 const LAYERS = ['shelters', 'water-points', 'baths', 'charging', 'wifi', 'relief-supplies', 'offices'];
@@ -297,6 +331,7 @@ async function refreshPlaces() {
 async function refreshActive() {
   if (!desk.area) return;
   refreshPlaces();
+  refreshDrafts();
   const answer = await get(`/api/v1/alerts?code=${desk.area.code}&status=${mode()}`);
   if (!answer.ok) return;
   const items = answer.body.alerts.map((alert) => {
@@ -318,7 +353,7 @@ async function refreshActive() {
 }
 
 setInterval(refreshActive, 5000);
-$('new-order').addEventListener('click', newOrder);
+$('new-order').addEventListener('click', () => newOrder());
 $('zoom-in').addEventListener('click', () => desk.map?.zoom(0.5));
 $('zoom-out').addEventListener('click', () => desk.map?.zoom(2));
 
