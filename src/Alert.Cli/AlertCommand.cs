@@ -17,7 +17,7 @@ public static class AlertCommand
 
     public static RootCommand Build() => new("Alert hub command line: validate notices, receive webhooks, benchmark a hub.")
     {
-        Validate(), Convert(), SinkCommand(), BenchCommand(), SchemaCommand(), ErrorsCommand(), AuditCommand(),
+        Validate(), Convert(), SinkCommand(), BenchCommand(), SchemaCommand(), ErrorsCommand(), AuditCommand(), ObserveCommand(),
     };
 
     private static Command Validate()
@@ -166,6 +166,37 @@ public static class AlertCommand
         var verify = new Command("verify", "Walk the hub's audit chain: every entry's hash must follow from its fields and the entry before (exit 1 if not).") { hub, adminKey };
         verify.SetAction((result, ct) => AdminCallAsync(result.GetValue(hub)!, result.GetValue(adminKey)!, HttpMethod.Get, "/api/v1/admin/audit/verify", ct, intact: true));
         return new Command("audit", "The hub's append-only audit trail of notices accepted and refused and of admin changes.") { verify };
+    }
+
+    private static Command ObserveCommand()
+    {
+        var hub = HubOption();
+        var station = new Argument<string>("station") { Description = "The station's id, as its desk registered it" };
+        var value = new Argument<double>("value") { Description = "The reading (metres)" };
+        var secret = new Option<string>("--secret")
+        {
+            Description = "The station's secret (default: $ALERT_STATION_SECRET)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ALERT_STATION_SECRET") ?? "",
+        };
+        var at = new Option<DateTimeOffset?>("--at") { Description = "When it was read, with its offset (default: now)" };
+        var command = new Command("observe", "Send one reading of a station, signed with its secret, as its feed would; prints the hub's answer (a draft's id when it crossed a threshold).")
+            { station, value, hub, secret, at };
+        command.SetAction(async (result, ct) =>
+        {
+            var body = System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                value = result.GetValue(value), at = result.GetValue(at) ?? DateTimeOffset.Now.ToOffset(JapanTime.Offset),
+            }));
+            using var http = new HttpClient { BaseAddress = new Uri(result.GetValue(hub)!) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/observations/{Uri.EscapeDataString(result.GetValue(station)!)}")
+            {
+                Content = new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } },
+            };
+            request.Headers.Add(Core.Webhooks.WebhookSignature.Header, Core.Webhooks.WebhookSignature.Sign(result.GetValue(secret)!, body, DateTimeOffset.UtcNow));
+            using var response = await http.SendAsync(request, ct);
+            Console.WriteLine($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+            return response.IsSuccessStatusCode ? 0 : 1;
+        });
+        return command;
     }
 
     /// <summary>One admin request to a running hub; prints the answer; exit 0 on success (and, for a verdict, only if intact).</summary>

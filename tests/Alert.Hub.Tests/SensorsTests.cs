@@ -129,7 +129,9 @@ public abstract class SensorsTests(HubFixture hub)
         var secret = await RegisterAsync(station);
         var now = DateTimeOffset.UtcNow;
 
-        (await ObserveAsync(station, WebhookSignature.NewSecret(), 5.0, now)).Status.ShouldBe(HttpStatusCode.Unauthorized);
+        var wrong = await ObserveAsync(station, WebhookSignature.NewSecret(), 5.0, now);
+        wrong.Status.ShouldBe(HttpStatusCode.Unauthorized);
+        wrong.Body.GetProperty("code").GetString().ShouldBe("observation.signature");
         (await ObserveAsync(station, secret, 5.0, now, signature: "t=1,v1=00")).Status.ShouldBe(HttpStatusCode.Unauthorized);
         (await ObserveAsync("no-such-gauge", secret, 5.0, now)).Status.ShouldBe(HttpStatusCode.Unauthorized);
         (await DraftsAsync(station)).ShouldBeEmpty();

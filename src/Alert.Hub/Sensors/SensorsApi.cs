@@ -169,7 +169,7 @@ public static class SensorsApi
     /// One reading of a station, signed with its secret. The level it stands at is the highest threshold it reaches;
     /// when that is above the last reading's, a draft is made for the desk. A reading older than the last is kept out.
     /// </summary>
-    private static async Task<Results<Accepted<ObservationReceipt>, UnauthorizedHttpResult, ProblemHttpResult>> Observe(string stationId,
+    private static async Task<Results<Accepted<ObservationReceipt>, ProblemHttpResult>> Observe(string stationId,
         HttpRequest request, Db db)
     {
         using var copy = new MemoryStream();
@@ -180,7 +180,10 @@ public static class SensorsApi
         var station = await connection.QuerySingleOrDefaultAsync<StationRow>(StationColumns + " WHERE id = @stationId", new { stationId }, tx);
         // An unknown station and a wrong signature get the same answer: the endpoint tells no one which stations exist.
         if (station is null || !WebhookSignature.Verify(station.Secret, request.Headers[WebhookSignature.Header], bytes, DateTimeOffset.UtcNow, SignatureTolerance))
-            return TypedResults.Unauthorized();
+            return HubProblems.One(StatusCodes.Status401Unauthorized, "observation.signature",
+                $"{WebhookSignature.Header} の署名を確かめられません。観測所の secret で、時刻と本文に署名してください（時刻のずれは 5 分まで）。",
+                $"The {WebhookSignature.Header} signature does not verify: sign the time and the body with the station's secret (at most 5 minutes off).",
+                "/header/" + WebhookSignature.Header);
 
         ObservationRequest? body;
         try
