@@ -107,6 +107,9 @@ public abstract class SensorsTests(HubFixture hub)
         using (var issued = await hub.SendAsync(HttpMethod.Post, $"/api/v1/drafts/{drafts[0].GetProperty("id").GetString()}/issued",
                    JsonContent.Create(new { noticeId = "sent-by-a-person" }), HubFixture.IssuerKey))
             (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString().ShouldBe("issued");
+        using (var garbled = await hub.SendAsync(HttpMethod.Post, $"/api/v1/drafts/{first}/dismissed",
+                   new StringContent("{\"noticeId\": ", Encoding.UTF8, "application/json"), HubFixture.IssuerKey))
+            (await garbled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("request.json"); // and still open
         using (var dismissed = await hub.SendAsync(HttpMethod.Post, $"/api/v1/drafts/{first}/dismissed", null, HubFixture.IssuerKey))
             dismissed.StatusCode.ShouldBe(HttpStatusCode.OK);
         using (var again = await hub.SendAsync(HttpMethod.Post, $"/api/v1/drafts/{first}/dismissed", null, HubFixture.IssuerKey))

@@ -261,7 +261,9 @@ public static class SensorsApi
     private static async Task<Results<Ok<Draft>, ProblemHttpResult>> DecideAsync(string id, string decision, HttpRequest request, ClaimsPrincipal user, Db db)
     {
         var issuer = Identity.From(user);
-        var noticeId = request.ContentLength > 0 ? (await HubProblems.ReadJsonAsync<DraftDecision>(request)).Body?.NoticeId : null;
+        var (decided, malformed) = request.ContentLength > 0 ? await HubProblems.ReadJsonAsync<DraftDecision>(request) : (null, null);
+        if (malformed is not null) return malformed;
+        var noticeId = decided?.NoticeId;
         await using var connection = await db.OpenAsync();
         var changed = await connection.ExecuteAsync("""
             UPDATE drafts SET state = @decision, decided_at = @now, decided_by = @by, notice_id = @noticeId
