@@ -161,6 +161,12 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
         new("GET", "/api/v1/stations/", "issuer (its own)", Issuers(200), () => At("/api/v1/stations")),
         new("PUT", "/api/v1/stations/{id}", "municipality or prefecture, in its area", "401 401 401 201 403 201 403 403 403 403",
             () => At($"/api/v1/stations/{SensorsTests.Station()}", Json(SensorsTests.Gauge("431010")))),
+        new("DELETE", "/api/v1/stations/{id}", "its issuer", "401 401 401 204 404 404 404 404 403 403", async () =>
+        {
+            var id = SensorsTests.Station();
+            await SensorsTests.RegisterAsync(hub, id);
+            return ($"/api/v1/stations/{id}", null);
+        }),
         new("POST", "/api/v1/observations/{stationId}", "the station's feed (its secret signs the body)", "401 401 401 401 401 401 401 401 401 401",
             () => At($"/api/v1/observations/{SensorsTests.Station()}", Json(new { value = 1.0, at = DateTimeOffset.UtcNow }))),
         new("GET", "/api/v1/drafts/", "issuer (its own)", Issuers(200), () => At("/api/v1/drafts")),

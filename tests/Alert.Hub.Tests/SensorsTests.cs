@@ -141,6 +141,15 @@ public abstract class SensorsTests(HubFixture hub)
         using var stations = await hub.SendAsync(HttpMethod.Get, "/api/v1/stations", null, HubFixture.IssuerKey);
         var mine = (await stations.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Single(s => s.GetProperty("id").GetString() == station);
         mine.GetProperty("lastValue").ValueKind.ShouldBe(JsonValueKind.Null);
+
+        // Taken out of service: its readings are refused from then on, and it is gone from the desk's list.
+        (await ObserveAsync(station, secret, 4.5, now)).Status.ShouldBe(HttpStatusCode.Accepted);
+        using (var deleted = await hub.SendAsync(HttpMethod.Delete, $"/api/v1/stations/{station}", null, HubFixture.IssuerKey))
+            deleted.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await ObserveAsync(station, secret, 4.6, now.AddSeconds(1))).Status.ShouldBe(HttpStatusCode.Unauthorized);
+        (await DraftsAsync(station, "all")).ShouldBeEmpty();
+        using (var again = await hub.SendAsync(HttpMethod.Delete, $"/api/v1/stations/{station}", null, HubFixture.IssuerKey))
+            again.StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -50,6 +50,7 @@ public static class SensorsApi
         var stations = app.MapGroup("/api/v1/stations").WithTags("Sensors").RequireAuthorization(Roles.Issuer).AuditChanges();
         stations.MapGet("/", ListStations);
         stations.MapPut("/{id}", PutStation);
+        stations.MapDelete("/{id}", DeleteStation);
         // The feed has no key of the hub's: its station's secret signs the body, and proves nothing else.
         app.MapPost("/api/v1/observations/{stationId}", Observe).WithTags("Sensors").AllowAnonymous();
         var drafts = app.MapGroup("/api/v1/drafts").WithTags("Sensors").RequireAuthorization(Roles.Issuer).AuditChanges();
@@ -133,6 +134,20 @@ public static class SensorsApi
             UPDATE stations SET name = @Name, kind = @Kind, area_code = @code, thresholds = @thresholds, updated_at = @now WHERE id = @id
             """, new { id, body.Name, body.Kind, code, thresholds, now });
         return TypedResults.Ok(existing.View with { Name = body.Name!, Kind = body.Kind!, AreaCode = code, Thresholds = body.Thresholds! });
+    }
+
+    /// <summary>Takes a station out of service with its drafts; its feed's readings are refused from then on. Someone else's answers 404.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteStation(string id, ClaimsPrincipal user, Db db)
+    {
+        await using var connection = await db.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        var by = Identity.From(user).Id;
+        // Drafts first: SQLite enforces the cascade only where foreign keys are on, and this says it either way.
+        await connection.ExecuteAsync("DELETE FROM drafts WHERE station_id = @id AND issuer_id = @by", new { id, by }, tx);
+        var deleted = await connection.ExecuteAsync("DELETE FROM stations WHERE id = @id AND issuer_id = @by", new { id, by }, tx);
+        await tx.CommitAsync();
+        return deleted == 1 ? TypedResults.NoContent()
+            : HubProblems.One(StatusCodes.Status404NotFound, "station.not-found", $"観測所 {id} はありません。", $"There is no station {id}.");
     }
 
     private static List<Problem> Validate(string id, StationRequest body, Gazetteer gazetteer)
