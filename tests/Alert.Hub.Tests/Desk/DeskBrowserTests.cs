@@ -211,6 +211,8 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
         var water = browser.Driver.FindElement(By.CssSelector("#map-layers li.water-points"));
         int.Parse(water.GetAttribute("data-count")!, CultureInfo.InvariantCulture).ShouldBeGreaterThanOrEqualTo(1);
         water.Text.ShouldStartWith("給水所 ");
+        // The notice in force says what it is in words, not the model's category name.
+        browser.Until(d => d.FindElements(By.CssSelector("#active .badge")).Any(b => b.Text == "お知らせ"), "the general notice called お知らせ");
         browser.Shot("10-map-places");
         var before = int.Parse(water.GetAttribute("data-count")!, CultureInfo.InvariantCulture);
 

@@ -1,6 +1,7 @@
 // The disaster desk: sign in, the municipality's map and notices in force, the evacuation form with preview, each
 // notice's deliveries live, and update / lift / correct / cancel. Shelters and other notices are in boards.js.
-import { t, message, translate, toggleLanguage } from './i18n.js';
+import { t, message, translate, toggleLanguage, lang } from './i18n.js';
+import { phrase } from '../public.js';
 import { key, setKey, get, post, nowJst, newDocumentId, NOTICE_JSON } from './api.js';
 import { drawMap } from './map.js';
 import { showErrors, clearErrors } from './errors.js';
@@ -33,7 +34,9 @@ async function signIn() {
     return false;
   }
   desk.me = me.body;
-  const [area, towns] = await Promise.all([get(`/api/v1/areas/${me.body.areaCode}`), get(`/api/v1/areas/${me.body.areaCode}/towns`)]);
+  const [area, towns, phrases] = await Promise.all([get(`/api/v1/areas/${me.body.areaCode}`), get(`/api/v1/areas/${me.body.areaCode}/towns`),
+    get('/api/v1/phrases')]);
+  desk.phrases = phrases.ok ? phrases.body : null; // the hub's own words for categories, as residents read them
   desk.area = { code: area.body.properties.code, name: me.body.name };
   $('who').textContent = `${me.body.name}（${desk.area.code}）`;
   desk.map = drawMap($('map'), area.body, towns.body, { onToggle: toggleDistrict, label: t('mapTitle') });
@@ -342,7 +345,8 @@ async function refreshActive() {
     button.dataset.id = alert.id;
     if (alert.level) button.dataset.level = alert.level;
     button.innerHTML = '<span class="badge"></span><span class="headline"></span>';
-    button.querySelector('.badge').textContent = alert.level ? `Lv${alert.level}` : alert.category;
+    button.querySelector('.badge').textContent = alert.level ? `Lv${alert.level}`
+      : phrase(desk.phrases, `category.${alert.category}`, lang()) || alert.category;
     button.querySelector('.headline').textContent = alert.headline;
     button.addEventListener('click', () => showNotice(alert.id));
     item.append(button);
