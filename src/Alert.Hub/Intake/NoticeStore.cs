@@ -152,15 +152,26 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer, Metrics.HubM
                     "Another revision of this notice was accepted at the same moment; check its current state and send again."));
         }
 
-        // The document, the revision, its outbox message and the read of the audit chain's end go in one round trip: from
-        // the outbox insert on, the logs' lock is held, and every other intake waits for this commit.
-        var args = new DynamicParameters();
-        var last = await connection.QuerySingleOrDefaultAsync<(long Id, string? Hash)>(
-            RevisionRows(args, "", row) + Outbox.Append(connection, args, row.Message, Activity.Current) + AuditLog.Last, args, tx);
-        await AuditLog.AppendAsync(connection, tx, last, [row.AuditEntry]);
-        await tx.CommitAsync(ct);
-        if (alert.MsgType == "Alert") metrics.Commits.Record(1);
+        await CommitAsync(connection, tx, [(row, Activity.Current)], ct);
         return (row.Stored, null);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="rows"/> and commits: their documents, revisions and outbox messages and the read of the
+    /// audit chain's end go in one round trip (from the first outbox insert on, the logs' lock is held, and every other
+    /// intake waits for this commit), then their chained audit entries in one statement, then the commit.
+    /// </summary>
+    private async Task CommitAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<(NewRevision Row, Activity? Trace)> rows, CancellationToken ct)
+    {
+        var args = new DynamicParameters();
+        var sql = new System.Text.StringBuilder();
+        foreach (var ((row, trace), i) in rows.Select((r, i) => (r, i)))
+            sql.Append(RevisionRows(args, $"_{i}", row)).Append(Outbox.Append(connection, args, row.Message, trace, $"_{i}", takeLock: i == 0));
+        var last = await connection.QuerySingleOrDefaultAsync<(long Id, string? Hash)>(sql.Append(AuditLog.Last).ToString(), args, tx);
+        await AuditLog.AppendAsync(connection, tx, last, rows.Select(r => r.Row.AuditEntry).ToList());
+        await tx.CommitAsync(ct);
+        var first = rows.Count(r => r.Row.Alert.MsgType == "Alert");
+        if (first > 0) metrics.Commits.Record(first);
     }
 
     /// <summary>A revision about to be written, with everything its rows hold.</summary>
@@ -242,14 +253,7 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer, Metrics.HubM
             {
                 await using var connection = await db.OpenAsync();
                 await using var tx = await connection.BeginTransactionAsync();
-                var args = new DynamicParameters();
-                var sql = new System.Text.StringBuilder();
-                foreach (var (item, i) in batch.Select((b, i) => (b, i)))
-                    sql.Append(RevisionRows(args, $"_{i}", item.Row)).Append(Outbox.Append(connection, args, item.Row.Message, item.Trace, $"_{i}", takeLock: i == 0));
-                var last = await connection.QuerySingleOrDefaultAsync<(long Id, string? Hash)>(sql.Append(AuditLog.Last).ToString(), args, tx);
-                await AuditLog.AppendAsync(connection, tx, last, batch.Select(b => b.Row.AuditEntry).ToList());
-                await tx.CommitAsync();
-                metrics.Commits.Record(batch.Count);
+                await CommitAsync(connection, tx, batch.Select(b => (b.Row, b.Trace)).ToList(), CancellationToken.None);
                 batch.ForEach(b => b.Written.SetResult(true));
             }
             catch (DbException ex) when (Db.IsUniqueViolation(ex))
