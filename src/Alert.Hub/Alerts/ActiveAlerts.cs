@@ -85,8 +85,9 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
 
     private volatile CoverageIndex<ActiveAlert> _index = new(gazetteer, Comparer<ActiveAlert>.Create((a, b) =>
         Rank(a).CompareTo(Rank(b)) is var byRank and not 0 ? byRank : string.CompareOrdinal(a.Id, b.Id)));
-    private volatile IReadOnlyList<(ActiveAlert Alert, Shelter Shelter, double Lat, double Lng)> _shelters = [];
-    private volatile IReadOnlyList<(ActiveAlert Alert, Place Place, double Lat, double Lng)> _places = [];
+    // With the municipality or ward each lies in, found once when the index changes rather than at every map asked for.
+    private volatile IReadOnlyList<(ActiveAlert Alert, Shelter Shelter, double Lat, double Lng, string? Part)> _shelters = [];
+    private volatile IReadOnlyList<(ActiveAlert Alert, Place Place, double Lat, double Lng, string? Part)> _places = [];
     private readonly Dictionary<string, CoverageIndex<ActiveAlert>.Item> _entries = [];
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly SemaphoreSlim _changed = new(0, 1);
@@ -118,17 +119,21 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             x.s.Shelter.Capacity, x.s.Shelter.Present, x.s.Shelter.Hazards.Select(PhraseKey.Kebab).ToList(), (int)Math.Round(x.Metres)))
         .ToList();
 
-    /// <summary>
-    /// The shelters (open or full, never closed: see <see cref="SheltersNear"/>) and the places of notices in force
-    /// that lie in <paramref name="area"/>, placed by their own coordinates; those without any are on no map.
-    /// </summary>
-    public (List<(ActiveAlert Alert, Shelter Shelter, double Lat, double Lng)> Shelters, List<(ActiveAlert Alert, Place Place, double Lat, double Lng)> Places)
-        MapIn(Area area, string status, DateTimeOffset now)
-    {
-        bool Inside(ActiveAlert alert, double lat, double lng) => InForce(alert, status, now) && gazetteer.At(lat, lng) is { } m && area.HasPart(m.Code);
-        return (_shelters.Where(s => s.Shelter.Status != ShelterStatus.Closed && Inside(s.Alert, s.Lat, s.Lng)).ToList(),
-            _places.Where(p => Inside(p.Alert, p.Lat, p.Lng)).ToList());
-    }
+    /// <summary>The open and full shelters of notices in force that lie in <paramref name="area"/> (never closed: see <see cref="SheltersNear"/>).</summary>
+    public List<(ActiveAlert Alert, Shelter Shelter, double Lat, double Lng, string? Part)> SheltersIn(Area area, string status, DateTimeOffset now) =>
+        _shelters.Where(s => s.Shelter.Status != ShelterStatus.Closed && s.Part is { } part && area.HasPart(part) && InForce(s.Alert, status, now)).ToList();
+
+    /// <summary>The places of notices in force that lie in <paramref name="area"/>, by their own coordinates; those without any are on no map.</summary>
+    public List<(ActiveAlert Alert, Place Place, double Lat, double Lng, string? Part)> PlacesIn(Area area, string status, DateTimeOffset now) =>
+        _places.Where(p => p.Part is { } part && area.HasPart(part) && InForce(p.Alert, status, now)).ToList();
+
+    /// <summary>What every notice held has of one kind (shelters, places) with coordinates, and the municipality or ward of each.</summary>
+    private List<(ActiveAlert Alert, T Item, double Lat, double Lng, string? Part)> Located<T>(Func<ActiveAlert, IEnumerable<T>> of, Func<T, Location?> at) =>
+        [.. _entries.Values.SelectMany(e => of(e.Value).Where(x => at(x) is not null).Select(x =>
+        {
+            var (lat, lng) = ((double)at(x)!.Lat, (double)at(x)!.Lng);
+            return (e.Value, x, lat, lng, gazetteer.At(lat, lng)?.Code);
+        }))];
 
     private static bool InForce(ActiveAlert alert, string status, DateTimeOffset now) =>
         alert.Status == status && (alert.Expires is not { } expires || expires > now);
@@ -255,12 +260,9 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             _seen = seen;
 
             if (added.Count + removed.Count > 0) _index = _index.With(added, removed);
-            if (added.Concat(removed).Any(e => e.Value.Shelters.Count > 0))
-                _shelters = _entries.Values.SelectMany(e => e.Value.Shelters.Where(s => s.Location is not null)
-                    .Select(s => (e.Value, s, (double)s.Location!.Lat, (double)s.Location.Lng))).ToList();
-            if (added.Concat(removed).Any(e => e.Value.Places.Count > 0))
-                _places = _entries.Values.SelectMany(e => e.Value.Places.Where(p => p.Location is not null)
-                    .Select(p => (e.Value, p, (double)p.Location!.Lat, (double)p.Location.Lng))).ToList();
+            var touched = added.Concat(removed).Select(e => e.Value).ToList();
+            if (touched.Any(a => a.Shelters.Count > 0)) _shelters = Located(a => a.Shelters, s => s.Location);
+            if (touched.Any(a => a.Places.Count > 0)) _places = Located(a => a.Places, p => p.Location);
         }
         finally
         {

@@ -42,15 +42,15 @@ public static class LayersApi
                 $"There is no layer '{layer}'; ask for one of {string.Join(", ", Layers.Keys)}."));
         if (problems.Count > 0) return QueryChecks.Invalid(problems);
 
-        var (shelters, places) = alerts.MapIn(area!, mode!, DateTimeOffset.UtcNow);
+        var now = DateTimeOffset.UtcNow;
         var features = kind is null
-            ? shelters.Select(s => Feature(s.Lat, s.Lng, s.Alert, new JsonObject
+            ? alerts.SheltersIn(area!, mode!, now).Select(s => Feature(s.Lat, s.Lng, s.Alert, new JsonObject
             {
                 ["name"] = s.Shelter.Name, ["state"] = PhraseKey.Kebab(s.Shelter.Status), ["address"] = s.Shelter.Address,
                 ["capacity"] = s.Shelter.Capacity, ["present"] = s.Shelter.Present,
                 ["hazards"] = new JsonArray(s.Shelter.Hazards.Select(h => (JsonNode)PhraseKey.Kebab(h)).ToArray()),
             }))
-            : places.Where(p => (p.Place.Kind ?? PlaceKind.Other) == kind).Select(p => Feature(p.Lat, p.Lng, p.Alert, new JsonObject
+            : alerts.PlacesIn(area!, mode!, now).Where(p => (p.Place.Kind ?? PlaceKind.Other) == kind).Select(p => Feature(p.Lat, p.Lng, p.Alert, new JsonObject
             {
                 ["name"] = p.Place.Name, ["state"] = PhraseKey.Kebab(p.Place.State ?? PlaceState.Open), ["address"] = p.Place.Address,
                 ["hours"] = p.Place.Hours,
@@ -78,7 +78,7 @@ public static class LayersApi
         properties["notice"] = alert.Id;
         properties["revision"] = alert.Revision;
         properties["headline"] = alert.Headline;
-        properties["sent"] = alert.Sent.ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+        properties["sent"] = Core.Cap.CapWriter.Time(alert.Sent);
         return new JsonObject
         {
             ["type"] = "Feature",
