@@ -140,12 +140,8 @@ public static class SensorsApi
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteStation(string id, ClaimsPrincipal user, Db db)
     {
         await using var connection = await db.OpenAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        var by = Identity.From(user).Id;
-        // Drafts first: SQLite enforces the cascade only where foreign keys are on, and this says it either way.
-        await connection.ExecuteAsync("DELETE FROM drafts WHERE station_id = @id AND issuer_id = @by", new { id, by }, tx);
-        var deleted = await connection.ExecuteAsync("DELETE FROM stations WHERE id = @id AND issuer_id = @by", new { id, by }, tx);
-        await tx.CommitAsync();
+        // Its drafts go with it (ON DELETE CASCADE; the hub's SQLite connections enforce foreign keys too).
+        var deleted = await connection.ExecuteAsync("DELETE FROM stations WHERE id = @id AND issuer_id = @by", new { id, by = Identity.From(user).Id });
         return deleted == 1 ? TypedResults.NoContent()
             : HubProblems.One(StatusCodes.Status404NotFound, "station.not-found", $"観測所 {id} はありません。", $"There is no station {id}.");
     }
