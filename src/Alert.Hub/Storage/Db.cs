@@ -27,8 +27,9 @@ public sealed class Db
             // released in a finally), so a connection back from the pool needs no reset: without this every open costs
             // PostgreSQL a DISCARD ALL, a dozen a notice under load. Statements run over and over are prepared once per
             // connection instead of parsed and planned every time. An operator's own values win.
-            if (!Mentions(given, "No Reset On Close", "NoResetOnClose")) postgres.NoResetOnClose = true;
-            if (!Mentions(given, "Max Auto Prepare", "MaxAutoPrepare")) postgres.MaxAutoPrepare = 64;
+            var keys = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = given }; // the keys as written
+            if (!keys.ContainsKey("No Reset On Close") && !keys.ContainsKey("NoResetOnClose")) postgres.NoResetOnClose = true;
+            if (!keys.ContainsKey("Max Auto Prepare") && !keys.ContainsKey("MaxAutoPrepare")) postgres.MaxAutoPrepare = 64;
             _connectionString = postgres.ConnectionString;
         }
         else
@@ -55,9 +56,6 @@ public sealed class Db
     }
 
     public DatabaseKind Kind { get; }
-
-    private static bool Mentions(string connectionString, params string[] keys) =>
-        keys.Any(k => connectionString.Contains(k, StringComparison.OrdinalIgnoreCase));
 
     public string Describe()
     {
