@@ -103,4 +103,20 @@ public class NoticeXmlReaderTests
         problem.Code.ShouldBe("geo.location.out-of-bounds");
         problem.Line.ShouldBe(19);
     }
+
+    [Fact]
+    public void A_damage_site_is_read_and_a_bad_one_caught_at_its_line()
+    {
+        var site = NoticeXmlReader.Read(Example("damage.xml")).Notice.ShouldNotBeNull().Body.ShouldBeOfType<DamageBody>().Reports[0].Sites.ShouldNotBeNull().ShouldHaveSingleItem();
+        site.Kind.ShouldBe(DamageSiteKind.RoadBlocked);
+        site.Location.ShouldBe(new Location(32.8021m, 130.7079m));
+        site.Note.ShouldBe("市道が冠水して通行できない");
+
+        var bad = Example("damage.xml").Replace("<photo>https://", "<photo>javascript://", StringComparison.Ordinal)
+            .Replace("lat=\"32.8021\" lng=\"130.7079\"", "lat=\"130.7079\" lng=\"32.8021\"", StringComparison.Ordinal);
+
+        var problems = NoticeXmlReader.Read(bad).Problems;
+        problems.Select(p => p.Code).ShouldBe(["geo.location.out-of-bounds", "damage.site.photo.invalid"], ignoreOrder: true);
+        problems.ShouldAllBe(p => p.Line >= 23 && p.Line <= 28);
+    }
 }

@@ -106,7 +106,16 @@ public sealed record DamageReport(
     int? PartlyDamaged,
     int? FloodedAboveFloor,
     int? FloodedBelowFloor,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    IReadOnlyList<DamageSite>? Sites = null);
+
+/// <summary>
+/// One place of damage seen on the ground, as a field report the desk verified tells it: what, where, what was seen,
+/// and the published photo. Counts above are the desk's figures; sites never add to them.
+/// </summary>
+public sealed record DamageSite(DamageSiteKind Kind, Location Location, string? Note, string? Photo);
+
+public enum DamageSiteKind { RoadBlocked, BuildingDamage, Landslide, Flooding, Other }
 
 public enum LifelineKind { Power, Water, Gas, Telecom, Rail, Road, Bus, Ship, Air }
 

@@ -84,7 +84,10 @@ public static class NoticeCap
                 new List<CapValue>()),
             DisasterHqBody b => ("Other", "Unknown", "Minor", "Observed", $"{b.Name}: {(b.State == HqState.Established ? "設置" : "廃止")} {Time(b.At)}", []),
             DamageBody b => ("Other", "Past", "Moderate", "Observed",
-                Lines(b.Reports.Select(r => $"{(r.Area.Name.Length > 0 ? r.Area.Name : r.Area.Code)}: 死者{r.Dead ?? 0} 行方不明{r.Missing ?? 0} 床上浸水{r.FloodedAboveFloor ?? 0} 床下浸水{r.FloodedBelowFloor ?? 0}")),
+                Lines(b.Reports.Select(r => $"{(r.Area.Name.Length > 0 ? r.Area.Name : r.Area.Code)}: 死者{r.Dead ?? 0} 行方不明{r.Missing ?? 0} 床上浸水{r.FloodedAboveFloor ?? 0} 床下浸水{r.FloodedBelowFloor ?? 0}")
+                    .Concat(b.Reports.SelectMany(r => r.Sites ?? []).Select(s =>
+                        $"{Phrases.Standard.Get(PhraseKey.Of(s.Kind), Languages.Japanese)} ({s.Location.Lat.ToString(CultureInfo.InvariantCulture)},{s.Location.Lng.ToString(CultureInfo.InvariantCulture)})" +
+                        $"{(s.Note is null ? "" : ": " + s.Note)}{(s.Photo is null ? "" : " " + s.Photo)}"))),
                 []),
             LifelineBody b => ("Infra", "Expected", "Moderate", "Observed",
                 Lines(b.Statuses.Select(s => $"{(s.Area.Name.Length > 0 ? s.Area.Name : s.Area.Code)}: {s.Kind} {s.State}{(s.Households is { } h ? $" {h}世帯" : "")}")),

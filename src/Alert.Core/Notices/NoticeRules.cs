@@ -175,6 +175,16 @@ public static class NoticeRules
             r.RuleFor(x => x.PartlyDamaged).Count();
             r.RuleFor(x => x.FloodedAboveFloor).Count();
             r.RuleFor(x => x.FloodedBelowFloor).Count();
+            r.RuleForEach(x => x.Sites).NoNullItems().ChildRules(site =>
+            {
+                site.RuleFor(x => x.Location).Must(InJapan)
+                    .Says("geo.location.out-of-bounds", (_, l) => $"位置（緯度 {l!.Lat}、経度 {l.Lng}）が日本の範囲外です。",
+                        (_, l) => $"Location (lat {l!.Lat}, lng {l.Lng}) is outside Japan.");
+                site.RuleFor(x => x.Note).Blank();
+                // Receivers show the photo to residents: a web address they can open, nothing else.
+                site.RuleFor(x => x.Photo).Must(p => p is null || (Uri.TryCreate(p, UriKind.Absolute, out var u) && u.Scheme is "https" or "http"))
+                    .Says("damage.site.photo.invalid", (_, p) => $"写真（photo）「{p}」は http(s) の URL ではありません。", (_, p) => $"photo '{p}' is not an http(s) URL.");
+            });
         });
     }
 

@@ -152,7 +152,15 @@ public static class NoticeXmlReader
             Int(r, "seriouslyInjured", path + ".SeriouslyInjured"), Int(r, "slightlyInjured", path + ".SlightlyInjured"),
             Int(r, "destroyed", path + ".Destroyed"), Int(r, "halfDestroyed", path + ".HalfDestroyed"), Int(r, "partlyDamaged", path + ".PartlyDamaged"),
             Int(r, "floodedAboveFloor", path + ".FloodedAboveFloor"), Int(r, "floodedBelowFloor", path + ".FloodedBelowFloor"),
-            Time(r, "at", path + ".At")!.Value);
+            Time(r, "at", path + ".At")!.Value,
+            r.Elements(N + "site").Any() ? r.Elements(N + "site").Select((s, i) => Site(s, $"{path}.Sites[{i}]")).ToList() : null);
+
+        private DamageSite Site(XElement s, string path)
+        {
+            locations[path] = SafeXml.Locate(s);
+            return new DamageSite(Enum<DamageSiteKind>(Str(s, "kind", path + ".Kind")!), Location(s, path + ".Location")!,
+                Str(s, "note", path + ".Note"), Str(s, "photo", path + ".Photo"));
+        }
 
         private LifelineStatus Lifeline(XElement s, string path) => new(
             Enum<LifelineKind>(Str(s, "kind", path + ".Kind")!), Enum<LifelineState>(Str(s, "state", path + ".State")!),

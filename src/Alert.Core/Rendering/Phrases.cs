@@ -95,6 +95,7 @@ public static class PhraseKey
     public static string Of(NoticeKind kind) => "kind." + Kebab(kind);
     public static string Of(NoticeMode mode) => "mode." + Kebab(mode);
     public static string Of(HqState state) => "hq." + Kebab(state);
+    public static string Of(DamageSiteKind kind) => "damage-site." + Kebab(kind);
 
     /// <summary>A value as phrases.json and the native JSON spell it (StormSurge → storm-surge).</summary>
     public static string Kebab<T>(T value) where T : struct, Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());

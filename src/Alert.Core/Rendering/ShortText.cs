@@ -80,7 +80,12 @@ public static class ShortText
                 break;
             case DamageBody b:
                 lines.Add(new([.. w.Tag(PhraseKey.Of(NoticeCategory.Damage)), TextPart.AsWritten(e.IssuerName)]));
-                lines.Add(new(w.Fill("damage.summary", ("dead", w.Plain(Count(b.Reports.Sum(r => r.Dead ?? 0)))), ("missing", w.Plain(Count(b.Reports.Sum(r => r.Missing ?? 0)))))));
+                var sites = b.Reports.SelectMany(r => r.Sites ?? []).ToList();
+                // Sites seen on the ground are not figures: a report of sites alone claims no count of dead or missing.
+                if (sites.Count == 0 || b.Reports.Any(r => r.Dead is not null || r.Missing is not null))
+                    lines.Add(new(w.Fill("damage.summary", ("dead", w.Plain(Count(b.Reports.Sum(r => r.Dead ?? 0)))), ("missing", w.Plain(Count(b.Reports.Sum(r => r.Missing ?? 0)))))));
+                foreach (var group in sites.GroupBy(s => s.Kind).OrderBy(g => g.Key))
+                    lines.Add(new(w.Fill("damage.sites", ("kind", w.Say(PhraseKey.Of(group.Key))), ("count", w.Plain(Count(group.Count()))))));
                 lines.Add(new(w.Fill("short.line", ("label", w.Say("label.areas")), ("list", w.List(b.Reports.Select(r => AreaName(r.Area)), "areas", names)))));
                 break;
             case LifelineBody b:

@@ -71,6 +71,23 @@ public class ShortTextTests
     }
 
     [Fact]
+    public void Damage_seen_on_the_ground_is_counted_by_kind_and_claims_no_casualties()
+    {
+        var at = Sent.AddHours(1);
+        DamageSite Site(DamageSiteKind kind) => new(kind, new Location(32.80m, 130.70m), null, null);
+        var notice = new Notice(new Envelope("431001-damage-0002", 1, "431001", "熊本市", NoticeMode.Actual, NoticeKind.Issue, null, Sent, null, null,
+            [new AreaRef("431010", "熊本市中央区")]), new DamageBody([new DamageReport(new AreaRef("431010", "熊本市中央区"),
+            null, null, null, null, null, null, null, null, null, at, [Site(DamageSiteKind.RoadBlocked), Site(DamageSiteKind.Landslide), Site(DamageSiteKind.RoadBlocked)])]));
+
+        var text = ShortText.Write(notice, Languages.Japanese).Text;
+
+        text.ShouldContain("通行止め 2か所");
+        text.ShouldContain("土砂崩れ 1か所");
+        text.ShouldNotContain("死者");
+        ShortText.Write(notice, Languages.English).Text.ShouldContain("road blocked: 2 sites");
+    }
+
+    [Fact]
     public void A_cancel_says_what_was_taken_down_and_why()
     {
         var ja = ShortText.Write(Read("cancel.xml"), Languages.Japanese).Text;
