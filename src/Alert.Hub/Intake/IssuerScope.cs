@@ -106,4 +106,12 @@ internal static class IssuerScope
             ? HubProblems.Result(StatusCodes.Status403Forbidden, first, "発信者の担当区域外の地域が含まれています。", "The notice covers areas outside the issuer's own.", problems)
             : HubProblems.Result(StatusCodes.Status403Forbidden, first, "このキーの発信者はこの情報を発信できません。", "This key's issuer may not issue this notice.", problems));
     }
+
+    /// <summary>
+    /// Whether a desk looks after <paramref name="area"/>: a municipality's desk its own area, a prefecture's desk its
+    /// municipalities (代行). Sensor stations and field reports are a desk's work, not a lifeline operator's.
+    /// </summary>
+    public static bool LooksAfter(Identity desk, Area area, Gazetteer gazetteer) =>
+        desk.Kind is IssuerKinds.Municipality or IssuerKinds.Prefecture && desk.AreaCode is not null
+        && gazetteer.Find(LocalGovernmentCode.Parse(desk.AreaCode)) is { } home && area.PartCodes.All(home.HasPart);
 }

@@ -102,46 +102,59 @@ public static partial class NoticesApi
         return group;
     }
 
-    private static async Task<Results<Accepted<NoticeReceipt>, ProblemHttpResult>> Submit(
-        HttpRequest request, ClaimsPrincipal user, NoticeStore store, Gazetteer gazetteer, TownIndex towns, Addresses addresses, Outbox outbox,
-        Alerts.ActiveAlerts alerts, AuditLog audit, IssuerCertificates signatures, HubMetrics metrics, IOptions<HubOptions> options,
-        CancellationToken ct)
+    /// <summary>What intake needs to check, store and announce a notice: the services of <see cref="AcceptAsync"/>.</summary>
+    public sealed record Intake(NoticeStore Store, Gazetteer Gazetteer, TownIndex Towns, Addresses Addresses, Outbox Outbox, Alerts.ActiveAlerts Alerts,
+        AuditLog Audit, IssuerCertificates Signatures, HubMetrics Metrics, IOptions<HubOptions> Options);
+
+    private static async Task<Results<Accepted<NoticeReceipt>, ProblemHttpResult>> Submit(HttpRequest request, ClaimsPrincipal user,
+        [AsParameters] Intake intake, CancellationToken ct)
     {
         var issuer = Identity.From(user);
-        var (format, body, refusal) = await ReadAsync(request, options.Value, ct);
-        if (refusal is not null) return await RefusedAsync(refusal);
+        var (format, body, refusal) = await ReadAsync(request, intake.Options.Value, ct);
+        if (refusal is not null) return await RefusedAsync(intake, issuer, refusal, request.ContentLength);
+        return await AcceptAsync(format!, body!, issuer, request.Query, intake, ct);
+    }
+
+    /// <summary>
+    /// Every check of the intake, then the store with its outbox row: the one way a notice enters the hub, whether a
+    /// desk sent it or the hub made it of what a person chose (a damage notice of verified field reports).
+    /// </summary>
+    public static async Task<Results<Accepted<NoticeReceipt>, ProblemHttpResult>> AcceptAsync(string format, byte[] body, Identity issuer,
+        IQueryCollection query, Intake intake, CancellationToken ct)
+    {
+        var (store, gazetteer, metrics) = (intake.Store, intake.Gazetteer, intake.Metrics);
         var started = Stopwatch.GetTimestamp(); // from here: how slowly a desk sends its body is not the hub's time
 
         var geocoding = new Stopwatch();
-        var (accepted, problem) = Check(format!, body!, issuer, gazetteer, towns, addresses, request.Query, geocoding);
+        var (accepted, problem) = Check(format, body, issuer, gazetteer, intake.Towns, intake.Addresses, query, geocoding);
         metrics.Checks.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         if (geocoding.ElapsedTicks > 0) metrics.Geocoding.Record(geocoding.Elapsed.TotalSeconds); // refused before any was placed: none ran
-        if (problem is not null) return await RefusedAsync(problem);
-        var (signedWith, unproven) = await signatures.CheckAsync(format!, body!, issuer, ct);
-        if (unproven is not null) return await RefusedAsync(unproven);
+        if (problem is not null) return await RefusedAsync(intake, issuer, problem, body.Length);
+        var (signedWith, unproven) = await intake.Signatures.CheckAsync(format, body, issuer, ct);
+        if (unproven is not null) return await RefusedAsync(intake, issuer, unproven, body.Length);
 
         var (stored, conflict) = await store.SaveAsync(accepted!.Submission with { SignedWith = signedWith }, issuer, Coverage(accepted.Areas, accepted.Shape, accepted.ShapeSource), ct);
-        if (conflict is not null) return await RefusedAsync(conflict);
+        if (conflict is not null) return await RefusedAsync(intake, issuer, conflict, body.Length);
 
-        outbox.Notify();
-        alerts.Changed();
+        intake.Outbox.Notify();
+        intake.Alerts.Changed();
         metrics.Notices.Add(1, new KeyValuePair<string, object?>("outcome", "accepted"));
         metrics.Intake.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         var receipt = Receipt(stored!, gazetteer) with { Warnings = accepted.Warnings.Count == 0 ? null : accepted.Warnings.Select(HubProblems.Describe).ToList() };
         return TypedResults.Accepted(receipt.Links.Self, receipt);
+    }
 
-        // Refusals are on the record too: who sent what that was turned away, and why (the codes, not the body).
-        async Task<ProblemHttpResult> RefusedAsync(ProblemHttpResult refused)
-        {
-            metrics.Notices.Add(1, new KeyValuePair<string, object?>("outcome", "refused"),
-                new KeyValuePair<string, object?>("code", refused.ProblemDetails.Extensions.TryGetValue("code", out var top) ? top : null));
-            var codes = refused.ProblemDetails.Extensions.TryGetValue("errors", out var list) && list is IEnumerable<HubProblems.ProblemEntry> entries
-                ? entries.Select(e => e.Code).Distinct().ToList()
-                : [];
-            await audit.AppendAsync(issuer.Id, "notice.refused", null,
-                new { status = refused.StatusCode, code = refused.ProblemDetails.Extensions.TryGetValue("code", out var code) ? code : null, codes, bytes = request.ContentLength }, CancellationToken.None);
-            return refused;
-        }
+    /// <summary>Refusals are on the record too: who sent what that was turned away, and why (the codes, not the body).</summary>
+    private static async Task<ProblemHttpResult> RefusedAsync(Intake intake, Identity issuer, ProblemHttpResult refused, long? bytes)
+    {
+        intake.Metrics.Notices.Add(1, new KeyValuePair<string, object?>("outcome", "refused"),
+            new KeyValuePair<string, object?>("code", refused.ProblemDetails.Extensions.TryGetValue("code", out var top) ? top : null));
+        var codes = refused.ProblemDetails.Extensions.TryGetValue("errors", out var list) && list is IEnumerable<HubProblems.ProblemEntry> entries
+            ? entries.Select(e => e.Code).Distinct().ToList()
+            : [];
+        await intake.Audit.AppendAsync(issuer.Id, "notice.refused", null,
+            new { status = refused.StatusCode, code = refused.ProblemDetails.Extensions.TryGetValue("code", out var code) ? code : null, codes, bytes }, CancellationToken.None);
+        return refused;
     }
 
     public sealed record ValidationReport(bool Valid, string Format, string Profile, IReadOnlyList<HubProblems.ProblemEntry> Errors,

@@ -105,9 +105,7 @@ public static class SensorsApi
                 "The station is not valid; see each error.", problems);
         var area = gazetteer.Find(LocalGovernmentCode.Parse(body.AreaCode!))!;
         // Drafts are evacuation information: a municipality's desk for its own area, a prefecture's for its municipalities (代行).
-        if (issuer.Kind is not (IssuerKinds.Municipality or IssuerKinds.Prefecture)
-            || issuer.AreaCode is null || gazetteer.Find(LocalGovernmentCode.Parse(issuer.AreaCode)) is not { } home
-            || !area.PartCodes.All(home.HasPart))
+        if (!Intake.IssuerScope.LooksAfter(issuer, area, gazetteer))
             return HubProblems.One(StatusCodes.Status403Forbidden, "station.out-of-scope",
                 $"{area.Name} の観測所は登録できません。自らの区域（市区町村、都道府県）の中の観測所だけを登録できます。",
                 $"A station for {area.Name} cannot be registered here: a desk registers stations of its own area only.", "$.areaCode");
