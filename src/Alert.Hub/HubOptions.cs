@@ -27,6 +27,15 @@ public sealed class HubOptions
     /// <summary>Largest body of any other request (subscribers and the like, JSON), in bytes: a subscriber's polygon of about 10,000 points fits.</summary>
     public int MaxJsonBytes { get; set; } = 262_144;
 
+    /// <summary>Largest photo a field report may carry, in bytes: a phone's full-size JPEG (3–8 MB) fits.</summary>
+    public int MaxPhotoBytes { get; set; } = 10_485_760;
+
+    /// <summary>Most photos in one field report.</summary>
+    public int MaxPhotosPerReport { get; set; } = 4;
+
+    /// <summary>Largest field report body: its photos, and room for the form's fields and multipart framing.</summary>
+    public long MaxFieldReportBytes => (long)MaxPhotoBytes * MaxPhotosPerReport + 65_536;
+
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A failed webhook is tried again after this, then after twice as long each time (with jitter), up to <see cref="WebhookRetryMax"/>.</summary>

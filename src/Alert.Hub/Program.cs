@@ -7,6 +7,7 @@ using Alert.Hub.Auth;
 using Alert.Hub.Delivery;
 using Alert.Hub.Desk;
 using Alert.Hub.Feeds;
+using Alert.Hub.FieldReports;
 using Alert.Hub.Health;
 using Alert.Hub.Intake;
 using Alert.Hub.Layers;
@@ -27,7 +28,8 @@ using Microsoft.AspNetCore.Authentication;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section)
-    .Validate(o => o.MaxNoticeBytes > 0 && o.MaxJsonBytes > 0, "Alert:MaxNoticeBytes and Alert:MaxJsonBytes must be positive").ValidateOnStart();
+    .Validate(o => o.MaxNoticeBytes > 0 && o.MaxJsonBytes > 0 && o.MaxPhotoBytes > 0 && o.MaxPhotosPerReport > 0,
+        "Alert:MaxNoticeBytes, Alert:MaxJsonBytes, Alert:MaxPhotoBytes and Alert:MaxPhotosPerReport must be positive").ValidateOnStart();
 var options = builder.Configuration.GetSection(HubOptions.Section).Get<HubOptions>() ?? new HubOptions();
 
 builder.Services.AddSingleton(Gazetteer.LoadBundled()).AddSingleton(TownIndex.LoadBundled()).AddSingleton<Addresses>();
@@ -50,7 +52,8 @@ builder.Services.AddHttpClient(WebhookConsumer.HttpClientName, c => c.Timeout = 
 builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(Roles.Issuer, p => p.RequireRole(Roles.Issuer))
-    .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin));
+    .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin))
+    .AddPolicy(Roles.Field, p => p.RequireRole(Roles.Field));
 // Exception handlers are tried in this order; the last answers whatever is left, without details.
 builder.Services.AddProblemDetails().AddExceptionHandler<StoreUnavailable>().AddExceptionHandler<BodyLimits.BadRequests>()
     .AddExceptionHandler<HubProblems.Unexpected>();
@@ -85,6 +88,7 @@ app.MapAreas();
 app.MapAlerts();
 app.MapLayers();
 app.MapSensors();
+app.MapFieldReports();
 app.MapMetrics();
 app.MapErrorQueues();
 app.MapAudit();

@@ -16,7 +16,7 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
 {
     /// <summary>The callers, in the matrix's column order.</summary>
     private static readonly string[] Callers =
-        ["anonymous", "unknown key", "expired key", "熊本市 (issuer)", "札幌市 (issuer)", "熊本県 (prefecture)", "lifeline (九州)", "national", "subscriber", "admin"];
+        ["anonymous", "unknown key", "expired key", "熊本市 (issuer)", "札幌市 (issuer)", "熊本県 (prefecture)", "lifeline (九州)", "national", "subscriber", "admin", "field staff"];
 
     private sealed record Row(string Method, string Route, string Needs, string Expected, Func<Task<(string Path, HttpContent? Body)>> Request);
 
@@ -47,6 +47,7 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
         var owner = Unique("tv");
         _keys["subscriber"] = await CreateIdentityAsync(new { id = owner, name = "RKK", role = "subscriber" });
         _keys["admin"] = HubFixture.AdminKey;
+        _keys["field staff"] = await CreateIdentityAsync(new { id = Unique("field"), name = "熊本市 現地班", role = "field", areaCode = "431001" });
 
         using var subscription = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/subscribers",
             new { name = "RKK", kind = "broadcaster", url = hub.Sink.Url("matrix"), areaCodes = new[] { "43" }, ownerId = owner });
@@ -81,23 +82,36 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
         return id;
     }
 
+    /// <summary>A fresh report of 熊本市中央区 from its field staff, with a photo; verified by 熊本市's desk when asked.</summary>
+    private async Task<string> FieldReportAsync(bool verified = false) => (await FieldReportWithPhotoAsync(verified)).Id;
+
+    private async Task<string> FieldPhotoAsync() => (await FieldReportWithPhotoAsync(false)).Photo;
+
+    private async Task<(string Id, string Photo)> FieldReportWithPhotoAsync(bool verified)
+    {
+        var report = await FieldReportsTests.PostAsync(hub, FieldReportsTests.Form("road-blocked", null, FieldReportsTests.Shirakawa, TestPhotos.Jpeg(16, 16)));
+        var id = report.GetProperty("id").GetString()!;
+        if (verified) (await hub.SendAsync(HttpMethod.Post, $"/api/v1/field-reports/{id}/verified", null, HubFixture.IssuerKey)).EnsureSuccessStatusCode();
+        return (id, report.GetProperty("photos")[0].GetProperty("id").GetString()!);
+    }
+
     private object Subscription => new { name = "RKK", kind = "broadcaster", url = hub.Sink.Url("matrix"), areaCodes = new[] { "43" } };
 
-    //                                     anon  unkn  exp  熊本市 札幌市 熊本県 life  nat   sub   admin
-    private const string Public = "200 200 200 200 200 200 200 200 200 200";
-    private static string Admin(int status) => $"401 401 401 403 403 403 403 403 403 {status}";
-    private static string Issuers(int status) => $"401 401 401 {status} {status} {status} {status} {status} 403 403";
+    //                                     anon  unkn  exp  熊本市 札幌市 熊本県 life  nat   sub   admin field
+    private const string Public = "200 200 200 200 200 200 200 200 200 200 200";
+    private static string Admin(int status) => $"401 401 401 403 403 403 403 403 403 {status} 403";
+    private static string Issuers(int status) => $"401 401 401 {status} {status} {status} {status} {status} 403 403 403";
 
     private IEnumerable<Row> Rows() =>
     [
-        new("POST", "/api/v1/notices", "issuer, in its scope", "401 401 401 202 403 202 403 202 403 403", () => At("/api/v1/notices", Xml(Kumamoto()))),
-        new("POST", "/api/v1/notices", "issuer, in its scope (札幌市's notice)", "401 401 401 403 202 403 403 202 403 403", () => At("/api/v1/notices", Xml(Sapporo()))),
-        new("POST", "/api/v1/notices", "issuer, in its scope (熊本市's power cut)", "401 401 401 202 403 202 202 202 403 403", () => At("/api/v1/notices", Xml(PowerCut()))),
-        new("POST", "/api/v1/notices/validate", "issuer (its scope checked) or admin", "401 401 401 200 200 200 200 200 403 200", () => At("/api/v1/notices/validate", Xml(Kumamoto()))),
-        new("POST", "/api/v1/notices/preview", "issuer (its scope checked)", "401 401 401 200 200 200 200 200 403 403", () => At("/api/v1/notices/preview", Xml(Kumamoto()))),
-        new("GET", "/api/v1/notices/{id}", "its issuer, or admin", "401 401 401 200 404 404 404 404 403 200", () => At($"/api/v1/notices/{_notice}")),
-        new("GET", "/api/v1/notices/{id}/revisions", "its issuer, or admin", "401 401 401 200 404 404 404 404 403 200", () => At($"/api/v1/notices/{_notice}/revisions")),
-        new("GET", "/api/v1/notices/{id}/deliveries", "its issuer, or admin", "401 401 401 200 404 404 404 404 403 200", () => At($"/api/v1/notices/{_notice}/deliveries")),
+        new("POST", "/api/v1/notices", "issuer, in its scope", "401 401 401 202 403 202 403 202 403 403 403", () => At("/api/v1/notices", Xml(Kumamoto()))),
+        new("POST", "/api/v1/notices", "issuer, in its scope (札幌市's notice)", "401 401 401 403 202 403 403 202 403 403 403", () => At("/api/v1/notices", Xml(Sapporo()))),
+        new("POST", "/api/v1/notices", "issuer, in its scope (熊本市's power cut)", "401 401 401 202 403 202 202 202 403 403 403", () => At("/api/v1/notices", Xml(PowerCut()))),
+        new("POST", "/api/v1/notices/validate", "issuer (its scope checked) or admin", "401 401 401 200 200 200 200 200 403 200 403", () => At("/api/v1/notices/validate", Xml(Kumamoto()))),
+        new("POST", "/api/v1/notices/preview", "issuer (its scope checked)", "401 401 401 200 200 200 200 200 403 403 403", () => At("/api/v1/notices/preview", Xml(Kumamoto()))),
+        new("GET", "/api/v1/notices/{id}", "its issuer, or admin", "401 401 401 200 404 404 404 404 403 200 403", () => At($"/api/v1/notices/{_notice}")),
+        new("GET", "/api/v1/notices/{id}/revisions", "its issuer, or admin", "401 401 401 200 404 404 404 404 403 200 403", () => At($"/api/v1/notices/{_notice}/revisions")),
+        new("GET", "/api/v1/notices/{id}/deliveries", "its issuer, or admin", "401 401 401 200 404 404 404 404 403 200 403", () => At($"/api/v1/notices/{_notice}/deliveries")),
         new("POST", "/api/v1/notices/{id}/deliveries/{subscriberId}/retry", "admin", Admin(404), () => At($"/api/v1/notices/{_notice}/deliveries/{_subscription}/retry")),
         new("GET", "/api/v1/notices/{id}/cap", "anyone (public)", Public, () => At($"/api/v1/notices/{_notice}/cap")),
         new("GET", "/api/v1/notices/{id}/revisions/{revision:int}/cap", "anyone (public)", Public, () => At($"/api/v1/notices/{_notice}/revisions/1/cap")),
@@ -106,26 +120,26 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
         new("GET", "/api/v1/notices/{id}/area", "anyone (public)", Public, () => At($"/api/v1/notices/{_notice}/area")),
 
         new("POST", "/api/v1/subscribers/", "admin", Admin(201), () => At("/api/v1/subscribers", Json(Subscription))),
-        new("GET", "/api/v1/subscribers/", "subscriber (its own) or admin", "401 401 401 403 403 403 403 403 200 200", () => At("/api/v1/subscribers")),
-        new("GET", "/api/v1/subscribers/{id}", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200", () => At($"/api/v1/subscribers/{_subscription}")),
-        new("PUT", "/api/v1/subscribers/{id}", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200", () => At($"/api/v1/subscribers/{_subscription}", Json(Subscription))),
-        new("POST", "/api/v1/subscribers/{id}/pause", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200", () => At($"/api/v1/subscribers/{_subscription}/pause")),
-        new("POST", "/api/v1/subscribers/{id}/resume", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200", () => At($"/api/v1/subscribers/{_subscription}/resume")),
-        new("POST", "/api/v1/subscribers/{id}/secret", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200", () => At($"/api/v1/subscribers/{_subscription}/secret")),
-        new("GET", "/api/v1/subscribers/{id}", "its subscriber, or admin (someone else's)", "401 401 401 403 403 403 403 403 404 200", async () => ($"/api/v1/subscribers/{await FreshSubscriberAsync()}", null)),
+        new("GET", "/api/v1/subscribers/", "subscriber (its own) or admin", "401 401 401 403 403 403 403 403 200 200 403", () => At("/api/v1/subscribers")),
+        new("GET", "/api/v1/subscribers/{id}", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200 403", () => At($"/api/v1/subscribers/{_subscription}")),
+        new("PUT", "/api/v1/subscribers/{id}", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200 403", () => At($"/api/v1/subscribers/{_subscription}", Json(Subscription))),
+        new("POST", "/api/v1/subscribers/{id}/pause", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200 403", () => At($"/api/v1/subscribers/{_subscription}/pause")),
+        new("POST", "/api/v1/subscribers/{id}/resume", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200 403", () => At($"/api/v1/subscribers/{_subscription}/resume")),
+        new("POST", "/api/v1/subscribers/{id}/secret", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200 403", () => At($"/api/v1/subscribers/{_subscription}/secret")),
+        new("GET", "/api/v1/subscribers/{id}", "its subscriber, or admin (someone else's)", "401 401 401 403 403 403 403 403 404 200 403", async () => ($"/api/v1/subscribers/{await FreshSubscriberAsync()}", null)),
         new("DELETE", "/api/v1/subscribers/{id}", "admin", Admin(204), async () => ($"/api/v1/subscribers/{await FreshSubscriberAsync()}", null)),
 
         new("POST", "/api/v1/displays/", "admin", Admin(201), () => At("/api/v1/displays", Json(DisplayTests.CityHall(Unique("sign"))))),
-        new("GET", "/api/v1/displays/", "subscriber (its own) or admin", "401 401 401 403 403 403 403 403 200 200", () => At("/api/v1/displays")),
-        new("GET", "/api/v1/displays/{id}", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200", () => At($"/api/v1/displays/{_display}")),
-        new("PUT", "/api/v1/displays/{id}", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200", () => At($"/api/v1/displays/{_display}", Json(DisplayTests.CityHall(_display)))),
-        new("GET", "/api/v1/displays/{id}", "its subscriber, or admin (someone else's)", "401 401 401 403 403 403 403 403 404 200", async () => ($"/api/v1/displays/{await FreshDisplayAsync()}", null)),
+        new("GET", "/api/v1/displays/", "subscriber (its own) or admin", "401 401 401 403 403 403 403 403 200 200 403", () => At("/api/v1/displays")),
+        new("GET", "/api/v1/displays/{id}", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200 403", () => At($"/api/v1/displays/{_display}")),
+        new("PUT", "/api/v1/displays/{id}", "its subscriber, or admin", "401 401 401 403 403 403 403 403 200 200 403", () => At($"/api/v1/displays/{_display}", Json(DisplayTests.CityHall(_display)))),
+        new("GET", "/api/v1/displays/{id}", "its subscriber, or admin (someone else's)", "401 401 401 403 403 403 403 403 404 200 403", async () => ($"/api/v1/displays/{await FreshDisplayAsync()}", null)),
         new("DELETE", "/api/v1/displays/{id}", "admin", Admin(204), async () => ($"/api/v1/displays/{await FreshDisplayAsync()}", null)),
         new("GET", "/api/v1/signage/{deviceId}", "anyone (public)", Public, () => At($"/api/v1/signage/{_display}")),
         new("GET", "/signage/{deviceId:regex(^[A-Za-z0-9][A-Za-z0-9_-]{{0,63}}$)}", "anyone (public): the signage page", Public, () => At($"/signage/{_display}")),
 
-        new("GET", "/api/v1/me/", "any key", "401 401 401 200 200 200 200 200 200 200", () => At("/api/v1/me")),
-        new("POST", "/api/v1/me/keys", "any key (its own)", "401 401 401 201 201 201 201 201 201 201", () => At("/api/v1/me/keys", Json(new { label = "matrix" }))),
+        new("GET", "/api/v1/me/", "any key", "401 401 401 200 200 200 200 200 200 200 200", () => At("/api/v1/me")),
+        new("POST", "/api/v1/me/keys", "any key (its own)", "401 401 401 201 201 201 201 201 201 201 201", () => At("/api/v1/me/keys", Json(new { label = "matrix" }))),
         new("GET", "/api/v1/admin/identities/", "admin", Admin(200), () => At("/api/v1/admin/identities")),
         new("POST", "/api/v1/admin/identities/", "admin", Admin(201), () => At("/api/v1/admin/identities", Json(new { id = Unique("new"), name = "新", role = "subscriber" }))),
         new("GET", "/api/v1/admin/identities/{id}", "admin", Admin(200), () => At($"/api/v1/admin/identities/{HubFixture.Issuer.Id}")),
@@ -145,8 +159,8 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
         new("POST", "/api/v1/admin/identities/{id}/certificates", "admin", Admin(201), () => At($"/api/v1/admin/identities/{HubFixture.Issuer.Id}/certificates", Pem())),
         new("DELETE", "/api/v1/admin/identities/{id}/certificates/{thumbprint}", "admin", Admin(404), () => At($"/api/v1/admin/identities/{HubFixture.Issuer.Id}/certificates/{new string('0', 64)}")),
         new("PUT", "/api/v1/admin/identities/{id}/signatures", "admin", Admin(200), async () => ($"/api/v1/admin/identities/{await ThrowawayAsync()}/signatures", Json(new { required = false }))),
-        new("GET", "/api/v1/signatures/hub-certificate", "anyone (public; 404 while the hub signs nothing)", "404 404 404 404 404 404 404 404 404 404", () => At("/api/v1/signatures/hub-certificate")),
-        new("GET", "/api/v1/notices/{id}/revisions/{revision:int}/source", "its issuer, or admin", "401 401 401 200 404 404 404 404 403 200", () => At($"/api/v1/notices/{_notice}/revisions/1/source")),
+        new("GET", "/api/v1/signatures/hub-certificate", "anyone (public; 404 while the hub signs nothing)", "404 404 404 404 404 404 404 404 404 404 404", () => At("/api/v1/signatures/hub-certificate")),
+        new("GET", "/api/v1/notices/{id}/revisions/{revision:int}/source", "its issuer, or admin", "401 401 401 200 404 404 404 404 403 200 403", () => At($"/api/v1/notices/{_notice}/revisions/1/source")),
 
         new("GET", "/api/v1/admin/audit/", "admin", Admin(200), () => At("/api/v1/admin/audit")),
         new("GET", "/api/v1/admin/audit/verify", "admin", Admin(200), () => At("/api/v1/admin/audit/verify")),
@@ -159,21 +173,36 @@ public sealed class AuthorizationMatrixTests(MatrixHub hub) : IClassFixture<Matr
         new("GET", "/api/v1/layers/{code}/{layer}", "anyone (public)", Public, () => At("/api/v1/layers/431001/water-points")),
 
         new("GET", "/api/v1/stations/", "issuer (its own)", Issuers(200), () => At("/api/v1/stations")),
-        new("PUT", "/api/v1/stations/{id}", "municipality or prefecture, in its area", "401 401 401 201 403 201 403 403 403 403",
+        new("PUT", "/api/v1/stations/{id}", "municipality or prefecture, in its area", "401 401 401 201 403 201 403 403 403 403 403",
             () => At($"/api/v1/stations/{SensorsTests.Station()}", Json(SensorsTests.Gauge("431010")))),
-        new("DELETE", "/api/v1/stations/{id}", "its issuer", "401 401 401 204 404 404 404 404 403 403", async () =>
+        new("DELETE", "/api/v1/stations/{id}", "its issuer", "401 401 401 204 404 404 404 404 403 403 403", async () =>
         {
             var id = SensorsTests.Station();
             await SensorsTests.RegisterAsync(hub, id);
             return ($"/api/v1/stations/{id}", null);
         }),
-        new("POST", "/api/v1/observations/{stationId}", "the station's feed (its secret signs the body)", "401 401 401 401 401 401 401 401 401 401",
+        new("POST", "/api/v1/observations/{stationId}", "the station's feed (its secret signs the body)", "401 401 401 401 401 401 401 401 401 401 401",
             () => At($"/api/v1/observations/{SensorsTests.Station()}", Json(new { value = 1.0, at = DateTimeOffset.UtcNow }))),
         new("GET", "/api/v1/drafts/", "issuer (its own)", Issuers(200), () => At("/api/v1/drafts")),
-        new("POST", "/api/v1/drafts/{id}/issued", "its issuer", "401 401 401 200 404 404 404 404 403 403",
+        new("POST", "/api/v1/drafts/{id}/issued", "its issuer", "401 401 401 200 404 404 404 404 403 403 403",
             async () => ($"/api/v1/drafts/{await SensorsTests.DraftAsync(hub)}/issued", Json(new { noticeId = "matrix" }))),
-        new("POST", "/api/v1/drafts/{id}/dismissed", "its issuer", "401 401 401 200 404 404 404 404 403 403",
+        new("POST", "/api/v1/drafts/{id}/dismissed", "its issuer", "401 401 401 200 404 404 404 404 403 403 403",
             async () => ($"/api/v1/drafts/{await SensorsTests.DraftAsync(hub)}/dismissed", null)),
+        new("POST", "/api/v1/field-reports/", "field staff", "401 401 401 403 403 403 403 403 403 403 201",
+            () => At("/api/v1/field-reports", FieldReportsTests.Form("road-blocked", "通行止め", FieldReportsTests.Shirakawa))),
+        new("GET", "/api/v1/field-reports/", "a desk (those of its area) or field staff (their own)", "401 401 401 200 200 200 200 200 403 403 200", () => At("/api/v1/field-reports")),
+        new("GET", "/api/v1/field-reports/{id}", "the desk of its place, or its reporter (another's report)", "401 401 401 200 404 200 404 404 403 403 404",
+            async () => ($"/api/v1/field-reports/{await FieldReportAsync()}", null)),
+        new("GET", "/api/v1/field-reports/photos/{photoId}", "the desk of its place, or its reporter (another's); anyone once verified", "404 404 404 200 404 200 404 404 404 404 404",
+            async () => ($"/api/v1/field-reports/photos/{await FieldPhotoAsync()}", null)),
+        new("POST", "/api/v1/field-reports/{id}/verified", "the desk of its place", "401 401 401 200 404 200 404 404 403 403 403",
+            async () => ($"/api/v1/field-reports/{await FieldReportAsync()}/verified", null)),
+        new("POST", "/api/v1/field-reports/{id}/rejected", "the desk of its place", "401 401 401 200 404 200 404 404 403 403 403",
+            async () => ($"/api/v1/field-reports/{await FieldReportAsync()}/rejected", null)),
+        new("POST", "/api/v1/field-reports/{id}/merged", "the desk of its place", "401 401 401 200 404 200 404 404 403 403 403",
+            async () => ($"/api/v1/field-reports/{await FieldReportAsync()}/merged", Json(new { into = await FieldReportAsync() }))),
+        new("POST", "/api/v1/field-reports/damage-notice", "the desk of its place (422: reports it cannot see)", "401 401 401 202 422 202 422 422 403 403 403",
+            async () => ("/api/v1/field-reports/damage-notice", Json(new { reports = new[] { await FieldReportAsync(verified: true) } }))),
         new("GET", "/api/v1/areas/search", "anyone (public)", Public, () => At("/api/v1/areas/search?q=熊本")),
         new("GET", "/api/v1/areas/geocode", "anyone (public)", Public, () => At("/api/v1/areas/geocode?address=熊本市中央区水前寺6丁目")),
         new("GET", "/api/v1/areas/at", "anyone (public)", Public, () => At("/api/v1/areas/at?lat=32.79&lng=130.74")),

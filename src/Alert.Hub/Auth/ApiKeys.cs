@@ -16,7 +16,10 @@ public static class Roles
     public const string Subscriber = "subscriber";
     public const string Admin = "admin";
 
-    public static readonly string[] All = [Issuer, Subscriber, Admin];
+    /// <summary>Field staff and trusted volunteers (参加型情報収集): they post field reports and nothing else.</summary>
+    public const string Field = "field";
+
+    public static readonly string[] All = [Issuer, Subscriber, Admin, Field];
 }
 
 /// <summary>What an issuer is; its kind sets what it may speak for (<see cref="IssuerScope"/>).</summary>

@@ -188,9 +188,18 @@ public static partial class IdentitiesApi
             foreach (var (area, i) in areas.Select((a, i) => (a, i)).Where(a => !Known(a.a)))
                 Add("code.unknown", $"$.areas[{i}]", $"「{area}」は地方公共団体コードではありません。", $"'{area}' is not a known local government code.");
         }
+        else if (request.Role == Roles.Field)
+        {
+            // Field staff report for a desk: their area is where a report without a location goes.
+            if (!Known(request.AreaCode))
+                Add("identity.area", "$.areaCode", "現地職員には areaCode（所属する市区町村か都道府県の地方公共団体コード）が必要です。",
+                    "Field staff need areaCode: the local government code of the municipality or prefecture they report to.");
+            if (kind is not null || areas.Count > 0)
+                Add("identity.kind", "$.kind", "kind と areas は発信者だけのものです。", "kind and areas are for issuers only.");
+        }
         else if (kind is not null || request.AreaCode is not null || areas.Count > 0)
         {
-            Add("identity.kind", "$.kind", "kind、areaCode、areas は発信者だけのものです。", "kind, areaCode and areas are for issuers only.");
+            Add("identity.kind", "$.kind", "kind、areaCode、areas は発信者と現地職員だけのものです。", "kind, areaCode and areas are for issuers and field staff only.");
         }
         if (problems.Count > 0) return (null, problems);
 

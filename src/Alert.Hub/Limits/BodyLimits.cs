@@ -8,7 +8,8 @@ namespace Alert.Hub.Limits;
 
 /// <summary>
 /// Every request body is bounded: notices by <see cref="HubOptions.MaxNoticeBytes"/> (endpoints marked
-/// <see cref="Notices"/>), everything else by <see cref="HubOptions.MaxJsonBytes"/>. A declared length over the bound is
+/// <see cref="Notices"/>), field reports with their photos by <see cref="HubOptions.MaxFieldReportBytes"/> (marked
+/// <see cref="FieldReports"/>), everything else by <see cref="HubOptions.MaxJsonBytes"/>. A declared length over the bound is
 /// answered at once; a body that turns out longer stops being read at the bound. The hub counts itself rather than leave
 /// it to the server, so Kestrel and the in-process test server (which has no limit of its own) answer alike.
 /// </summary>
@@ -19,19 +20,27 @@ public static class BodyLimits
 
     private sealed class NoticeSized;
 
+    /// <summary>Endpoint metadata: this endpoint takes a field report with its photos.</summary>
+    public static readonly object FieldReports = new ReportSized();
+
+    private sealed class ReportSized;
+
     public static IServiceCollection AddBodyLimits(this IServiceCollection services)
     {
         // Kestrel's is a ceiling, for any request: it counts a chunked body's framing too, so a body of exactly the bound
         // sent in chunks would trip it. Twice the largest bound leaves the exact count, and the answer, to the hub.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<HubOptions>>((kestrel, hub) =>
-            kestrel.Limits.MaxRequestBodySize = 2L * Math.Max(hub.Value.MaxNoticeBytes, hub.Value.MaxJsonBytes));
+            kestrel.Limits.MaxRequestBodySize = 2L * Math.Max(Math.Max(hub.Value.MaxNoticeBytes, hub.Value.MaxJsonBytes), hub.Value.MaxFieldReportBytes));
         return services;
     }
 
     public static long Limit(HttpContext context)
     {
         var options = context.RequestServices.GetRequiredService<IOptions<HubOptions>>().Value;
-        return context.GetEndpoint()?.Metadata.GetMetadata<NoticeSized>() is null ? options.MaxJsonBytes : options.MaxNoticeBytes;
+        var metadata = context.GetEndpoint()?.Metadata;
+        return metadata?.GetMetadata<NoticeSized>() is not null ? options.MaxNoticeBytes
+            : metadata?.GetMetadata<ReportSized>() is not null ? options.MaxFieldReportBytes
+            : options.MaxJsonBytes;
     }
 
     public static IApplicationBuilder UseBodyLimits(this IApplicationBuilder app) => app.Use(async (context, next) =>
