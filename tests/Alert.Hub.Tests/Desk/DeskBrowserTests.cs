@@ -263,6 +263,55 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
         browser.Until(d => d.FindElements(By.CssSelector($"#drafts li[data-id='{draft}']")).Count == 0, "the draft gone from the list");
     }
 
+    [Fact]
+    public async Task A_report_with_a_photo_sent_from_a_phone_appears_on_the_desk_map_and_goes_out_as_a_damage_notice_once_verified()
+    {
+        await FieldReportsTests.AddFieldAsync(hub);
+        var photo = Path.Combine(Path.GetTempPath(), $"IMG_{Guid.NewGuid():N}.jpg");
+        await File.WriteAllBytesAsync(photo, TestPhotos.Jpeg(640, 480, FieldReportsTests.Shirakawa));
+        string id;
+        try
+        {
+            using var phone = new Browser("field", 390, 844);
+            phone.Driver.Navigate().GoToUrl(new Uri(Hub, "/field/"));
+            phone.Visible("key").SendKeys(FieldReportsTests.FieldKey + Keys.Enter);
+            phone.Visible("report");
+            phone.Driver.FindElement(By.CssSelector("input[name=category][value='road-blocked']")).Click();
+            phone.ById("comment").SendKeys("倒木で市道がふさがっています");
+            phone.ById("photos").SendKeys(photo);
+            phone.Shot("01-phone-report");
+            phone.ById("send").Click();
+            phone.Until(d => d.FindElement(By.Id("sent")).Text.Contains("写真の位置情報", StringComparison.Ordinal), "the report sent, placed by its photo");
+            id = phone.Until(d => d.FindElements(By.CssSelector("#mine li")).FirstOrDefault()?.GetAttribute("data-id"), "the report in the phone's list")!;
+            phone.Js<bool>("return document.documentElement.scrollWidth <= window.innerWidth;").ShouldBeTrue(); // nothing to scroll sideways on a phone
+            phone.Shot("02-phone-sent");
+        }
+        finally
+        {
+            File.Delete(photo);
+        }
+
+        using var browser = new Browser();
+        browser.SignIn(Hub, HubFixture.IssuerKey);
+        var item = browser.Until(d => d.FindElements(By.CssSelector($"#reports li[data-id='{id}']")).FirstOrDefault(), "the report beside the map")!;
+        item.Text.ShouldContain("倒木で市道がふさがっています");
+        browser.Until(d => d.FindElements(By.CssSelector("#map .place.field-report.new")).Count >= 1, "the report's marker on the map");
+        browser.Until(d => d.FindElement(By.CssSelector($"#reports li[data-id='{id}'] img.thumb")).GetAttribute("src")?.StartsWith("blob:", StringComparison.Ordinal) == true,
+            "the photo's thumbnail, fetched with the desk's key");
+        browser.Shot("12-field-report");
+        item.FindElement(By.ClassName("report-verify")).Click();
+        browser.Until(d => d.FindElements(By.CssSelector($"#reports li[data-id='{id}'][data-state='verified'] .report-include input:checked")).Count == 1,
+            "the report verified and chosen for the notice");
+        browser.ById("reports-send").Click();
+        browser.Until(d => d.FindElement(By.Id("toast")).Text.Contains("被害情報", StringComparison.Ordinal), "the damage notice sent");
+        await HubFixture.Eventually(async () =>
+        {
+            using var report = await hub.SendAsync(HttpMethod.Get, $"/api/v1/field-reports/{id}", null, HubFixture.IssuerKey);
+            return (await report.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString() == "reported";
+        }, "the report carried by the damage notice");
+        browser.Until(d => d.FindElements(By.CssSelector($"#reports li[data-id='{id}']")).Count == 0, "the report gone from the desk's open list");
+    }
+
     /// <summary>Controls without an accessible name, described for the failure message.</summary>
     internal const string Unlabelled = """
         const named = (el) => (el.getAttribute('aria-label') ?? '').trim()

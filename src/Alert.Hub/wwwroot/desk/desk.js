@@ -320,7 +320,8 @@ const LAYERS = ['shelters', 'water-points', 'baths', 'charging', 'wifi', 'relief
 async function refreshPlaces() {
   const answers = await Promise.all(LAYERS.map((layer) => get(`/api/v1/layers/${desk.area.code}/${layer}?status=${mode()}`)));
   if (answers.some((a) => !a.ok)) return;
-  desk.map.setPlaces(answers.flatMap((a) => a.body.features.map((f) => ({ ...f, layer: a.body.layer }))));
+  desk.places = answers.flatMap((a) => a.body.features.map((f) => ({ ...f, layer: a.body.layer })));
+  drawPlaces();
   $('map-layers').replaceChildren(...answers.filter((a) => a.body.features.length > 0).map((a) => {
     const item = document.createElement('li');
     item.className = a.body.layer;
@@ -331,10 +332,84 @@ async function refreshPlaces() {
   }));
 }
 
+/** Places and placed field reports share the map's one marker layer. */
+const drawPlaces = () => desk.map.setPlaces([...(desk.places ?? []), ...(desk.reportMarkers ?? [])]);
+
+/** A photo only the desk may see yet: fetched with its key, shown from memory. */
+async function thumbnail(img, url) {
+  const response = await fetch(url, { headers: { Authorization: `Bearer ${key()}` } }).catch(() => null);
+  if (response?.ok) img.src = URL.createObjectURL(await response.blob());
+}
+
+/**
+ * Field staff's reports of the desk's area: each verified, rejected or merged into another by a person, and the
+ * verified ones sent on as one damage notice. Placed ones are drawn on the map; one without a position is flagged.
+ */
+async function refreshReports() {
+  const answer = await get('/api/v1/field-reports');
+  if (!answer.ok) return;
+  const open = answer.body.filter((r) => r.state === 'new' || r.state === 'verified');
+  desk.reportMarkers = open.filter((r) => r.located).map((r) => ({
+    geometry: { type: 'Point', coordinates: [r.lng, r.lat] }, layer: 'field-report', properties: { state: r.state },
+  }));
+  drawPlaces();
+  // Redrawn every few seconds with the rest: left alone while nothing changed, so a choice half made stays.
+  const signature = JSON.stringify(open.map((r) => [r.id, r.state]));
+  if (signature === desk.reportsSignature) return;
+  desk.reportsSignature = signature;
+  $('reports-card').hidden = open.length === 0;
+  const label = (r) => `${t(`report.${r.category}`)} ${r.comment ?? ''}`.trim();
+  $('reports').replaceChildren(...open.map((r) => {
+    const item = document.createElement('li');
+    item.dataset.id = r.id;
+    item.dataset.state = r.state;
+    const img = Object.assign(document.createElement('img'), { className: 'thumb', alt: '' });
+    if (r.photos.length > 0) thumbnail(img, r.photos[0].thumbUrl);
+    const time = new Date(r.postedAt).toLocaleTimeString('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
+    const line = Object.assign(document.createElement('p'), { className: 'report-line', textContent: `${time} ${label(r)} — ${r.areaName} (${t(`reportState.${r.state}`)})` });
+    if (!r.located) line.append(' ', Object.assign(document.createElement('span'), { className: 'flag', textContent: t('reportNoLocation') }));
+    const actions = Object.assign(document.createElement('div'), { className: 'report-actions' });
+    const act = (text, className, onClick) => {
+      const button = Object.assign(document.createElement('button'), { type: 'button', className, textContent: text });
+      button.addEventListener('click', async () => { await onClick(); refreshReports(); });
+      return button;
+    };
+    if (r.state === 'new') actions.append(act(t('reportVerify'), 'secondary report-verify', () => post(`/api/v1/field-reports/${r.id}/verified`)));
+    actions.append(act(t('reportReject'), 'quiet report-reject', () => post(`/api/v1/field-reports/${r.id}/rejected`)));
+    const others = open.filter((o) => o.id !== r.id);
+    if (others.length > 0) {
+      const into = Object.assign(document.createElement('select'), { className: 'report-into' });
+      into.setAttribute('aria-label', t('reportMergeInto'));
+      into.append(...others.map((o) => Object.assign(document.createElement('option'), { value: o.id, textContent: label(o) })));
+      actions.append(into, act(t('reportMerge'), 'quiet report-merge', () => post(`/api/v1/field-reports/${r.id}/merged`, { into: into.value }, { type: 'application/json' })));
+    }
+    if (r.state === 'verified' && r.located) {
+      const include = Object.assign(document.createElement('label'), { className: 'report-include' });
+      include.append(Object.assign(document.createElement('input'), { type: 'checkbox', value: r.id, checked: true }), ' ', t('reportInclude'));
+      actions.append(include);
+    }
+    item.append(img, line, actions);
+    return item;
+  }));
+}
+
+$('reports-send').addEventListener('click', async () => {
+  const reports = [...document.querySelectorAll('#reports .report-include input:checked')].map((c) => c.value);
+  if (reports.length === 0) {
+    toast(t('reportsNone'));
+    return;
+  }
+  const answer = await post('/api/v1/field-reports/damage-notice', { reports, mode: mode() }, { type: 'application/json' });
+  if (answer.ok) toast(t('reportsSent', { id: answer.body.id }));
+  else toast(answer.body?.errors?.map(message).join(' ') ?? String(answer.status));
+  refreshReports();
+});
+
 async function refreshActive() {
   if (!desk.area) return;
   refreshPlaces();
   refreshDrafts();
+  refreshReports();
   const answer = await get(`/api/v1/alerts?code=${desk.area.code}&status=${mode()}`);
   if (!answer.ok) return;
   const items = answer.body.alerts.map((alert) => {
