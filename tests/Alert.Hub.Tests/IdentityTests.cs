@@ -140,6 +140,10 @@ public abstract class IdentityTests(HubFixture hub)
         using var admin = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/admin/identities",
             new { id = Unique("ops"), name = "運用", role = "admin", areaCode = "43" });
         Codes(await admin.Content.ReadFromJsonAsync<JsonElement>()).ShouldBe(["identity.kind"]);
+        // Field staff report to a desk: without its area a report with no position would belong nowhere.
+        using var field = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/admin/identities",
+            new { id = Unique("field"), name = "現地班", role = "field", kind = "municipality" });
+        Codes(await field.Content.ReadFromJsonAsync<JsonElement>()).ShouldBe(["identity.area", "identity.kind"], ignoreOrder: true);
     }
 
     [Fact]
