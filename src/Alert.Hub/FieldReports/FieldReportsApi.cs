@@ -252,8 +252,8 @@ public static class FieldReportsApi
             return HubProblems.One(StatusCodes.Status404NotFound, "field-report.photo.not-found", $"写真 {photoId} はありません。", $"There is no photo {photoId}.");
         var bytes = await connection.QuerySingleAsync<byte[]>(
             size == "thumb" ? "SELECT thumb FROM field_photos WHERE id = @photoId" : "SELECT large FROM field_photos WHERE id = @photoId", new { photoId });
-        // A photo never changes; whether it may be seen does, until it is published.
-        http.Response.Headers.CacheControl = published ? "public, max-age=86400, immutable" : "private, no-store";
+        // A photo never changes, but a desk may still reject a verified report: caches keep a public one minutes, not days.
+        http.Response.Headers.CacheControl = published ? "public, max-age=300" : "private, no-store";
         return TypedResults.File(bytes, "image/jpeg");
     }
 
