@@ -81,4 +81,43 @@ public class CsvIntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0].GetProperty("code").GetString().ShouldBe("request.query.sheet");
     }
+
+    [Fact]
+    public async Task A_places_sheet_becomes_a_general_notice_whose_places_are_on_their_map_layers()
+    {
+        var documentId = $"places-{Guid.NewGuid():N}";
+
+        using var response = await PostAsync("valid/places.kumamoto.sjis.csv", $"sheet=life-support-places&documentId={documentId}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var layer = (string name) => hub.Client.GetFromJsonAsync<JsonElement>($"/api/v1/layers/431001/{name}");
+        JsonElement? Of(JsonElement collection, string place) => collection.GetProperty("features").EnumerateArray()
+            .Where(f => f.GetProperty("properties").GetProperty("notice").GetString() == id && f.GetProperty("properties").GetProperty("name").GetString() == place)
+            .Select(f => (JsonElement?)f).FirstOrDefault();
+        await HubFixture.Eventually(async () => Of(await layer("water-points"), "白川公園 給水所") is not null, "the sheet's water point on its layer ");
+
+        var water = Of(await layer("water-points"), "白川公園 給水所")!.Value;
+        water.GetProperty("geometry").GetProperty("coordinates")[0].GetDecimal().ShouldBe(130.7118m);
+        water.GetProperty("properties").GetProperty("hours").GetString()!.ShouldEndWith("17:00"); // 〜 as Shift_JIS gives it back: ～
+        water.GetProperty("properties").GetProperty("headline").GetString()!.ShouldContain("給水・入浴などの生活支援拠点");
+        // No coordinates in the sheet: placed by its address.
+        Of(await layer("baths"), "水前寺 入浴支援")!.Value.GetProperty("properties").GetProperty("state").GetString().ShouldBe("preparing");
+        Of(await layer("relief-supplies"), "辛島公園 物資配布")!.Value.GetProperty("properties").GetProperty("state").GetString().ShouldBe("closed");
+    }
+
+    [Fact]
+    public async Task A_places_sheet_with_bad_rows_is_refused_by_line()
+    {
+        using var response = await PostAsync("invalid/places.every-bad-row.csv", $"sheet=life-support-places&documentId=places-{Guid.NewGuid():N}&title=%20");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0].GetProperty("path").GetString().ShouldBe("?title");
+
+        using var rows = await PostAsync("invalid/places.every-bad-row.csv", $"sheet=life-support-places&documentId=places-{Guid.NewGuid():N}");
+        rows.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        (await rows.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray()
+            .Select(e => (e.GetProperty("code").GetString(), e.GetProperty("line").GetInt32()))
+            .ShouldBe([("csv.value.not-in-vocabulary", 2), ("csv.place.half-position", 3), ("csv.place.nowhere", 4), ("csv.value.not-in-vocabulary", 5)]);
+    }
 }

@@ -47,6 +47,9 @@ public sealed record LifelineStatusRow(
     DateTimeOffset? EstimatedRestoration,
     DateTimeOffset Time);
 
+/// <summary>A place residents look for (給水所, 入浴支援…): coordinates with every digit given, or an address to place.</summary>
+public sealed record LifeSupportPlaceRow(string Name, PlaceKind Kind, string? Address, decimal? Latitude, decimal? Longitude, string? Hours, PlaceState State);
+
 public sealed record CsvRow<T>(int Line, T Value);
 
 /// <summary>
@@ -61,7 +64,7 @@ public sealed record CsvReadResult<T>(IReadOnlyList<CsvRow<T>> Rows, IReadOnlyLi
 }
 
 /// <summary>
-/// The five CSV formats: each reads its schema from schemas/csv, then applies the rules CSVW cannot state
+/// The six CSV formats: each reads its schema from schemas/csv, then applies the rules CSVW cannot state
 /// (vocabularies, codes, one column against another, one row against another), listed in schemas/csv/README.md.
 /// </summary>
 public static class CsvFormats
@@ -75,6 +78,7 @@ public static class CsvFormats
             ["shelter-status"] = s => Summary(ReadShelterStatus(s)),
             ["evacuation-districts"] = s => Summary(ReadEvacuationDistricts(s)),
             ["lifeline-status"] = s => Summary(ReadLifelineStatus(s)),
+            ["life-support-places"] = s => Summary(ReadLifeSupportPlaces(s)),
         };
 
     private static (IReadOnlyList<Problem>, int) Summary<T>(CsvReadResult<T> result) => (result.Problems, result.Rows.Count);
@@ -188,6 +192,45 @@ public static class CsvFormats
                 (int?)row.WholeNumber("householdsAffected"), area, code, restoration, time);
         });
     }
+
+    public static CsvReadResult<LifeSupportPlaceRow> ReadLifeSupportPlaces(Stream csv, CsvLimits? limits = null)
+    {
+        var schema = CsvSchema.LifeSupportPlaces;
+        return Read(csv, schema, limits, (row, report) =>
+        {
+            var kind = Vocabulary(schema, row, "kind", PlaceKindWords, report);
+            var state = row.Text("state") is null ? PlaceState.Open : Vocabulary(schema, row, "state", PlaceStateWords, report);
+            var (lat, lng) = (row.Number("latitude"), row.Number("longitude"));
+            if ((lat is null) != (lng is null))
+                report(At(schema, lat is null ? "latitude" : "longitude", row.Line, "csv.place.half-position",
+                    $"{row.Line} 行目: 緯度と経度は両方を入れるか、両方を空にしてください（住所から位置を求めます）。",
+                    $"Line {row.Line}: give both latitude and longitude, or neither (the address then places it)."));
+            if (lat is null && lng is null && row.Text("address") is null)
+                report(At(schema, "address", row.Line, "csv.place.nowhere",
+                    $"{row.Line} 行目: 住所か緯度・経度のどちらかが必要です。場所の分からない拠点は地図に載せられません。",
+                    $"Line {row.Line}: give an address or latitude and longitude; a place with neither cannot go on a map."));
+            return kind is null || state is null ? null
+                : new LifeSupportPlaceRow(row.Text("name")!, kind.Value, row.Text("address"), lat, lng, row.Text("hours"), state.Value);
+        });
+    }
+
+    private static readonly Dictionary<string, PlaceKind> PlaceKindWords = new()
+    {
+        ["給水所"] = PlaceKind.WaterPoint, ["給水"] = PlaceKind.WaterPoint, ["water-point"] = PlaceKind.WaterPoint,
+        ["入浴支援"] = PlaceKind.Bath, ["入浴"] = PlaceKind.Bath, ["風呂"] = PlaceKind.Bath, ["bath"] = PlaceKind.Bath,
+        ["無料wi-fi"] = PlaceKind.Wifi, ["wi-fi"] = PlaceKind.Wifi, ["wifi"] = PlaceKind.Wifi,
+        ["充電"] = PlaceKind.Charging, ["charging"] = PlaceKind.Charging,
+        ["物資配布"] = PlaceKind.ReliefSupplies, ["物資"] = PlaceKind.ReliefSupplies, ["relief-supplies"] = PlaceKind.ReliefSupplies,
+        ["窓口"] = PlaceKind.Office, ["相談窓口"] = PlaceKind.Office, ["office"] = PlaceKind.Office,
+        ["その他"] = PlaceKind.Other, ["other"] = PlaceKind.Other,
+    };
+
+    private static readonly Dictionary<string, PlaceState> PlaceStateWords = new()
+    {
+        ["開設"] = PlaceState.Open, ["開設中"] = PlaceState.Open, ["open"] = PlaceState.Open,
+        ["準備中"] = PlaceState.Preparing, ["preparing"] = PlaceState.Preparing,
+        ["終了"] = PlaceState.Closed, ["閉鎖"] = PlaceState.Closed, ["closed"] = PlaceState.Closed,
+    };
 
     private static readonly Dictionary<string, ShelterStatus> StatusWords = new()
     {

@@ -51,6 +51,7 @@ public sealed class CsvSchema
     public static readonly CsvSchema ShelterStatus = Embedded("shelter-status.csv-metadata.json");
     public static readonly CsvSchema EvacuationDistricts = Embedded("evacuation-districts.csv-metadata.json");
     public static readonly CsvSchema LifelineStatus = Embedded("lifeline-status.csv-metadata.json");
+    public static readonly CsvSchema LifeSupportPlaces = Embedded("life-support-places.csv-metadata.json");
 
     private static CsvSchema Embedded(string fileName)
     {

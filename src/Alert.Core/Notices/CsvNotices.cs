@@ -3,19 +3,22 @@ using Alert.Core.Csv;
 namespace Alert.Core.Notices;
 
 /// <summary>
-/// Turns a sheet a desk already keeps (evacuation districts, shelter status, lifeline status) into the body of a
-/// native notice; the envelope comes from the request. GSI's site lists are registers, not notices.
+/// Turns a sheet a desk already keeps (evacuation districts, shelter status, lifeline status, life-support places) into
+/// the body of a native notice; the envelope comes from the request. GSI's site lists are registers, not notices.
 /// </summary>
 public static class CsvNotices
 {
-    public static readonly string[] NoticeSheets = ["evacuation-districts", "shelter-status", "lifeline-status"];
+    public static readonly string[] NoticeSheets = ["evacuation-districts", "shelter-status", "lifeline-status", "life-support-places"];
+
+    /// <summary>A places sheet's notice title when the request gives none: what residents look for in it.</summary>
+    public const string PlacesTitle = "給水・入浴などの生活支援拠点";
 
     /// <summary>
     /// The notice, or the problems. Every bad row is reported with its line; with <paramref name="partial"/> the
     /// good rows still make the notice and the bad rows come back as <c>Skipped</c>.
     /// </summary>
     public static (Notice? Notice, IReadOnlyList<Problem> Problems, IReadOnlyList<Problem> Skipped) ToNotice(
-        string sheet, Stream csv, Envelope envelope, bool partial)
+        string sheet, Stream csv, Envelope envelope, bool partial, string? title = null, string? text = null)
     {
         NoticeBody? body;
         IReadOnlyList<Problem> problems;
@@ -44,6 +47,12 @@ public static class CsvNotices
                     l.Kind, l.State, null, new AreaRef(l.AreaCode?.WithCheckDigit ?? envelope.IssuerCode, l.Area), l.HouseholdsAffected,
                     l.EstimatedRestoration, l.Time)).ToList());
                 break;
+            case "life-support-places":
+                var places = CsvFormats.ReadLifeSupportPlaces(csv);
+                (problems, refused) = (places.Problems, places.Refused);
+                body = new GeneralBody(title ?? PlacesTitle, text ?? title ?? PlacesTitle, places.Accepted(partial).Select(r => r.Value).Select(p => new Place(
+                    p.Name, p.Kind, p.Address, p.Latitude is { } lat ? new Location(lat, p.Longitude!.Value) : null, p.Hours, p.State)).ToList());
+                break;
             default:
                 return (null, [new Problem("csv.sheet.not-a-notice", "sheet", null, null,
                     $"表「{sheet}」からは情報を作れません。使えるのは {string.Join("、", NoticeSheets)} です（GSI の避難場所・避難所一覧は台帳です）。",
@@ -55,6 +64,7 @@ public static class CsvNotices
             EvacuationBody b => b.Districts.Count == 0,
             SheltersBody b => b.Shelters.Count == 0,
             LifelineBody b => b.Statuses.Count == 0,
+            GeneralBody b => b.Places.Count == 0,
             _ => true,
         };
         if (refused || (problems.Count > 0 && !partial)) return (null, problems, []);

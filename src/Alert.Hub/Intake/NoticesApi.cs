@@ -215,7 +215,8 @@ public static partial class NoticesApi
         {
             var (envelope, sheet, partial, refusal) = CsvEnvelope(query, issuer, gazetteer);
             if (refusal is not null) return (null, refusal);
-            var (notice, rows, left) = CsvNotices.ToNotice(sheet!, new MemoryStream(body), envelope!, partial);
+            var (notice, rows, left) = CsvNotices.ToNotice(sheet!, new MemoryStream(body), envelope!, partial,
+                query["title"].Count == 0 ? null : query["title"].ToString().Trim(), query["text"].Count == 0 ? null : query["text"].ToString());
             // The sheet's rows are checked by its schema; the notice made of them meets the same rules as any other.
             // Envelope problems point at the query parameter that set the value (Envelope.Reason → ?reason).
             var wrong = notice is null ? rows : NoticeRules.Check(notice, path => path.StartsWith("Envelope.", StringComparison.Ordinal)
@@ -455,6 +456,10 @@ public static partial class NoticesApi
         // The sheet covers the area it is issued for: the key's own unless ?issuerCode= names another (a prefecture's
         // municipality as 代行, a lifeline operator's or a national body's area, which have no single own area).
         var issuerCode = query["issuerCode"].Count > 0 ? query["issuerCode"].ToString() : issuer.AreaCode;
+        // A places sheet's notice may be titled (?title=) and explained (?text=), as any general notice's XML may.
+        Need(query["title"].ToString().Length <= 500 && (query["title"].Count == 0 || query["title"].ToString().Trim().Length > 0), "title",
+            "?title= は空白でない 500 文字までの題名です。", "?title= is a title of up to 500 characters, not blank.");
+        Need(query["text"].ToString().Length <= 20_000, "text", "?text= は 20,000 文字までです。", "?text= is up to 20,000 characters.");
         Need(issuer.Role == Roles.Issuer, "issuer", "CSV は発信者のキーで送ってください。", "Send CSV with an issuer's key.");
         Need(issuer.Role != Roles.Issuer || LocalGovernmentCode.TryParse(issuerCode, out _, out _), "issuerCode",
             "?issuerCode= に発信する地域の地方公共団体コードを指定してください（市町村と都道府県のキーでは省略できます）。",

@@ -100,6 +100,7 @@ public class CsvCorpusTests
             "status" => Summary(CsvFormats.ReadShelterStatus(file, limits)),
             "districts" => Summary(CsvFormats.ReadEvacuationDistricts(file, limits)),
             "lifeline" => Summary(CsvFormats.ReadLifelineStatus(file, limits)),
+            "places" => Summary(CsvFormats.ReadLifeSupportPlaces(file, limits)),
             var other => throw new InvalidOperationException($"No format named {other}"),
         };
     }

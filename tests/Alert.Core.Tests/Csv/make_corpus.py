@@ -59,6 +59,14 @@ LI = ["停電,停止,12400,431010,2026-07-01 12:00,2026-07-01 03:30",
 def lifeline(rows=LI[:2], header=LI_H): return header + "\n" + "\n".join(rows) + "\n"
 write(V, "lifeline.kumamoto.utf8-bom.csv", lifeline(LI), "utf-8-sig")
 
+PL_H = "名称,種別,住所,緯度,経度,時間,状況"
+PL = ["白川公園 給水所,給水所,,32.7995,130.7118,9:00〜17:00,開設",
+      "水前寺 入浴支援,入浴,熊本市中央区水前寺6丁目,,,16:00〜20:00,準備中",
+      '中央区役所 充電・Wi-Fi,充電,熊本市中央区手取本町1-1,32.8031,130.7079,"24時間, 予備電源",',
+      "辛島公園 物資配布,物資配布,熊本市中央区辛島町,,,,終了"]
+def places(rows=PL[:2], header=PL_H): return header + "\n" + "\n".join(rows) + "\n"
+write(V, "places.kumamoto.sjis.csv", places(PL), "cp932")
+
 bad = lambda i, old, new, rows=SITES[:2]: [r.replace(old, new, 1) if k == i else r for k, r in enumerate(rows)]
 # ---- GSI emergency sites
 write(I, "sites.header-missing-column.csv", sites(header=SITES_H.replace(",内水氾濫", ""), rows=[r.replace(",1,,1,,,,32", ",1,,1,,,32") for r in []]), expected=[("csv.header.missing-column", 1)])
@@ -118,3 +126,7 @@ write(I, "sites.limit-cells.csv", sites([SITES[0], SITES[1] + "," * 100]), expec
 write(I, "status.limit-cell-length.csv", status([ST[0], ST[1].replace("満員", "満員" + "　" * 10_000)]), expected=[("csv.limit.cell-length", 3)])
 write(I, "status.limit-problems.csv", status([f"S{i},開設,many,,yesterday" for i in range(502)]),
       expected=[(code, line) for line in range(2, 502) for code in ("csv.value.not-a-number", "csv.value.not-a-datetime")] + [("csv.limit.problems", 503)])
+# ---- life-support places
+write(I, "places.every-bad-row.csv", places([PL[0].replace("給水所,給水所", "給水所,炊き出し", 1), "半分だけ,給水,,32.8,,,",
+      "どこにもない,充電,,,,,", PL[3].replace(",終了", ",休止", 1)]),
+      expected=[("csv.value.not-in-vocabulary", 2), ("csv.place.half-position", 3), ("csv.place.nowhere", 4), ("csv.value.not-in-vocabulary", 5)])
