@@ -194,6 +194,18 @@ public abstract class FieldReportsTests(HubFixture hub)
         var reported = await after.Content.ReadFromJsonAsync<JsonElement>();
         reported.GetProperty("state").GetString().ShouldBe("reported");
         reported.GetProperty("noticeId").GetString().ShouldBe(noticeId);
+
+        // The next verified set is the next revision of the same notice: what it said, and the new site.
+        var later = await PostAsync(Form("landslide", "裏山の斜面が崩れた", (32.8125, 130.6932)));
+        (await DeskAsync($"/api/v1/field-reports/{Id(later)}/verified")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var next = await DeskAsync("/api/v1/field-reports/damage-notice", new { reports = new[] { Id(later) } });
+        next.StatusCode.ShouldBe(HttpStatusCode.Accepted, await next.Content.ReadAsStringAsync());
+        var receipt = await next.Content.ReadFromJsonAsync<JsonElement>();
+        (receipt.GetProperty("id").GetString(), receipt.GetProperty("revision").GetInt32()).ShouldBe((noticeId, 2));
+        using var second = await hub.SendAsync(HttpMethod.Get, $"/api/v1/notices/{noticeId}/revisions/2/notice.json", null, null);
+        var body = (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("body");
+        body.GetProperty("reports").EnumerateArray().SelectMany(r => r.GetProperty("sites").EnumerateArray()).Select(x => x.GetProperty("kind").GetString())
+            .ShouldBe(["road-blocked", "landslide"], ignoreOrder: true);
     }
 
     [Fact]

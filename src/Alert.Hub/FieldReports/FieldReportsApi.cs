@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 using Alert.Core;
+using Alert.Core.Cap;
 using Alert.Core.Codes;
 using Alert.Core.Notices;
 using Alert.Core.Rendering;
@@ -294,7 +295,7 @@ public static class FieldReportsApi
 
     /// <summary>
     /// A damage notice of verified reports (<c>{"reports": […], "mode": "Actual"}</c>): one report per municipality, each
-    /// report a site with its category, position, comment and first photo. The desk's figures (dead, missing, houses) are
+    /// report a site with its category, position, comment and first photo; the next set is the next revision of it. The desk's figures (dead, missing, houses) are
     /// not guessed from photos: the notice carries none, and the desk sends them as it counts them. The notice goes
     /// through intake as any other; the reports then say which notice carried them.
     /// </summary>
@@ -335,14 +336,32 @@ public static class FieldReportsApi
         var photos = (await ViewAsync(db, connection, chosen, gazetteer)).ToDictionary(r => r.Id, r => r.Photos);
         var origin = $"{request.Scheme}://{request.Host}";
         var now = DateTimeOffset.UtcNow.ToOffset(JapanTime.Offset);
-        var reports = chosen.GroupBy(r => r.AreaCode).Select(g => new DamageReport(new AreaRef(g.Key, gazetteer.Find(LocalGovernmentCode.Parse(g.Key))!.Name),
+        var added = chosen.GroupBy(r => r.AreaCode).Select(g => new DamageReport(new AreaRef(g.Key, gazetteer.Find(LocalGovernmentCode.Parse(g.Key))!.Name),
             null, null, null, null, null, null, null, null, null, g.Max(r => r.PostedAt).ToOffset(JapanTime.Offset),
             [.. g.Select(r => new DamageSite(Enum.Parse<DamageSiteKind>(r.Category.Replace("-", "", StringComparison.Ordinal), ignoreCase: true),
                 new Location(Math.Round((decimal)r.Lat!.Value, 6), Math.Round((decimal)r.Lng!.Value, 6)), r.Comment,
                 photos[r.Id] is [var photo, ..] ? origin + photo.Url : null))])).ToList();
+
+        // A revision replaces its notice whole: the desk's damage notice of field reports still in force in this mode
+        // gets the new sites added to what it says (its own figures kept), as the next revision; else a new one starts.
+        var previous = await connection.QuerySingleOrDefaultAsync<byte[]>("""
+            SELECT n.cap_body FROM documents d JOIN notices n ON n.document_id = d.id AND n.revision = d.current_revision
+            WHERE d.issuer_id = @by AND d.status = @status AND d.state = 'active'
+              AND d.id IN (SELECT notice_id FROM field_reports WHERE state = 'reported' AND decided_by = @by)
+            ORDER BY d.updated_at DESC LIMIT 1
+            """, new { by = desk.Id, status = mode.ToString() }) is { } cap
+            && CapReader.Read(new MemoryStream(cap)).Alert is { } alert && NoticeCap.FromCap(alert) is { Body: DamageBody } earlier ? earlier : null;
         var issuerCode = LocalGovernmentCode.Parse(desk.AreaCode!).WithCheckDigit;
-        var notice = new Notice(new Envelope($"{issuerCode}-damage-{now:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..4]}", 1, issuerCode, desk.Name,
-            mode, NoticeKind.Issue, null, now, null, null, [.. reports.Select(r => r.Area)]), new DamageBody(reports));
+        var reports = previous?.Body is DamageBody before
+            ? [.. before.Reports.Select(r => added.FirstOrDefault(a => a.Area.Code == r.Area.Code) is { } more
+                    ? r with { At = r.At > more.At ? r.At : more.At, Sites = [.. r.Sites ?? [], .. more.Sites!] } : r),
+               .. added.Where(a => before.Reports.All(r => r.Area.Code != a.Area.Code))]
+            : added;
+        var envelope = previous?.Envelope is { } last
+            ? last with { Revision = last.Revision + 1, Kind = NoticeKind.Update, Sent = now, Reason = null, Areas = [.. reports.Select(r => r.Area)] }
+            : new Envelope($"{issuerCode}-damage-{now:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..4]}", 1, issuerCode, desk.Name,
+                mode, NoticeKind.Issue, null, now, null, null, [.. reports.Select(r => r.Area)]);
+        var notice = new Notice(envelope, new DamageBody(reports));
 
         var result = await NoticesApi.AcceptAsync("notice-json", Encoding.UTF8.GetBytes(NoticeJson.Write(notice)), desk, QueryCollection.Empty, intake, ct);
         if (result.Result is Accepted<NoticeReceipt> { Value: { } receipt })
