@@ -51,7 +51,7 @@ public abstract class SensorsTests(HubFixture hub)
         Send(hub, station, secret, json, signature);
 
     /// <summary>Posts a body as a station's feed would, signed with <paramref name="secret"/> unless another signature is given.</summary>
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> Send(HubFixture hub, string station, string secret, string json, string? signature)
+    internal static async Task<(HttpStatusCode Status, JsonElement Body)> Send(HubFixture hub, string station, string secret, string json, string? signature)
     {
         var body = Encoding.UTF8.GetBytes(json);
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/observations/{station}") { Content = new ByteArrayContent(body) };

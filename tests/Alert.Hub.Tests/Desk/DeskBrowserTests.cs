@@ -312,6 +312,42 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
         browser.Until(d => d.FindElements(By.CssSelector($"#reports li[data-id='{id}']")).Count == 0, "the report gone from the desk's open list");
     }
 
+    [Fact]
+    public async Task An_official_sets_up_a_gauge_with_its_thresholds_and_its_first_reading_over_them_is_a_draft()
+    {
+        var id = SensorsTests.Station();
+        using var browser = new Browser();
+        browser.SignIn(Hub, HubFixture.IssuerKey);
+        browser.ById("tab-other").Click();
+        browser.Visible("station-new").Click();
+        browser.ById("station-id").SendKeys(id);
+        browser.ById("station-name").SendKeys("坪井川 新堀橋");
+        browser.ById("station-area").Clear();
+        browser.ById("station-area").SendKeys("431010");
+        browser.ById("station-t3").SendKeys("2.8");
+        browser.ById("station-t4").SendKeys("2.5"); // lower than level 3's: the hub says where
+        browser.ById("station-save").Click();
+        browser.Until(d => d.FindElement(By.Id("station-thresholds-error")).Displayed, "the thresholds' error beside them");
+        browser.ById("station-thresholds-error").Text.ShouldContain("小さい順");
+        browser.Shot("13-station-error");
+
+        browser.ById("station-t4").Clear();
+        browser.ById("station-t4").SendKeys("3.4");
+        browser.ById("station-save").Click();
+        var secret = browser.Until(d => d.FindElement(By.Id("station-secret")).Text is { Length: > 0 } text ? text[(text.LastIndexOf(' ') + 1)..] : null,
+            "the station's secret, shown once it is made")!;
+        browser.Until(d => d.FindElements(By.CssSelector($"#stations tr[data-id='{id}']")).Count == 1, "the station in the desk's list");
+        browser.Shot("14-station-saved");
+
+        var (status, receipt) = await SensorsTests.Send(hub, id, secret, JsonSerializer.Serialize(new { value = 3.6, at = DateTimeOffset.UtcNow }), null);
+        status.ShouldBe(System.Net.HttpStatusCode.Accepted);
+        var draft = receipt.GetProperty("draftId").GetString()!;
+        browser.ById("tab-evacuation").Click();
+        var item = browser.Until(d => d.FindElements(By.CssSelector($"#drafts li[data-id='{draft}']")).FirstOrDefault(), "the gauge's draft beside the map")!;
+        item.Text.ShouldContain("坪井川 新堀橋");
+        item.Text.ShouldContain("警戒レベル4");
+    }
+
     /// <summary>Controls without an accessible name, described for the failure message.</summary>
     internal const string Unlabelled = """
         const named = (el) => (el.getAttribute('aria-label') ?? '').trim()

@@ -6,6 +6,7 @@ import { key, setKey, get, post, nowJst, newDocumentId, NOTICE_JSON } from './ap
 import { drawMap } from './map.js';
 import { showErrors, clearErrors } from './errors.js';
 import { setUpBoards } from './boards.js';
+import { setUpStations } from './stations.js';
 
 const $ = (id) => document.getElementById(id);
 const desk = {
@@ -45,6 +46,7 @@ async function signIn() {
   $('sign-out').hidden = false;
   $('exercise-control').hidden = false;
   desk.boards = setUpBoards(desk, { mode, sent: boardSent });
+  setUpStations(desk, { toast });
   newOrder();
   await refreshActive();
   return true;
