@@ -19,6 +19,8 @@ public sealed class LimitedHub : EmbeddedHub
     {
         ["Alert:RateLimits:Issuer:Burst"] = "5",
         ["Alert:RateLimits:Issuer:PerMinute"] = "1",
+        ["Alert:RateLimits:Field:Burst"] = "2",
+        ["Alert:RateLimits:Field:PerMinute"] = "1",
         ["Alert:RateLimits:UnknownKeys:Burst"] = "3",
         ["Alert:RateLimits:UnknownKeys:PerMinute"] = "1",
     };
@@ -86,6 +88,23 @@ public class RateLimitTests(LimitedHub hub) : IClassFixture<LimitedHub>
         // Public reads are not counted against anyone.
         using var alerts = await hub.SendAsync(HttpMethod.Get, "/api/v1/alerts?code=431001", null, null);
         alerts.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Field_staff_have_a_bucket_of_their_own_far_smaller_than_a_desks()
+    {
+        await FieldReportsTests.AddFieldAsync(hub);
+        for (var i = 0; i < 2; i++)
+        {
+            using var sent = await hub.SendAsync(HttpMethod.Post, "/api/v1/field-reports", FieldReportsTests.Form("other", $"報告 {i + 1}"), FieldReportsTests.FieldKey);
+            sent.StatusCode.ShouldBe(HttpStatusCode.Created, $"report {i + 1} of the burst");
+        }
+        var reports = await Limits.CountAsync(hub, "field_reports");
+
+        using var refused = await hub.SendAsync(HttpMethod.Post, "/api/v1/field-reports", FieldReportsTests.Form("other", "3 件目"), FieldReportsTests.FieldKey);
+
+        await Limits.ProblemAsync(refused, HttpStatusCode.TooManyRequests, "rate.limited");
+        (await Limits.CountAsync(hub, "field_reports")).ShouldBe(reports);
     }
 }
 

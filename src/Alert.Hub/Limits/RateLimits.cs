@@ -38,6 +38,12 @@ public sealed class RateLimitOptions
     /// <summary>Keys that read on a subscriber's behalf; other roles count as issuers.</summary>
     public Bucket Subscriber { get; set; } = new() { Burst = 300, PerMinute = 300 };
 
+    /// <summary>
+    /// Field staff: a person with a phone sends a report a minute at most, with its list read after each; a report can
+    /// be 40 MB of photos, so a leaked field key is held to far less than an issuer's.
+    /// </summary>
+    public Bucket Field { get; set; } = new() { Burst = 60, PerMinute = 60 };
+
     /// <summary>Requests with a key the hub does not know, per client address: once spent, keys from there are not even looked up.</summary>
     public Bucket UnknownKeys { get; set; } = new() { Burst = 30, PerMinute = 10 };
 
@@ -45,10 +51,11 @@ public sealed class RateLimitOptions
     {
         Roles.Admin => Admin,
         Roles.Subscriber => Subscriber,
+        Roles.Field => Field,
         _ => Issuer,
     };
 
-    public bool Valid() => new[] { Issuer, Admin, Subscriber, UnknownKeys }.All(b => b is { Burst: > 0, PerMinute: > 0 });
+    public bool Valid() => new[] { Issuer, Admin, Subscriber, Field, UnknownKeys }.All(b => b is { Burst: > 0, PerMinute: > 0 });
 }
 
 /// <summary>
