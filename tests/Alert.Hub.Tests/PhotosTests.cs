@@ -42,4 +42,19 @@ public class PhotosTests
 
         Photos.Read(header).Refusal.ShouldBe(Photos.Refusal.TooManyPixels);
     }
+
+    [Fact]
+    public void A_phones_full_size_photo_is_kept_at_1600_px_on_its_longer_side_and_320_for_the_thumbnail()
+    {
+        var (photo, refusal) = Photos.Read(TestPhotos.Jpeg(4032, 3024, (32.8031, 130.7079)));
+
+        refusal.ShouldBe(Photos.Refusal.None);
+        (photo!.Width, photo.Height).ShouldBe((1600, 1200));
+        using var large = SkiaSharp.SKBitmap.Decode(photo.Large);
+        (large.Width, large.Height).ShouldBe((1600, 1200));
+        large.GetPixel(100, 600).Red.ShouldBeGreaterThan((byte)200); // the left half, red, still on the left
+        using var thumb = SkiaSharp.SKBitmap.Decode(photo.Thumb);
+        (thumb.Width, thumb.Height).ShouldBe((320, 240));
+        photo.Lat!.Value.ShouldBe(32.8031, 0.00001);
+    }
 }

@@ -30,7 +30,12 @@ public static class Photos
         using var codec = SKCodec.Create(new SKMemoryStream(file));
         if (codec is null) return (null, Refusal.Unreadable);
         if ((long)codec.Info.Width * codec.Info.Height > MaxPixels) return (null, Refusal.TooManyPixels);
-        using var bitmap = SKBitmap.Decode(codec);
+        // A JPEG decodes straight to k/8 of its size: a 12 MP photo need not take 48 MB, and a second to resample, to
+        // become 1600 px. The smallest such size still as large as the large copy (PNG has no scales: decoded whole).
+        var need = Math.Min(LargeEdge, Math.Max(codec.Info.Width, codec.Info.Height));
+        var size = Enumerable.Range(1, 8).Select(k => codec.GetScaledDimensions(k / 8f))
+            .FirstOrDefault(d => Math.Max(d.Width, d.Height) >= need, codec.Info.Size);
+        using var bitmap = SKBitmap.Decode(codec, codec.Info.WithSize(size.Width, size.Height));
         if (bitmap is null) return (null, Refusal.Unreadable);
 
         var (lat, lng) = GpsOf(file);
@@ -73,7 +78,7 @@ public static class Photos
         canvas.Scale((float)width / w, (float)height / h);
         canvas.Concat(Upright(origin, w, h));
         using var image = SKImage.FromBitmap(source);
-        canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKCubicResampler.Mitchell));
+        canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
         using var snapshot = surface.Snapshot();
         using var data = snapshot.Encode(SKEncodedImageFormat.Jpeg, Quality);
         return data.ToArray();
