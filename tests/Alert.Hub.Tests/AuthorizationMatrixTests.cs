@@ -316,5 +316,7 @@ public sealed class MatrixHub : EmbeddedHub
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>(base.Settings)
     {
         ["Alert:RateLimits:UnknownKeys:Burst"] = "1000",
+        // Every field report row posts a fresh report for each caller, all with one field staff key.
+        ["Alert:RateLimits:Field:Burst"] = "1000",
     };
 }

@@ -110,6 +110,10 @@ public abstract class FieldReportsTests(HubFixture hub)
         placed.GetProperty("locatedBy").GetString().ShouldBe("device");
         placed.GetProperty("lat").GetDouble().ShouldBe(32.7898);
 
+        // A phone on the shore, just outside the simplified boundaries: the photo places the report instead; never refused.
+        var shore = await PostAsync(Form("flooding", null, (32.75, 130.45), TestPhotos.Jpeg(64, 48, Shirakawa)));
+        shore.GetProperty("locatedBy").GetString().ShouldBe("photo");
+
         var lost = await PostAsync(Form("other", "位置情報なし", null, TestPhotos.Png(32, 32)));
         lost.GetProperty("located").GetBoolean().ShouldBeFalse();
         lost.GetProperty("lat").ValueKind.ShouldBe(JsonValueKind.Null);
@@ -143,6 +147,14 @@ public abstract class FieldReportsTests(HubFixture hub)
             ["field-report.category.invalid", "field-report.comment.too-long", "field-report.location.outside", "field-report.photo.unreadable"], ignoreOrder: true);
         errors.ShouldAllBe(e => e.GetProperty("path").GetString()!.StartsWith("/form/") && e.GetProperty("ja").GetString()!.Length > 0 && e.GetProperty("en").GetString()!.Length > 0);
         (await ReportsAsync()).ShouldBe(before);
+
+        using var control = await hub.SendAsync(HttpMethod.Post, "/api/v1/field-reports", Form("other", "ベル\u0007"), FieldKey);
+        (await control.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0].GetProperty("code").GetString().ShouldBe("field-report.comment.invalid-char");
+        foreach (var set in new object[] { new { reports = new string?[] { null } }, new { reports = new[] { "x" }, mode = "7" }, new { reports = new[] { "x" }, mode = "Actual, Test" } })
+        {
+            using var refused = await DeskAsync("/api/v1/field-reports/damage-notice", set);
+            refused.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity, await refused.Content.ReadAsStringAsync());
+        }
 
         using var json = await hub.SendAsync(HttpMethod.Post, "/api/v1/field-reports", JsonContent.Create(new { category = "other" }), FieldKey);
         json.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
@@ -209,10 +221,32 @@ public abstract class FieldReportsTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task One_report_sent_twice_at_once_goes_out_once_and_two_reports_cannot_be_merged_into_each_other()
+    {
+        var report = await PostAsync(Form("building-damage", "同時送信", Shirakawa));
+        (await DeskAsync($"/api/v1/field-reports/{Id(report)}/verified")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // As an exercise: a notice of its own, apart from the other tests' actual one.
+        var sends = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => DeskAsync("/api/v1/field-reports/damage-notice", new { reports = new[] { Id(report) }, mode = "Exercise" })));
+
+        sends.Count(r => r.StatusCode == HttpStatusCode.Accepted).ShouldBe(1);
+        sends.ShouldAllBe(r => r.StatusCode == HttpStatusCode.Accepted || r.StatusCode == HttpStatusCode.Conflict || r.StatusCode == HttpStatusCode.UnprocessableEntity);
+
+        var (a, b) = (await PostAsync(Form("other", "A", Shirakawa)), await PostAsync(Form("other", "B", Shirakawa)));
+        (await DeskAsync($"/api/v1/field-reports/{Id(a)}/merged", new { into = Id(b) })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await DeskAsync($"/api/v1/field-reports/{Id(b)}/merged", new { into = Id(a) })).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
     public async Task Only_the_reporter_and_the_desk_that_looks_after_the_place_see_a_report()
     {
         var report = await PostAsync(Form("other", "札幌には見えない", Shirakawa));
         await hub.AddIssuerAsync(new Identity("test-sapporo-city", "札幌市", Roles.Issuer, "01100"), "sapporo-key-0123456789abcdef");
+        // A desk of the same prefecture is not this place's desk either.
+        await hub.AddIssuerAsync(new Identity("test-yatsushiro-city", "八代市", Roles.Issuer, "43202"), "yatsushiro-key-0123456789abcdef");
+        (await hub.SendAsync(HttpMethod.Get, $"/api/v1/field-reports/{Id(report)}", null, "yatsushiro-key-0123456789abcdef")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        using (var theirs = await hub.SendAsync(HttpMethod.Get, "/api/v1/field-reports", null, "yatsushiro-key-0123456789abcdef"))
+            (await theirs.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ShouldNotContain(r => Id(r) == Id(report));
 
         (await hub.SendAsync(HttpMethod.Get, $"/api/v1/field-reports/{Id(report)}", null, "sapporo-key-0123456789abcdef")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         using var list = await hub.SendAsync(HttpMethod.Get, "/api/v1/field-reports", null, "sapporo-key-0123456789abcdef");

@@ -50,8 +50,8 @@ public static class FieldReportsApi
         // A verified report's photos are public (a damage notice links them); others only to its reporter and its desk.
         group.MapGet("/photos/{photoId}", GetPhoto).AllowAnonymous();
         var desk = group.MapGroup("/").RequireAuthorization(Roles.Issuer).AuditChanges();
-        desk.MapPost("/{id}/verified", (string id, ClaimsPrincipal user, Db db, Gazetteer gazetteer) => DecideAsync(id, "verified", ["new"], null, user, db, gazetteer));
-        desk.MapPost("/{id}/rejected", (string id, ClaimsPrincipal user, Db db, Gazetteer gazetteer) => DecideAsync(id, "rejected", ["new", "verified"], null, user, db, gazetteer));
+        desk.MapPost("/{id}/verified", (string id, ClaimsPrincipal user, Db db, Gazetteer gazetteer) => DecideAsync(id, "verified", ["new"], user, db, gazetteer));
+        desk.MapPost("/{id}/rejected", (string id, ClaimsPrincipal user, Db db, Gazetteer gazetteer) => DecideAsync(id, "rejected", ["new", "verified"], user, db, gazetteer));
         desk.MapPost("/{id}/merged", Merge);
         desk.MapPost("/damage-notice", DamageNotice);
         return app;
@@ -73,6 +73,7 @@ public static class FieldReportsApi
         public required string State { get; init; }
         public string? MergedInto { get; init; }
         public string? NoticeId { get; init; }
+        public DateTimeOffset? DecidedAt { get; init; }
     }
 
     private sealed record PhotoRow
@@ -85,7 +86,8 @@ public static class FieldReportsApi
 
     private const string Columns = """
         SELECT r.id, r.reporter_id AS reporterid, i.name AS reportername, r.area_code AS areacode, r.category, r.comment, r.lat, r.lng,
-               r.located_by AS locatedby, r.posted_at AS postedat, r.state, r.merged_into AS mergedinto, r.notice_id AS noticeid
+               r.located_by AS locatedby, r.posted_at AS postedat, r.state, r.merged_into AS mergedinto, r.notice_id AS noticeid,
+               r.decided_at AS decidedat
         FROM field_reports r JOIN identities i ON i.id = r.reporter_id
         """;
 
@@ -143,6 +145,10 @@ public static class FieldReportsApi
             Add("field-report.category.invalid", "/form/category", $"category は {string.Join("、", Categories)} のいずれかです。",
                 $"category is one of {string.Join(", ", Categories)}.");
         var comment = form["comment"].ToString().Trim();
+        // The comment becomes a damage notice's XML: a character XML cannot carry would stop every notice it went into.
+        if (comment.Any(c => !System.Xml.XmlConvert.IsXmlChar(c) && !char.IsSurrogate(c)))
+            Add("field-report.comment.invalid-char", "/form/comment", "comment に使えない文字（制御文字など）が含まれています。",
+                "comment holds a character that cannot be sent on (a control character or the like).");
         if (comment.Length > MaxComment)
             Add("field-report.comment.too-long", "/form/comment", $"comment は {MaxComment} 文字までです（{comment.Length} 文字）。",
                 $"comment is up to {MaxComment} characters ({comment.Length} given).");
@@ -155,10 +161,12 @@ public static class FieldReportsApi
                 || !double.TryParse(lngText, NumberStyles.Float, CultureInfo.InvariantCulture, out var lng) || !double.IsFinite(lng))
                 Add("field-report.location.invalid", "/form/lat", "lat と lng は両方を数値（度、例 32.8031 と 130.7079）で入れてください。",
                     "Give both lat and lng as numbers in degrees (e.g. 32.8031 and 130.7079).");
-            else if (gazetteer.At(lat, lng) is null)
-                Add("field-report.location.outside", "/form/lat", $"位置（緯度 {latText}、経度 {lngText}）は日本の市区町村の中にありません。緯度と経度を取り違えていないか確かめてください。",
-                    $"The position (lat {latText}, lng {lngText}) is in no Japanese municipality; check that latitude and longitude are not swapped.");
-            else
+            else if (lat is < 20 or > 46 || lng is < 122 or > 154)
+                Add("field-report.location.outside", "/form/lat", $"位置（緯度 {latText}、経度 {lngText}）は日本の範囲外です。緯度と経度を取り違えていないか確かめてください。",
+                    $"The position (lat {latText}, lng {lngText}) is outside Japan; check that latitude and longitude are not swapped.");
+            // A phone on a quay or a shore can stand outside the simplified boundaries: then the photo places the report,
+            // or it is kept unplaced and flagged, as a report without a position; never refused for it.
+            else if (gazetteer.At(lat, lng) is not null)
                 device = (lat, lng);
         }
 
@@ -169,7 +177,7 @@ public static class FieldReportsApi
         var photos = new List<Photo>();
         foreach (var (file, i) in form.Files.Take(max.MaxPhotosPerReport).Select((f, i) => (f, i)))
         {
-            var path = $"/form/photo[{i}]";
+            var path = $"/form/photo[{i + 1}]"; // counted from 1, as the hub's other slash paths
             if (file.Length > max.MaxPhotoBytes)
             {
                 Add("field-report.photo.too-large", path, $"写真「{file.FileName}」が大きすぎます（上限 {max.MaxPhotoBytes:N0} バイト）。",
@@ -178,11 +186,11 @@ public static class FieldReportsApi
             }
             using var copy = new MemoryStream();
             await file.CopyToAsync(copy, ct);
-            var (photo, refusal) = Photos.Read(copy.ToArray());
+            var (photo, refusal) = await Photos.ReadAsync(copy.ToArray(), ct);
             if (photo is not null) photos.Add(photo);
             else if (refusal == Photos.Refusal.TooManyPixels)
-                Add("field-report.photo.too-large", path, $"写真「{file.FileName}」の画素数が多すぎます（5000 万画素まで）。",
-                    $"Photo '{file.FileName}' has too many pixels (50 megapixels at most).");
+                Add("field-report.photo.too-large", path, $"写真「{file.FileName}」の画素数が多すぎます（JPEG は 5000 万、PNG は 1600 万画素まで）。",
+                    $"Photo '{file.FileName}' has too many pixels (50 megapixels at most for JPEG, 16 for PNG).");
             else
                 Add("field-report.photo.unreadable", path, $"写真「{file.FileName}」は JPEG か PNG の画像として読めません。",
                     $"Photo '{file.FileName}' cannot be read as a JPEG or PNG image.");
@@ -228,9 +236,10 @@ public static class FieldReportsApi
         var rows = await connection.QueryAsync<Row>(Columns + """
              WHERE (r.reporter_id = @id OR (@desk AND r.area_code LIKE @prefecture))
                AND (r.state = @state OR (@state IS NULL AND r.state NOT IN ('rejected', 'merged')))
-             ORDER BY r.posted_at DESC, r.id DESC LIMIT 500
+             ORDER BY r.posted_at DESC, r.id DESC
             """, new { id = caller.Id, desk = caller.Role == Roles.Issuer, prefecture = (caller.AreaCode ?? "--")[..2] + "%", state });
-        return TypedResults.Ok(await ViewAsync(db, connection, [.. rows.Where(r => MaySee(caller, r, gazetteer))], gazetteer));
+        // The newest 500 of the desk's own: its neighbours' reports never crowd them out (a prefecture's are thousands at most).
+        return TypedResults.Ok(await ViewAsync(db, connection, [.. rows.Where(r => MaySee(caller, r, gazetteer)).Take(500)], gazetteer));
     }
 
     private static async Task<Results<Ok<FieldReport>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, Db db, Gazetteer gazetteer)
@@ -259,7 +268,7 @@ public static class FieldReportsApi
     }
 
     /// <summary>The desk's decision on one of its reports, from the states it may come from; another desk's answers 404.</summary>
-    private static async Task<Results<Ok<FieldReport>, ProblemHttpResult>> DecideAsync(string id, string decision, string[] from, string? into,
+    private static async Task<Results<Ok<FieldReport>, ProblemHttpResult>> DecideAsync(string id, string decision, string[] from,
         ClaimsPrincipal user, Db db, Gazetteer gazetteer)
     {
         var desk = Identity.From(user);
@@ -267,9 +276,9 @@ public static class FieldReportsApi
         var row = await connection.QuerySingleOrDefaultAsync<Row>(Columns + " WHERE r.id = @id", new { id });
         if (row is null || !MaySee(desk, row, gazetteer)) return NotFound(id);
         var changed = await connection.ExecuteAsync($"""
-            UPDATE field_reports SET state = @decision, merged_into = @into, decided_at = @now, decided_by = @by
+            UPDATE field_reports SET state = @decision, decided_at = @now, decided_by = @by
             WHERE id = @id AND {db.AnyOf("state", "from")}
-            """, new { id, decision, into, from, now = DateTimeOffset.UtcNow, by = desk.Id });
+            """, new { id, decision, from, now = DateTimeOffset.UtcNow, by = desk.Id });
         row = await connection.QuerySingleAsync<Row>(Columns + " WHERE r.id = @id", new { id });
         return changed == 1 ? TypedResults.Ok((await ViewAsync(db, connection, [row], gazetteer))[0])
             : HubProblems.One(StatusCodes.Status409Conflict, "field-report.state", $"この現地報告はすでに {row.State} です。", $"This field report is already {row.State}.");
@@ -283,14 +292,38 @@ public static class FieldReportsApi
         if (body?.Into is not { } into || into == id)
             return HubProblems.One(StatusCodes.Status422UnprocessableEntity, "field-report.merge.invalid", "into に、残す方の現地報告の ID を入れてください（自分自身は不可）。",
                 "into names the report to keep (not this one).", "$.into");
-        await using (var connection = await db.OpenAsync())
+        var desk = Identity.From(user);
+        await using var connection = await db.OpenAsync();
+        var merged = await connection.QuerySingleOrDefaultAsync<Row>(Columns + " WHERE r.id = @id", new { id });
+        if (merged is null || !MaySee(desk, merged, gazetteer)) return NotFound(id);
+        var kept = await connection.QuerySingleOrDefaultAsync<Row>(Columns + " WHERE r.id = @into", new { into });
+        if (kept is null || !MaySee(desk, kept, gazetteer)) return NotFound(into);
+
+        // "A into B" and "B into A" at once must not both hold: both rows are locked in id order first (PostgreSQL;
+        // SQLite's one writer is held from the transaction's first write), and the kept one's state is read after.
+        await using (var tx = await connection.BeginTransactionAsync())
         {
-            var kept = await connection.QuerySingleOrDefaultAsync<Row>(Columns + " WHERE r.id = @into", new { into });
-            if (kept is null || !MaySee(Identity.From(user), kept, gazetteer)) return NotFound(into);
-            if (kept.State is not ("new" or "verified"))
-                return HubProblems.One(StatusCodes.Status409Conflict, "field-report.state", $"統合先の現地報告はすでに {kept.State} です。", $"The report to keep is already {kept.State}.", "$.into");
+            if (db.Kind == DatabaseKind.Postgres)
+                await connection.ExecuteAsync("SELECT id FROM field_reports WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", new { ids = new[] { id, into } }, tx);
+            var changed = await connection.ExecuteAsync("""
+                UPDATE field_reports SET state = 'merged', merged_into = @into, decided_at = @now, decided_by = @by
+                WHERE id = @id AND state IN ('new', 'verified')
+                """, new { id, into, now = DateTimeOffset.UtcNow, by = desk.Id }, tx);
+            var keptState = await connection.ExecuteScalarAsync<string>("SELECT state FROM field_reports WHERE id = @into", new { into }, tx);
+            if (changed == 1 && keptState is "new" or "verified")
+            {
+                await tx.CommitAsync();
+            }
+            else
+            {
+                await tx.RollbackAsync();
+                return changed == 1
+                    ? HubProblems.One(StatusCodes.Status409Conflict, "field-report.state", $"統合先の現地報告はすでに {keptState} です。", $"The report to keep is already {keptState}.", "$.into")
+                    : HubProblems.One(StatusCodes.Status409Conflict, "field-report.state", $"この現地報告はすでに {merged.State} です。", $"This field report is already {merged.State}.");
+            }
         }
-        return await DecideAsync(id, "merged", ["new", "verified"], into, user, db, gazetteer);
+        var row = await connection.QuerySingleAsync<Row>(Columns + " WHERE r.id = @id", new { id });
+        return TypedResults.Ok((await ViewAsync(db, connection, [row], gazetteer))[0]);
     }
 
     /// <summary>
@@ -309,28 +342,33 @@ public static class FieldReportsApi
         var ids = body?.Reports ?? [];
         var problems = new List<Problem>();
         void Add(string code, string path, string ja, string en) => problems.Add(new Problem(code, path, null, null, ja, en));
-        if (ids.Count is 0 or > 1000)
+        if (ids.Count is 0 or > 1000 || ids.Any(string.IsNullOrWhiteSpace))
             Add("field-report.set.invalid", "$.reports", "reports に、確認済みの現地報告の ID を 1〜1000 件入れてください。", "reports lists 1 to 1,000 verified field reports.");
-        if (!Enum.TryParse<NoticeMode>(body?.Mode ?? "Actual", ignoreCase: false, out var mode))
+        // By name only: Enum.TryParse would also take "7" or "Actual, Test".
+        var mode = Enum.GetNames<NoticeMode>().Contains(body?.Mode ?? "Actual") ? Enum.Parse<NoticeMode>(body?.Mode ?? "Actual") : (NoticeMode?)null;
+        if (mode is null)
             Add("field-report.mode.invalid", "$.mode", "mode は Actual、Exercise、Test のいずれかです。", "mode is Actual, Exercise or Test.");
 
+        // A send that never finished (the hub stopped mid-way) leaves its reports "sending": after this, they are verified again.
+        var stale = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(5);
+        ProblemHttpResult Refused() => HubProblems.Result(StatusCodes.Status422UnprocessableEntity, "field-report.set.invalid",
+            "この組み合わせでは被害情報を作れません。何も送られていません。", "No damage notice can be made of these reports; nothing was sent. See each error.", problems);
+        if (problems.Count > 0) return Refused();
+
         await using var connection = await db.OpenAsync(ct);
-        var rows = ids.Count is 0 or > 1000 ? []
-            : (await connection.QueryAsync<Row>(Columns + $" WHERE {db.AnyOf("r.id", "ids")}", new { ids = ids.Distinct().ToArray() })).ToDictionary(r => r.Id);
+        var rows = (await connection.QueryAsync<Row>(Columns + $" WHERE {db.AnyOf("r.id", "ids")}", new { ids = ids.Distinct().ToArray() })).ToDictionary(r => r.Id);
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
         {
             if (!rows.TryGetValue(id, out var row) || !MaySee(desk, row, gazetteer))
                 Add("field-report.not-found", $"$.reports[{i}]", $"現地報告 {id} はありません。", $"There is no field report {id}.");
-            else if (row.State != "verified")
+            else if (row.State != "verified" && !(row.State == "sending" && row.DecidedAt < stale))
                 Add("field-report.not-verified", $"$.reports[{i}]", $"現地報告 {id} は確認済みではありません（{row.State}）。確認してから含めてください。",
                     $"Field report {id} is not verified ({row.State}); verify it first.");
             else if (row.Lat is null)
                 Add("field-report.no-location", $"$.reports[{i}]", $"現地報告 {id} には位置がありません。位置のある報告に統合してください。",
                     $"Field report {id} has no position; merge it into one that has.");
         }
-        if (problems.Count > 0)
-            return HubProblems.Result(StatusCodes.Status422UnprocessableEntity, "field-report.set.invalid", "この組み合わせでは被害情報を作れません。何も送られていません。",
-                "No damage notice can be made of these reports; nothing was sent. See each error.", problems);
+        if (problems.Count > 0) return Refused();
 
         var chosen = ids.Distinct().Select(id => rows[id]).ToList();
         var photos = (await ViewAsync(db, connection, chosen, gazetteer)).ToDictionary(r => r.Id, r => r.Photos);
@@ -349,7 +387,7 @@ public static class FieldReportsApi
             WHERE d.issuer_id = @by AND d.status = @status AND d.state = 'active'
               AND d.id IN (SELECT notice_id FROM field_reports WHERE state = 'reported' AND decided_by = @by)
             ORDER BY d.updated_at DESC LIMIT 1
-            """, new { by = desk.Id, status = mode.ToString() }) is { } cap
+            """, new { by = desk.Id, status = mode.GetValueOrDefault().ToString() }) is { } cap
             && CapReader.Read(new MemoryStream(cap)).Alert is { } alert && NoticeCap.FromCap(alert) is { Body: DamageBody } earlier ? earlier : null;
         var issuerCode = LocalGovernmentCode.Parse(desk.AreaCode!).WithCheckDigit;
         var reports = previous?.Body is DamageBody before
@@ -360,15 +398,42 @@ public static class FieldReportsApi
         var envelope = previous?.Envelope is { } last
             ? last with { Revision = last.Revision + 1, Kind = NoticeKind.Update, Sent = now, Reason = null, Areas = [.. reports.Select(r => r.Area)] }
             : new Envelope($"{issuerCode}-damage-{now:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..4]}", 1, issuerCode, desk.Name,
-                mode, NoticeKind.Issue, null, now, null, null, [.. reports.Select(r => r.Area)]);
+                mode.GetValueOrDefault(), NoticeKind.Issue, null, now, null, null, [.. reports.Select(r => r.Area)]);
         var notice = new Notice(envelope, new DamageBody(reports));
 
-        var result = await NoticesApi.AcceptAsync("notice-json", Encoding.UTF8.GetBytes(NoticeJson.Write(notice)), desk, QueryCollection.Empty, intake, ct);
+        // The set is claimed before it is sent: two sends of one report (a double click, a city's and its prefecture's
+        // desk) make one notice, not two. The claim's token stands in notice_id until the notice's id replaces it.
+        var claim = "claim-" + Guid.NewGuid().ToString("N");
+        var chosenIds = chosen.Select(r => r.Id).ToArray();
+        var claimed = await connection.ExecuteAsync($"""
+            UPDATE field_reports SET state = 'sending', notice_id = @claim, decided_at = @now, decided_by = @by
+            WHERE {db.AnyOf("id", "ids")} AND (state = 'verified' OR (state = 'sending' AND decided_at < @stale))
+            """, new { claim, now = DateTimeOffset.UtcNow, by = desk.Id, ids = chosenIds, stale });
+        async Task ReleaseAsync() => await connection.ExecuteAsync(
+            "UPDATE field_reports SET state = 'verified', notice_id = NULL WHERE notice_id = @claim AND state = 'sending'", new { claim });
+        if (claimed != chosenIds.Length)
+        {
+            await ReleaseAsync();
+            return HubProblems.One(StatusCodes.Status409Conflict, "field-report.sending",
+                "これらの報告の一部は、いま別の被害情報として送信中か、送信済みです。一覧を更新して確かめてください。何も送られていません。",
+                "Some of these reports are being sent, or were sent, in another damage notice; refresh the list. Nothing was sent.");
+        }
+
+        Results<Accepted<NoticeReceipt>, ProblemHttpResult> result;
+        try
+        {
+            result = await NoticesApi.AcceptAsync("notice-json", Encoding.UTF8.GetBytes(NoticeJson.Write(notice)), desk, QueryCollection.Empty, intake, ct);
+        }
+        catch
+        {
+            await ReleaseAsync();
+            throw;
+        }
         if (result.Result is Accepted<NoticeReceipt> { Value: { } receipt })
-            await connection.ExecuteAsync($"""
-                UPDATE field_reports SET state = 'reported', notice_id = @notice, decided_at = @now, decided_by = @by
-                WHERE {db.AnyOf("id", "ids")} AND state = 'verified'
-                """, new { notice = receipt.Id, now = DateTimeOffset.UtcNow, by = desk.Id, ids = chosen.Select(r => r.Id).ToArray() });
+            await connection.ExecuteAsync("UPDATE field_reports SET state = 'reported', notice_id = @notice WHERE notice_id = @claim AND state = 'sending'",
+                new { notice = receipt.Id, claim });
+        else
+            await ReleaseAsync();
         return result;
     }
 }

@@ -20,6 +20,25 @@ public static class Photos
     /// <summary>A photo of more pixels than a phone's (50 MP) is refused before it is decoded: its size is in its header.</summary>
     private const long MaxPixels = 50_000_000;
 
+    /// <summary>A PNG decodes whole (it has no reduced scales), so fewer: a phone's screenshot is 3 MP.</summary>
+    private const long MaxPngPixels = 16_000_000;
+
+    /// <summary>One photo per core is decoded at a time: a burst of reports waits its turn instead of taking the hub's memory.</summary>
+    private static readonly SemaphoreSlim Decoding = new(Environment.ProcessorCount);
+
+    public static async Task<(Photo? Photo, Refusal Refusal)> ReadAsync(byte[] file, CancellationToken ct)
+    {
+        await Decoding.WaitAsync(ct);
+        try
+        {
+            return Read(file);
+        }
+        finally
+        {
+            Decoding.Release();
+        }
+    }
+
     private const int Quality = 82;
 
     public enum Refusal { None, NotAnImage, Unreadable, TooManyPixels }
@@ -29,7 +48,8 @@ public static class Photos
         if (!IsJpeg(file) && !IsPng(file)) return (null, Refusal.NotAnImage);
         using var codec = SKCodec.Create(new SKMemoryStream(file));
         if (codec is null) return (null, Refusal.Unreadable);
-        if ((long)codec.Info.Width * codec.Info.Height > MaxPixels) return (null, Refusal.TooManyPixels);
+        if ((long)codec.Info.Width * codec.Info.Height > (codec.EncodedFormat == SKEncodedImageFormat.Png ? MaxPngPixels : MaxPixels))
+            return (null, Refusal.TooManyPixels);
         // A JPEG decodes straight to k/8 of its size: a 12 MP photo need not take 48 MB, and a second to resample, to
         // become 1600 px. The smallest such size still as large as the large copy (PNG has no scales: decoded whole).
         var need = Math.Min(LargeEdge, Math.Max(codec.Info.Width, codec.Info.Height));

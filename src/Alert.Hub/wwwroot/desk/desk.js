@@ -401,7 +401,10 @@ $('reports-send').addEventListener('click', async () => {
     toast(t('reportsNone'));
     return;
   }
-  const answer = await post('/api/v1/field-reports/damage-notice', { reports, mode: mode() }, { type: 'application/json' });
+  // One notice per press: the button waits for the hub's answer (the hub also refuses a set already being sent).
+  $('reports-send').disabled = true;
+  const answer = await post('/api/v1/field-reports/damage-notice', { reports, mode: mode() }, { type: 'application/json' })
+    .finally(() => { $('reports-send').disabled = false; });
   if (answer.ok) toast(t('reportsSent', { id: answer.body.id }));
   else toast(answer.body?.errors?.map(message).join(' ') ?? String(answer.status));
   refreshReports();
