@@ -207,17 +207,28 @@ public abstract class FieldReportsTests(HubFixture hub)
         reported.GetProperty("state").GetString().ShouldBe("reported");
         reported.GetProperty("noticeId").GetString().ShouldBe(noticeId);
 
-        // The next verified set is the next revision of the same notice: what it said, and the new site.
+        // The desk adds its own count (one missing) as an update of the notice, as it would from the desk's counts.
+        var counted = System.Text.Json.Nodes.JsonNode.Parse(await native.Content.ReadAsStringAsync())!;
+        counted["envelope"]!["revision"] = 2;
+        counted["envelope"]!["kind"] = "Update";
+        counted["envelope"]!["sent"] = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+        counted["body"]!["reports"]![0]!["missing"] = 1;
+        using (var update = await hub.SendAsync(HttpMethod.Post, "/api/v1/notices",
+            new StringContent(counted.ToJsonString(), System.Text.Encoding.UTF8, "application/vnd.alert-hub.notice+json"), HubFixture.IssuerKey))
+            update.StatusCode.ShouldBe(HttpStatusCode.Accepted, await update.Content.ReadAsStringAsync());
+
+        // The next verified set is the next revision of the same notice: all it said, the desk's count too, and the new site.
         var later = await PostAsync(Form("landslide", "裏山の斜面が崩れた", (32.8125, 130.6932)));
         (await DeskAsync($"/api/v1/field-reports/{Id(later)}/verified")).StatusCode.ShouldBe(HttpStatusCode.OK);
         using var next = await DeskAsync("/api/v1/field-reports/damage-notice", new { reports = new[] { Id(later) } });
         next.StatusCode.ShouldBe(HttpStatusCode.Accepted, await next.Content.ReadAsStringAsync());
         var receipt = await next.Content.ReadFromJsonAsync<JsonElement>();
-        (receipt.GetProperty("id").GetString(), receipt.GetProperty("revision").GetInt32()).ShouldBe((noticeId, 2));
-        using var second = await hub.SendAsync(HttpMethod.Get, $"/api/v1/notices/{noticeId}/revisions/2/notice.json", null, null);
-        var body = (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("body");
-        body.GetProperty("reports").EnumerateArray().SelectMany(r => r.GetProperty("sites").EnumerateArray()).Select(x => x.GetProperty("kind").GetString())
+        (receipt.GetProperty("id").GetString(), receipt.GetProperty("revision").GetInt32()).ShouldBe((noticeId, 3));
+        using var third = await hub.SendAsync(HttpMethod.Get, $"/api/v1/notices/{noticeId}/revisions/3/notice.json", null, null);
+        var reports = (await third.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("body").GetProperty("reports").EnumerateArray().ToList();
+        reports.SelectMany(r => r.GetProperty("sites").EnumerateArray()).Select(x => x.GetProperty("kind").GetString())
             .ShouldBe(["road-blocked", "landslide"], ignoreOrder: true);
+        reports.Single(r => r.TryGetProperty("missing", out _)).GetProperty("missing").GetInt32().ShouldBe(1);
     }
 
     [Fact]
