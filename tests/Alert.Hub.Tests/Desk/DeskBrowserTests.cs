@@ -214,7 +214,8 @@ public sealed class DeskBrowserTests(ListeningHub hub) : IClassFixture<Listening
         // The notice in force says what it is in words, not the model's category name.
         browser.Until(d => d.FindElements(By.CssSelector("#active .badge")).Any(b => b.Text == "お知らせ"), "the general notice called お知らせ");
         browser.Shot("10-map-places");
-        var before = int.Parse(water.GetAttribute("data-count")!, CultureInfo.InvariantCulture);
+        // Found again: the list is drawn anew with every refresh, so the element read above may be gone.
+        var before = int.Parse(browser.Driver.FindElement(By.CssSelector("#map-layers li.water-points")).GetAttribute("data-count")!, CultureInfo.InvariantCulture);
 
         // The official adds a water point to a general notice by its address; the hub places it and it joins the map.
         var name = $"給水車 {Guid.NewGuid():N}"[..12];

@@ -69,7 +69,17 @@ public sealed class ResidentBrowserTests(ListeningHub hub, ITestOutputHelper out
         items[0].FindElement(By.ClassName("support-hours")).Text.ShouldBe("時間 8:00〜20:00");
         items[0].FindElement(By.ClassName("shelter-distance")).Text.ShouldBe("約 422 m");
         browser.Driver.FindElements(By.CssSelector("#support .shelter-name")).Select(e => e.Text).ShouldNotContain("どこかの給水車"); // no coordinates
+        // The same places on the small map, by name, with the resident's position and the ward's outline.
+        browser.Until(d => d.FindElements(By.CssSelector("#near-map svg path.boundary")).Count == 1, "the ward's outline on the map");
+        var marks = browser.Js<System.Collections.ObjectModel.ReadOnlyCollection<object>>(
+            "return [...document.querySelectorAll('#near-map .mark')].map((m) => m.getAttribute('class') + '|' + m.textContent);").Cast<string>().ToList();
+        marks.ShouldContain("mark water-points open|出水小学校 給水所");
+        marks.ShouldContain("mark charging closed|熊本市役所 充電コーナー");
+        marks.ShouldNotContain(m => m.EndsWith("|どこかの給水車", StringComparison.Ordinal));
+        browser.Driver.FindElements(By.CssSelector("#near-map circle.here")).Count.ShouldBe(1);
         browser.Shot("05-support-ja");
+        browser.Js<object>("document.getElementById('near-map').scrollIntoView(); return null;");
+        browser.Shot("05-support-map");
 
         Choose(browser, "en");
         browser.Until(d => Ours(d).FirstOrDefault()?.FindElement(By.ClassName("support-kind")).Text == "Water point", "the kinds in English");

@@ -1,36 +1,16 @@
 // The municipality drawn as SVG from the hub's own GeoJSON (no tiles: the desk may have no internet), with its towns'
 // approximate cells as toggle buttons. One cell at a time is in the tab order; arrow keys move between them.
+import { rings, projection, pathOf } from '../public.js';
+
 const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 800;
-
-function rings(geometry) {
-  if (geometry.type === 'Polygon') return geometry.coordinates;
-  if (geometry.type === 'MultiPolygon') return geometry.coordinates.flat();
-  return [];
-}
-
-/** An equirectangular projection scaled to the boundary, with longitude shrunk by the latitude's cosine. */
-function projection(boundary) {
-  const points = rings(boundary.geometry).flat();
-  const lngs = points.map((p) => p[0]);
-  const lats = points.map((p) => p[1]);
-  const [west, east, south, north] = [Math.min(...lngs), Math.max(...lngs), Math.min(...lats), Math.max(...lats)];
-  const shrink = Math.cos(((north + south) / 2) * Math.PI / 180);
-  const scale = WIDTH / ((east - west) * shrink);
-  return {
-    height: Math.ceil((north - south) * scale),
-    at: ([lng, lat]) => [((lng - west) * shrink * scale).toFixed(1), ((north - lat) * scale).toFixed(1)],
-  };
-}
-
-const pathOf = (geometry, at) => rings(geometry).map((ring) => `M${ring.map((p) => at(p).join(',')).join('L')}Z`).join('');
 
 /**
  * Draws the map into the container. onToggle(name) is called when a cell is clicked or pressed (Enter/Space);
  * the caller says which are selected through the returned setSelected(names, level).
  */
 export function drawMap(container, boundary, towns, { onToggle, label }) {
-  const { height, at } = projection(boundary);
+  const { height, at } = projection(rings(boundary.geometry).flat(), WIDTH);
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', `0 0 ${WIDTH} ${height}`);
   svg.setAttribute('role', 'group');

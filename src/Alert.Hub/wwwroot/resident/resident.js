@@ -1,7 +1,7 @@
 // The resident page: what applies at a place now, the nearest open shelters and lifeline states, live over the
 // hub's stream. Nothing here needs a key. The last answer is kept in localStorage and shown, dated, when offline.
 import { LANGUAGES, language, setLanguage, t, translate } from './i18n.js';
-import { json, phrase, distance } from '../public.js';
+import { json, phrase, distance, projection, pathOf } from '../public.js';
 
 const $ = (id) => document.getElementById(id);
 const PLACES = 'resident.places';
@@ -73,6 +73,8 @@ async function refresh() {
       place.lat != null ? json(`/api/v1/shelters?lat=${place.lat}&lng=${place.lng}&limit=5`) : { shelters: [] },
     ]);
     const near = await support(place.byArea ? place.code : alerts.area?.code);
+    const code = alerts.area?.code;
+    if (code && !boundaries.has(code)) boundaries.set(code, await json(`/api/v1/areas/${encodeURIComponent(code)}`).catch(() => null));
     if (mine !== asked) return;
     state = { key: keyOf(place), at: new Date().toISOString(), area: alerts.area, alerts: alerts.alerts, shelters: shelters.shelters,
       support: near, offline: false };
@@ -157,6 +159,49 @@ function supportItem(p) {
   return li;
 }
 
+const SVG = 'http://www.w3.org/2000/svg';
+const boundaries = new Map(); // the area's outline, asked once per code: it does not change in a disaster
+
+/**
+ * The shelters and places of the lists on a small map, with where the resident stands and the area's outline: the
+ * map layers as a resident sees them. No tiles (the hub may have no internet); the lists above say it all in words.
+ */
+function drawNearMap(places, shelters, here, boundary) {
+  const box = $('near-map');
+  const marks = [...shelters.map((s) => ({ kind: 'shelter', state: s.status, name: s.name, at: [s.lng, s.lat] })),
+    ...places.filter((p) => p.lat != null).map((p) => ({ kind: p.layer, state: p.state, name: p.name, at: [p.lng, p.lat] }))];
+  box.hidden = marks.length === 0;
+  if (marks.length === 0) return box.replaceChildren();
+  const points = [...marks.map((m) => m.at), ...(here?.lat != null ? [[here.lng, here.lat]] : [])];
+  // A little room around the marks (about 300 m), so one place alone still makes a map.
+  const pad = 0.003;
+  const frame = [[Math.min(...points.map((p) => p[0])) - pad, Math.min(...points.map((p) => p[1])) - pad],
+    [Math.max(...points.map((p) => p[0])) + pad, Math.max(...points.map((p) => p[1])) + pad]];
+  const { height, at } = projection(frame, 600);
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 600 ${height}`);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', t('mapLabel', { n: marks.length }));
+  const add = (name, attributes, className, title) => {
+    const el = document.createElementNS(SVG, name);
+    for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, v);
+    el.setAttribute('class', className);
+    if (title) el.append(Object.assign(document.createElementNS(SVG, 'title'), { textContent: title }));
+    svg.append(el);
+  };
+  if (boundary) add('path', { d: pathOf(boundary.geometry, at) }, 'boundary');
+  for (const m of marks) {
+    const [x, y] = at(m.at);
+    if (m.kind === 'shelter') add('rect', { x: x - 13, y: y - 13, width: 26, height: 26 }, `mark shelter ${m.state}`, m.name);
+    else add('circle', { cx: x, cy: y, r: 13 }, `mark ${m.kind} ${m.state}`, m.name);
+  }
+  if (here?.lat != null) {
+    const [x, y] = at([here.lng, here.lat]);
+    add('circle', { cx: x, cy: y, r: 16 }, 'here', t('here'));
+  }
+  box.replaceChildren(svg);
+}
+
 function render() {
   translate();
   $('lang').value = language().key;
@@ -174,6 +219,7 @@ function render() {
   $('shelters').replaceChildren(...shelters.map(shelterItem));
   const near = place && state?.key === keyOf(place) ? state.support ?? [] : [];
   $('support').replaceChildren(...near.map(supportItem));
+  drawNearMap(near, shelters, place, boundaries.get(state?.area?.code));
   $('no-support').hidden = !place || !state || near.length > 0;
   $('no-alerts').hidden = !place || !state || alerts.length > 0;
   $('no-lifelines').hidden = !place || !state || lifelines.length > 0;

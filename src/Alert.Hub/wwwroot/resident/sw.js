@@ -1,6 +1,6 @@
 // Keeps the page itself and the phrase dictionary so the page opens offline; what applies here is kept, dated, by
 // the page (localStorage), which says plainly when it shows an old answer. Network first: a fresh page when there is one.
-const CACHE = 'resident-v2';
+const CACHE = 'resident-v3';
 const SHELL = ['./', './index.html', './resident.js', './i18n.js', './resident.css', './manifest.webmanifest', './icon.svg', '../levels.css', '../public.js', '/api/v1/phrases'];
 
 self.addEventListener('install', (event) => {
