@@ -58,6 +58,10 @@ public static class NoticeRules
 
     private static bool InJapan(Location? l) => l is null || (l.Lat is >= MinLat and <= MaxLat && l.Lng is >= MinLng and <= MaxLng);
 
+    /// <summary>Within Japan's box: a point outside it is elsewhere, or latitude and longitude swapped.</summary>
+    public static bool InJapan(double lat, double lng) =>
+        lat >= (double)MinLat && lat <= (double)MaxLat && lng >= (double)MinLng && lng <= (double)MaxLng;
+
     private sealed class NoticeValidator : AbstractValidator<Notice>
     {
         public NoticeValidator()

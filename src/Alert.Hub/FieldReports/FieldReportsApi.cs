@@ -38,7 +38,8 @@ public sealed record DamageNoticeRequest(IReadOnlyList<string>? Reports, string?
 /// </summary>
 public static class FieldReportsApi
 {
-    public static readonly string[] Categories = [.. Enum.GetValues<DamageSiteKind>().Select(PhraseKey.Kebab)];
+    /// <summary>The categories by the name the form and the notice use (road-blocked …), each the kind of damage site it becomes.</summary>
+    public static readonly IReadOnlyDictionary<string, DamageSiteKind> Categories = Enum.GetValues<DamageSiteKind>().ToDictionary(PhraseKey.Kebab);
     private const int MaxComment = 500; // what a damage site's note holds
 
     public static IEndpointRouteBuilder MapFieldReports(this IEndpointRouteBuilder app)
@@ -93,6 +94,12 @@ public static class FieldReportsApi
 
     private static string PhotoUrl(string photoId) => $"/api/v1/field-reports/photos/{photoId}";
 
+    private static Task<Row?> RowAsync(System.Data.Common.DbConnection connection, string id) =>
+        connection.QuerySingleOrDefaultAsync<Row>(Columns + " WHERE r.id = @id", new { id });
+
+    private static async Task<FieldReport> ViewAsync(Db db, System.Data.Common.DbConnection connection, string id, Gazetteer gazetteer) =>
+        (await ViewAsync(db, connection, [(await RowAsync(connection, id))!], gazetteer))[0];
+
     /// <summary>The reports as the API shows them, with their photos and the duplicates merged into them.</summary>
     private static async Task<List<FieldReport>> ViewAsync(Db db, System.Data.Common.DbConnection connection, IReadOnlyList<Row> rows, Gazetteer gazetteer)
     {
@@ -141,9 +148,9 @@ public static class FieldReportsApi
         void Add(string code, string path, string ja, string en) => problems.Add(new Problem(code, path, null, null, ja, en));
 
         var category = form["category"].ToString();
-        if (!Categories.Contains(category))
-            Add("field-report.category.invalid", "/form/category", $"category は {string.Join("、", Categories)} のいずれかです。",
-                $"category is one of {string.Join(", ", Categories)}.");
+        if (!Categories.ContainsKey(category))
+            Add("field-report.category.invalid", "/form/category", $"category は {string.Join("、", Categories.Keys)} のいずれかです。",
+                $"category is one of {string.Join(", ", Categories.Keys)}.");
         var comment = form["comment"].ToString().Trim();
         // The comment becomes a damage notice's XML: a character XML cannot carry would stop every notice it went into.
         if (comment.Any(c => !System.Xml.XmlConvert.IsXmlChar(c) && !char.IsSurrogate(c)))
@@ -153,7 +160,7 @@ public static class FieldReportsApi
             Add("field-report.comment.too-long", "/form/comment", $"comment は {MaxComment} 文字までです（{comment.Length} 文字）。",
                 $"comment is up to {MaxComment} characters ({comment.Length} given).");
 
-        (double Lat, double Lng)? device = null;
+        (double Lat, double Lng, Municipality Where)? device = null;
         var (latText, lngText) = (form["lat"].ToString(), form["lng"].ToString());
         if (latText.Length > 0 || lngText.Length > 0)
         {
@@ -161,13 +168,13 @@ public static class FieldReportsApi
                 || !double.TryParse(lngText, NumberStyles.Float, CultureInfo.InvariantCulture, out var lng) || !double.IsFinite(lng))
                 Add("field-report.location.invalid", "/form/lat", "lat と lng は両方を数値（度、例 32.8031 と 130.7079）で入れてください。",
                     "Give both lat and lng as numbers in degrees (e.g. 32.8031 and 130.7079).");
-            else if (lat is < 20 or > 46 || lng is < 122 or > 154)
+            else if (!NoticeRules.InJapan(lat, lng))
                 Add("field-report.location.outside", "/form/lat", $"位置（緯度 {latText}、経度 {lngText}）は日本の範囲外です。緯度と経度を取り違えていないか確かめてください。",
                     $"The position (lat {latText}, lng {lngText}) is outside Japan; check that latitude and longitude are not swapped.");
             // A phone on a quay or a shore can stand outside the simplified boundaries: then the photo places the report,
             // or it is kept unplaced and flagged, as a report without a position; never refused for it.
-            else if (gazetteer.At(lat, lng) is not null)
-                device = (lat, lng);
+            else if (gazetteer.At(lat, lng) is { } where)
+                device = (lat, lng, where);
         }
 
         var max = options.Value;
@@ -201,9 +208,13 @@ public static class FieldReportsApi
 
         // The device's position first (where the person stands now), else where a photo was taken, if it is in Japan.
         var (at, locatedBy) = (device, device is null ? null : "device");
-        if (at is null && photos.FirstOrDefault(p => p.Lat is { } la && p.Lng is { } lo && gazetteer.At(la, lo) is not null) is { } placed)
-            (at, locatedBy) = ((placed.Lat!.Value, placed.Lng!.Value), "photo");
-        var areaCode = at is { } place ? gazetteer.At(place.Lat, place.Lng)!.Code : reporter.AreaCode!;
+        foreach (var p in at is null ? photos : [])
+        {
+            if (p.Lat is not { } la || p.Lng is not { } lo || gazetteer.At(la, lo) is not { } where) continue;
+            (at, locatedBy) = ((la, lo, where), "photo");
+            break;
+        }
+        var areaCode = at?.Where.Code ?? reporter.AreaCode!;
 
         var id = Guid.CreateVersion7().ToString("N");
         var now = DateTimeOffset.UtcNow;
@@ -220,8 +231,7 @@ public static class FieldReportsApi
                 """, new { photoId = Guid.CreateVersion7().ToString("N"), id, n, photo.Width, photo.Height, photo.Large, photo.Thumb }, tx);
         await tx.CommitAsync(ct);
 
-        var row = await connection.QuerySingleAsync<Row>(Columns + " WHERE r.id = @id", new { id });
-        return TypedResults.Created($"/api/v1/field-reports/{id}", (await ViewAsync(db, connection, [row], gazetteer))[0]);
+        return TypedResults.Created($"/api/v1/field-reports/{id}", await ViewAsync(db, connection, id, gazetteer));
     }
 
     /// <summary>
@@ -245,7 +255,7 @@ public static class FieldReportsApi
     private static async Task<Results<Ok<FieldReport>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, Db db, Gazetteer gazetteer)
     {
         await using var connection = await db.OpenAsync();
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(Columns + " WHERE r.id = @id", new { id });
+        var row = await RowAsync(connection, id);
         return row is not null && MaySee(Identity.From(user), row, gazetteer) ? TypedResults.Ok((await ViewAsync(db, connection, [row], gazetteer))[0]) : NotFound(id);
     }
 
@@ -273,15 +283,15 @@ public static class FieldReportsApi
     {
         var desk = Identity.From(user);
         await using var connection = await db.OpenAsync();
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(Columns + " WHERE r.id = @id", new { id });
+        var row = await RowAsync(connection, id);
         if (row is null || !MaySee(desk, row, gazetteer)) return NotFound(id);
         var changed = await connection.ExecuteAsync($"""
             UPDATE field_reports SET state = @decision, decided_at = @now, decided_by = @by
             WHERE id = @id AND {db.AnyOf("state", "from")}
             """, new { id, decision, from, now = DateTimeOffset.UtcNow, by = desk.Id });
-        row = await connection.QuerySingleAsync<Row>(Columns + " WHERE r.id = @id", new { id });
-        return changed == 1 ? TypedResults.Ok((await ViewAsync(db, connection, [row], gazetteer))[0])
-            : HubProblems.One(StatusCodes.Status409Conflict, "field-report.state", $"この現地報告はすでに {row.State} です。", $"This field report is already {row.State}.");
+        var now = await ViewAsync(db, connection, id, gazetteer);
+        return changed == 1 ? TypedResults.Ok(now)
+            : HubProblems.One(StatusCodes.Status409Conflict, "field-report.state", $"この現地報告はすでに {now.State} です。", $"This field report is already {now.State}.");
     }
 
     /// <summary>Marks a report a duplicate of another of the same site (<c>{"into": "…"}</c>), which stays and lists it.</summary>
@@ -294,9 +304,9 @@ public static class FieldReportsApi
                 "into names the report to keep (not this one).", "$.into");
         var desk = Identity.From(user);
         await using var connection = await db.OpenAsync();
-        var merged = await connection.QuerySingleOrDefaultAsync<Row>(Columns + " WHERE r.id = @id", new { id });
+        var merged = await RowAsync(connection, id);
         if (merged is null || !MaySee(desk, merged, gazetteer)) return NotFound(id);
-        var kept = await connection.QuerySingleOrDefaultAsync<Row>(Columns + " WHERE r.id = @into", new { into });
+        var kept = await RowAsync(connection, into);
         if (kept is null || !MaySee(desk, kept, gazetteer)) return NotFound(into);
 
         // "A into B" and "B into A" at once must not both hold: both rows are locked in id order first (PostgreSQL;
@@ -322,8 +332,7 @@ public static class FieldReportsApi
                     : HubProblems.One(StatusCodes.Status409Conflict, "field-report.state", $"この現地報告はすでに {merged.State} です。", $"This field report is already {merged.State}.");
             }
         }
-        var row = await connection.QuerySingleAsync<Row>(Columns + " WHERE r.id = @id", new { id });
-        return TypedResults.Ok((await ViewAsync(db, connection, [row], gazetteer))[0]);
+        return TypedResults.Ok(await ViewAsync(db, connection, id, gazetteer));
     }
 
     /// <summary>
@@ -344,8 +353,7 @@ public static class FieldReportsApi
         void Add(string code, string path, string ja, string en) => problems.Add(new Problem(code, path, null, null, ja, en));
         if (ids.Count is 0 or > 1000 || ids.Any(string.IsNullOrWhiteSpace))
             Add("field-report.set.invalid", "$.reports", "reports に、確認済みの現地報告の ID を 1〜1000 件入れてください。", "reports lists 1 to 1,000 verified field reports.");
-        // By name only: Enum.TryParse would also take "7" or "Actual, Test".
-        var mode = Enum.GetNames<NoticeMode>().Contains(body?.Mode ?? "Actual") ? Enum.Parse<NoticeMode>(body?.Mode ?? "Actual") : (NoticeMode?)null;
+        var mode = NoticesApi.Named<NoticeMode>(body?.Mode ?? nameof(NoticeMode.Actual));
         if (mode is null)
             Add("field-report.mode.invalid", "$.mode", "mode は Actual、Exercise、Test のいずれかです。", "mode is Actual, Exercise or Test.");
 
@@ -376,7 +384,7 @@ public static class FieldReportsApi
         var now = DateTimeOffset.UtcNow.ToOffset(JapanTime.Offset);
         var added = chosen.GroupBy(r => r.AreaCode).Select(g => new DamageReport(new AreaRef(g.Key, gazetteer.Find(LocalGovernmentCode.Parse(g.Key))!.Name),
             null, null, null, null, null, null, null, null, null, g.Max(r => r.PostedAt).ToOffset(JapanTime.Offset),
-            [.. g.Select(r => new DamageSite(Enum.Parse<DamageSiteKind>(r.Category.Replace("-", "", StringComparison.Ordinal), ignoreCase: true),
+            [.. g.Select(r => new DamageSite(Categories[r.Category],
                 new Location(Math.Round((decimal)r.Lat!.Value, 6), Math.Round((decimal)r.Lng!.Value, 6)), r.Comment,
                 photos[r.Id] is [var photo, ..] ? origin + photo.Url : null))])).ToList();
 

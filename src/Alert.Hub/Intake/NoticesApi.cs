@@ -477,7 +477,7 @@ public static partial class NoticesApi
     }
 
     /// <summary>An enum member by its name only: Enum.TryParse would also take "7" or "Issue,Update".</summary>
-    private static T? Named<T>(string? text) where T : struct, Enum =>
+    internal static T? Named<T>(string? text) where T : struct, Enum =>
         Enum.GetValues<T>().Where(v => string.Equals(v.ToString(), text, StringComparison.OrdinalIgnoreCase)).Select(v => (T?)v).FirstOrDefault();
 
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
