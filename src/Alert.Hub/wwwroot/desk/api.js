@@ -32,6 +32,9 @@ export function nowJst() {
   return `${jst.toISOString().slice(0, 19)}+09:00`;
 }
 
+/** Hours and minutes in Japan time (12:05), as the desk and the field page show when something happened. */
+export const clock = (iso) => new Date(iso).toLocaleTimeString('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
+
 /** A new document id: the issuer's code, the day and a random tail. */
 export function newDocumentId(code, category) {
   const day = nowJst().slice(0, 10).replaceAll('-', '');

@@ -2,7 +2,7 @@
 // notice's deliveries live, and update / lift / correct / cancel. Shelters and other notices are in boards.js.
 import { t, message, translate, toggleLanguage, lang } from './i18n.js';
 import { phrase } from '../public.js';
-import { key, setKey, get, post, nowJst, newDocumentId, NOTICE_JSON } from './api.js';
+import { key, setKey, get, post, nowJst, newDocumentId, clock, NOTICE_JSON } from './api.js';
 import { drawMap } from './map.js';
 import { showErrors, clearErrors } from './errors.js';
 import { setUpBoards } from './boards.js';
@@ -294,7 +294,7 @@ async function refreshDrafts() {
     const item = document.createElement('li');
     item.dataset.id = draft.id;
     item.dataset.level = draft.level;
-    const time = new Date(draft.observedAt).toLocaleTimeString('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
+    const time = clock(draft.observedAt);
     const text = Object.assign(document.createElement('p'), { className: 'draft-line', textContent: t('draftLine', { station: draft.stationName, value: draft.value, time, level: draft.level }) });
     const use = Object.assign(document.createElement('button'), { type: 'button', className: 'primary draft-use', textContent: t('draftUse') });
     use.addEventListener('click', () => {
@@ -337,10 +337,15 @@ async function refreshPlaces() {
 /** Places and placed field reports share the map's one marker layer. */
 const drawPlaces = () => desk.map.setPlaces([...(desk.places ?? []), ...(desk.reportMarkers ?? [])]);
 
-/** A photo only the desk may see yet: fetched with its key, shown from memory. */
+/** A photo only the desk may see yet: fetched with its key once, then shown from memory each time the list is drawn. */
+const thumbnails = new Map();
 async function thumbnail(img, url) {
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${key()}` } }).catch(() => null);
-  if (response?.ok) img.src = URL.createObjectURL(await response.blob());
+  if (!thumbnails.has(url)) {
+    const response = await fetch(url, { headers: { Authorization: `Bearer ${key()}` } }).catch(() => null);
+    if (!response?.ok) return;
+    thumbnails.set(url, URL.createObjectURL(await response.blob()));
+  }
+  img.src = thumbnails.get(url);
 }
 
 /**
@@ -367,7 +372,7 @@ async function refreshReports() {
     item.dataset.state = r.state;
     const img = Object.assign(document.createElement('img'), { className: 'thumb', alt: '' });
     if (r.photos.length > 0) thumbnail(img, r.photos[0].thumbUrl);
-    const time = new Date(r.postedAt).toLocaleTimeString('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
+    const time = clock(r.postedAt);
     const line = Object.assign(document.createElement('p'), { className: 'report-line', textContent: `${time} ${label(r)} — ${r.areaName} (${t(`reportState.${r.state}`)})` });
     if (!r.located) line.append(' ', Object.assign(document.createElement('span'), { className: 'flag', textContent: t('reportNoLocation') }));
     const actions = Object.assign(document.createElement('div'), { className: 'report-actions' });

@@ -1,7 +1,7 @@
 // The desk's stations: the gauges it watches and the level each reading stands for. A reading over a threshold makes a
 // draft the desk sees beside its map (desk.js); this is where the thresholds are set, in peacetime, by the same desk.
 import { t } from './i18n.js';
-import { get, call } from './api.js';
+import { get, call, clock } from './api.js';
 import { showErrors, clearErrors } from './errors.js';
 
 const $ = (id) => document.getElementById(id);
@@ -27,7 +27,7 @@ export function setUpStations(desk, { toast }) {
     $('stations').replaceChildren(...answer.body.map((s) => {
       const row = document.createElement('tr');
       row.dataset.id = s.id;
-      const time = s.lastAt ? new Date(s.lastAt).toLocaleTimeString('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' }) : '';
+      const time = s.lastAt ? clock(s.lastAt) : '';
       const cells = [`${s.name}（${s.id}）`, t(s.kind), s.areaCode, s.thresholds.map((x) => `${x.level}: ${x.value}`).join(' / '),
         s.lastValue == null ? '—' : t('stationLastLine', { value: s.lastValue, time, level: s.lastLevel })];
       row.append(...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));

@@ -1,6 +1,6 @@
 // The field staff's page: sign in with a field key, say what you see, attach photos, send. The position comes from
 // the phone when asked, else from a photo's own location; the hub keeps a report without either and flags it.
-import { key, setKey, get } from '../desk/api.js';
+import { key, setKey, get, clock } from '../desk/api.js';
 
 const $ = (id) => document.getElementById(id);
 const CATEGORY = {
@@ -104,7 +104,7 @@ async function refreshMine() {
   $('mine').replaceChildren(...answer.body.map((r) => {
     const item = document.createElement('li');
     item.dataset.id = r.id;
-    const time = new Date(r.postedAt).toLocaleTimeString('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
+    const time = clock(r.postedAt);
     item.append(`${time} ${CATEGORY[r.category] ?? r.category} — ${STATE[r.state] ?? r.state}`);
     if (!r.located) item.append(' ', Object.assign(document.createElement('span'), { className: 'flag', textContent: '位置なし' }));
     return item;
