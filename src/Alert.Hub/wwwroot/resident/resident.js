@@ -74,7 +74,9 @@ async function refresh() {
     ]);
     const near = await support(place.byArea ? place.code : alerts.area?.code);
     const code = alerts.area?.code;
-    if (code && !boundaries.has(code)) boundaries.set(code, await json(`/api/v1/areas/${encodeURIComponent(code)}`).catch(() => null));
+    // Kept only once had: an outline missed while offline is asked for again at the next answer.
+    const outline = code && !boundaries.has(code) ? await json(`/api/v1/areas/${encodeURIComponent(code)}`).catch(() => null) : null;
+    if (outline) boundaries.set(code, outline);
     if (mine !== asked) return;
     state = { key: keyOf(place), at: new Date().toISOString(), area: alerts.area, alerts: alerts.alerts, shelters: shelters.shelters,
       support: near, offline: false };
