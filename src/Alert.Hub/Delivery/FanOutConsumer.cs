@@ -26,19 +26,20 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer, HubMetrics metric
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var notice = context.Message;
         await using var connection = await db.OpenAsync(context.CancellationToken);
-        // What the match needs, read in one round trip.
+        // What the match needs, read in one round trip. A first revision has no earlier recipients to look up (a statement
+        // PostgreSQL plans anew at every call).
         List<(string Id, string AreaCodes, string Statuses, string Categories, int? MinLevel, string? MinSeverity, string? Polygon)> subscribers;
         (byte[] Cap, byte[]? Wkb) revision;
-        HashSet<string> earlier;
-        await using (var read = await connection.QueryMultipleAsync("""
+        HashSet<string> earlier = [];
+        await using (var read = await connection.QueryMultipleAsync($"""
             SELECT id, area_codes, statuses, categories, min_level, min_severity, polygon FROM subscribers;
             SELECT cap_body, area_wkb FROM notices WHERE document_id = @DocumentId AND revision = @Revision;
-            SELECT DISTINCT subscriber_id FROM deliveries WHERE document_id = @DocumentId AND revision < @Revision;
+            {(notice.Revision > 1 ? "SELECT DISTINCT subscriber_id FROM deliveries WHERE document_id = @DocumentId AND revision < @Revision;" : "")}
             """, new { notice.DocumentId, notice.Revision }))
         {
             subscribers = (await read.ReadAsync<(string, string, string, string, int?, string?, string?)>()).ToList();
             revision = await read.ReadSingleAsync<(byte[], byte[]?)>();
-            earlier = (await read.ReadAsync<string>()).ToHashSet();
+            if (notice.Revision > 1) earlier = (await read.ReadAsync<string>()).ToHashSet();
         }
         var (category, level, severity) = Describe(revision.Cap);
         var shape = revision.Wkb is null ? null : new NetTopologySuite.IO.WKBReader().Read(revision.Wkb);
