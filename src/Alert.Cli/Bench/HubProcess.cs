@@ -57,6 +57,35 @@ public static class HubProcess
     }
 
     /// <summary>
+    /// CPU time used so far by each process of this name on the machine (/proc/PID/comm: "postgres", "beam.smp"), so a
+    /// run can say what the database and the broker took beside the hub (<see cref="CpuSince"/>).
+    /// </summary>
+    public static Dictionary<int, TimeSpan> CpuOfEach(string name)
+    {
+        var each = new Dictionary<int, TimeSpan>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid)) continue;
+            try
+            {
+                if (File.ReadAllText($"{dir}/comm").TrimEnd('\n') == name) each[pid] = Cpu(pid);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // the process ended meanwhile
+            }
+        }
+        return each;
+    }
+
+    /// <summary>
+    /// CPU time the processes of this name used since <paramref name="before"/>: those started since count whole, those
+    /// that ended meanwhile (an autovacuum worker) not at all.
+    /// </summary>
+    public static TimeSpan CpuSince(Dictionary<int, TimeSpan> before, string name) =>
+        CpuOfEach(name).Aggregate(TimeSpan.Zero, (sum, p) => sum + p.Value - before.GetValueOrDefault(p.Key));
+
+    /// <summary>
     /// CPU time the whole machine has been busy, all cores together (/proc/stat's first line: every state but idle and
     /// iowait), so a run can say how much of the machine the hub had and how much went to everything else.
     /// </summary>

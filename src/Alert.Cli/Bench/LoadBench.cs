@@ -44,7 +44,8 @@ public static class LoadBench
         long WebhooksOwed, long WebhooksReceived, long WebhookRepeats, Times Webhook, double DeliveriesPerSecond,
         long StreamEventsOwed, long StreamEventsReceived, Times Stream, Times LastReceipt, int NoticesComplete, double Seconds,
         double HubCpuSeconds, double HubResidentBeforeMiB, double HubResidentPeakMiB, double HubResidentAfterMiB,
-        double BenchCpuSeconds = double.NaN, double MachineCpuSeconds = double.NaN);
+        double BenchCpuSeconds = double.NaN, double MachineCpuSeconds = double.NaN, double PostgresCpuSeconds = double.NaN,
+        double RabbitMqCpuSeconds = double.NaN);
 
     private static readonly string[] TestOnly = ["Test"];
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -154,6 +155,8 @@ public static class LoadBench
             var cpuBefore = Cpu();
             // The receivers and streams run in this process, on the same machine: their share is the hub's lack of one.
             var (benchBefore, machineBefore) = (HubProcess.Cpu(Environment.ProcessId), HubProcess.MachineBusy());
+            // The database and the broker, when they run here: on this machine PostgreSQL used more CPU than the hub.
+            var (postgresBefore, rabbitBefore) = (HubProcess.CpuOfEach("postgres"), HubProcess.CpuOfEach("beam.smp"));
             var peak = rssBefore;
             var started = Stopwatch.GetTimestamp();
             var submitted = 0;
@@ -189,11 +192,12 @@ public static class LoadBench
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var cpu = pid is null ? double.NaN : (Cpu() - cpuBefore).TotalSeconds;
             var (benchCpu, machineCpu) = ((HubProcess.Cpu(Environment.ProcessId) - benchBefore).TotalSeconds, (HubProcess.MachineBusy() - machineBefore).TotalSeconds);
+            var (postgresCpu, rabbitCpu) = (HubProcess.CpuSince(postgresBefore, "postgres").TotalSeconds, HubProcess.CpuSince(rabbitBefore, "beam.smp").TotalSeconds);
             Console.Error.WriteLine();
 
             var result = Summarise(settings, notices, hooks, streams, streamsFor, hooksEach, hooksOwed, streamsOwed,
                 Interlocked.Read(ref repeats), started, seconds, cpu, rssBefore, peak, Resident(), issuers.Count, subscribers.Count)
-                with { BenchCpuSeconds = benchCpu, MachineCpuSeconds = machineCpu };
+                with { BenchCpuSeconds = benchCpu, MachineCpuSeconds = machineCpu, PostgresCpuSeconds = postgresCpu, RabbitMqCpuSeconds = rabbitCpu };
             var table = Markdown(result);
             Console.WriteLine(table);
             if (settings.Markdown is { } md) await File.WriteAllTextAsync(md.FullName, table, ct);
@@ -291,6 +295,8 @@ public static class LoadBench
         Row("hub CPU over the run", double.IsNaN(r.HubCpuSeconds) ? "not measured" : string.Create(CultureInfo.InvariantCulture, $"{r.HubCpuSeconds:F1} s"));
         Row("CPU over the run: this benchmark (senders, receivers, streams) / the whole machine", string.Create(CultureInfo.InvariantCulture,
             $"{r.BenchCpuSeconds:F1} s / {r.MachineCpuSeconds:F1} s of {r.Cores * r.Seconds:F0} s ({r.Cores} cores × the run)"));
+        Row("CPU over the run: PostgreSQL / RabbitMQ (their processes on this machine; 0 when they run elsewhere)", string.Create(CultureInfo.InvariantCulture,
+            $"{r.PostgresCpuSeconds:F1} s / {r.RabbitMqCpuSeconds:F1} s"));
         Row("hub resident memory before / peak / after", string.Create(CultureInfo.InvariantCulture, $"{r.HubResidentBeforeMiB:F0} / {r.HubResidentPeakMiB:F0} / {r.HubResidentAfterMiB:F0} MiB"));
         return text.ToString();
     }
