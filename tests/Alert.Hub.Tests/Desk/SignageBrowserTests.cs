@@ -68,11 +68,15 @@ public sealed class SignageBrowserTests(SignageHub hub) : IClassFixture<SignageH
         browser.Js<string>("return getComputedStyle(document.body).color;").ShouldBe(Rgb(foreground));
         DeskBrowserTests.Contrast(foreground, background).ShouldBeGreaterThanOrEqualTo(4.5);
         // Languages turn, the level named from the hub's phrase dictionary.
-        browser.Until(d => d.FindElement(By.Id("language-name")).Text.StartsWith("日本語", StringComparison.Ordinal), "Japanese");
-        browser.ById("level-name").Text.ShouldContain("避難指示");
+        // The language and the level's name are read in one script: the page turns them together, and two reads could
+        // fall either side of a turn.
+        var shown = "";
+        string Shown() => browser.Js<string>("return document.getElementById('language-name').textContent + ' | ' + document.getElementById('level-name').textContent;");
+        browser.Until(_ => (shown = Shown()).StartsWith("日本語", StringComparison.Ordinal), "Japanese");
+        shown.ShouldContain("| 避難指示");
         browser.Shot("02-disaster");
-        browser.Until(d => d.FindElement(By.Id("language-name")).Text.StartsWith("English", StringComparison.Ordinal), "English");
-        browser.ById("level-name").Text.ShouldContain("Evacuation order");
+        browser.Until(_ => (shown = Shown()).StartsWith("English", StringComparison.Ordinal), "English");
+        shown.ShouldContain("| Evacuation order");
         browser.Shot("03-disaster-en");
 
         using (var cancelled = await hub.PostCapAsync(Cancel(document), contentType: NoticeXml))
