@@ -13,6 +13,10 @@ def write(folder, name, text, encoding="utf-8", expected=None, crlf=True):
         open(os.path.join(folder, name.rsplit(".csv", 1)[0] + ".expected"), "w").write(
             "# problem code, line (one a line)\n" + "".join(f"{c} {l}\n" for c, l in expected))
 
+def sheet(header, rows):
+    """A sheet's text: its header and rows by default, either replaced for a case."""
+    return lambda rows=rows, header=header: header + "\n" + "\n".join(rows) + "\n"
+
 SITES_H = "NO,共通ID,施設・場所名,住所,洪水,崖崩れ、土石流及び地滑り,高潮,地震,津波,大規模な火事,内水氾濫,火山現象,指定避難所との住所同一,緯度,経度,備考"
 SITES = [
  "1,E4310000000101,熊本市立碩台小学校,熊本県熊本市中央区黒髪2丁目3-1,1,,,1,,1,1,,1,32.8137450,130.727386,",
@@ -21,7 +25,7 @@ SITES = [
  "4,E4310000000104,熊本市立出水中学校,熊本県熊本市中央区出水4丁目1-1,1,,,1,,1,1,,1,32.783014,130.737992,",
  '5,E4310000000105,熊本市立白川小学校,熊本県熊本市中央区大江2丁目4-1,1,1,,1,,1,1,,1,32.795611,130.722873,"体育館は耐震改修済み\n校庭は車中泊不可"',
 ]
-def sites(rows=SITES[:2], header=SITES_H): return header + "\n" + "\n".join(rows) + "\n"
+sites = sheet(SITES_H, SITES[:2])
 
 write(V, "sites.kumamoto.sjis.csv", sites(SITES), "cp932")
 write(V, "sites.kumamoto.utf8-bom.csv", sites(SITES), "utf-8-sig")
@@ -33,14 +37,14 @@ SH = [
  '2,P4310000000202,熊本市総合体育館,熊本県熊本市中央区出水2丁目7-1,,,"要配慮者,乳幼児のいる世帯",32.787622,130.730151,"福祉避難所を併設\n（要事前連絡）"',
  '3,P4310000000203,熊本市立出水中学校,熊本県熊本市中央区出水4丁目1-1,1,,,32.783014,130.737992,',
 ]
-def shelters(rows=SH[:2], header=SH_H): return header + "\n" + "\n".join(rows) + "\n"
+shelters = sheet(SH_H, SH[:2])
 write(V, "shelters.kumamoto.sjis.csv", shelters(SH), "cp932")
 
 ST_H = "避難所ID,状況,避難者数,収容人数,更新日時"
 ST = ["E4310000000101,開設,125,400,2026-07-01T03:00:00+09:00",
       "E4310000000102,満員,820,800,2026-07-01 03:15",
       "kumamoto-chuo-017,閉鎖,0,,2026/7/1 4:00"]
-def status(rows=ST[:2], header=ST_H): return header + "\n" + "\n".join(rows) + "\n"
+status = sheet(ST_H, ST[:2])
 write(V, "status.kumamoto.utf8.csv", status(ST))
 write(V, "status.english-header.utf8.csv", "shelter_id,status,people_present,capacity,time\nE4310000000101,open,12,400,2026-07-01T18:00:00Z\n")
 
@@ -49,14 +53,14 @@ DI = ["中央区黒髪一丁目,431010,4,洪水,1520,3104,2026-07-01 03:00,",
       "北区龍田町弓削,43105,避難指示,土砂災害,210,488,2026-07-01T03:00:00+09:00,2026-07-01T18:30:00+09:00",
       "西区河内町河内,,レベル3,高潮,95,201,2026-07-01 02:30,",
       "南区川尻,43104,5,洪水,880,1902,2026-07-01 05:10,"]
-def districts(rows=DI[:2], header=DI_H): return header + "\n" + "\n".join(rows) + "\n"
+districts = sheet(DI_H, DI[:2])
 write(V, "districts.kumamoto.sjis.csv", districts(DI), "cp932")
 
 LI_H = "種別,状況,影響世帯数,地域,復旧見込み,更新日時"
 LI = ["停電,停止,12400,431010,2026-07-01 12:00,2026-07-01 03:30",
       "断水,一部,3100,熊本市北区,,2026-07-01 04:00",
       "rail,restored,,熊本市,,2026-07-01T06:00:00+09:00"]
-def lifeline(rows=LI[:2], header=LI_H): return header + "\n" + "\n".join(rows) + "\n"
+lifeline = sheet(LI_H, LI[:2])
 write(V, "lifeline.kumamoto.utf8-bom.csv", lifeline(LI), "utf-8-sig")
 
 PL_H = "名称,種別,住所,緯度,経度,時間,状況"
@@ -64,7 +68,7 @@ PL = ["白川公園 給水所,給水所,,32.7995,130.7118,9:00〜17:00,開設",
       "水前寺 入浴支援,入浴,熊本市中央区水前寺6丁目,,,16:00〜20:00,準備中",
       '中央区役所 充電・Wi-Fi,充電,熊本市中央区手取本町1-1,32.8031,130.7079,"24時間, 予備電源",',
       "辛島公園 物資配布,物資配布,熊本市中央区辛島町,,,,終了"]
-def places(rows=PL[:2], header=PL_H): return header + "\n" + "\n".join(rows) + "\n"
+places = sheet(PL_H, PL[:2])
 write(V, "places.kumamoto.sjis.csv", places(PL), "cp932")
 
 bad = lambda i, old, new, rows=SITES[:2]: [r.replace(old, new, 1) if k == i else r for k, r in enumerate(rows)]
