@@ -31,15 +31,16 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer, HubMetrics metric
         List<(string Id, string AreaCodes, string Statuses, string Categories, int? MinLevel, string? MinSeverity, string? Polygon)> subscribers;
         (byte[] Cap, byte[]? Wkb) revision;
         HashSet<string> earlier = [];
+        var later = notice.Revision > 1;
         await using (var read = await connection.QueryMultipleAsync($"""
             SELECT id, area_codes, statuses, categories, min_level, min_severity, polygon FROM subscribers;
             SELECT cap_body, area_wkb FROM notices WHERE document_id = @DocumentId AND revision = @Revision;
-            {(notice.Revision > 1 ? "SELECT DISTINCT subscriber_id FROM deliveries WHERE document_id = @DocumentId AND revision < @Revision;" : "")}
+            {(later ? "SELECT DISTINCT subscriber_id FROM deliveries WHERE document_id = @DocumentId AND revision < @Revision;" : "")}
             """, new { notice.DocumentId, notice.Revision }))
         {
             subscribers = (await read.ReadAsync<(string, string, string, string, int?, string?, string?)>()).ToList();
             revision = await read.ReadSingleAsync<(byte[], byte[]?)>();
-            if (notice.Revision > 1) earlier = (await read.ReadAsync<string>()).ToHashSet();
+            if (later) earlier = (await read.ReadAsync<string>()).ToHashSet();
         }
         var (category, level, severity) = Describe(revision.Cap);
         var shape = revision.Wkb is null ? null : new NetTopologySuite.IO.WKBReader().Read(revision.Wkb);
