@@ -250,10 +250,16 @@ public sealed partial class StreamHub(StreamLog log, ActiveAlerts alerts, IBus b
         } while (page.Count == Batch);
     }
 
-    /// <summary>Tells clients when a notice's expiry passes. Not in the log: a resuming client reads <c>expires</c> itself.</summary>
+    /// <summary>
+    /// Tells clients when a notice's expiry passes. Not in the log: a resuming client reads <c>expires</c> itself.
+    /// Looked for once a <see cref="StreamOptions.Poll"/>, not at every wake: under load the hub is woken once per
+    /// accepted notice, and the search for expiries (a join of the documents in force with their revisions) then cost
+    /// the database more than the rest of intake. An expiry is told at most a poll late, as when nothing wakes the hub.
+    /// </summary>
     private async Task ExpireAsync(CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
+        if (now - _expiredUpTo < options.Value.Poll) return;
         foreach (var e in await log.ExpiredAsync(_expiredUpTo, now, ct))
             foreach (var client in _clients.Keys)
                 if (client.Filter.Wants(e)) client.Offer(e);
