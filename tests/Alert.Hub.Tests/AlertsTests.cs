@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Alert.Core.Cap;
+using Alert.Core.Codes;
+using Alert.Geo;
+using Alert.Hub.Alerts;
 using Alert.Hub.Storage;
 using Dapper;
 using Alert.Hub.Tests.Support;
@@ -197,6 +200,22 @@ public class AlertsTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
 
         await HubFixture.Eventually(async () => !(await AlertIdsAsync("code=431052")).Contains(cancelled), "the cancel to take its notice away");
         (await AlertIdsAsync("code=431028")).ShouldNotContain(broken, "the revision that cannot be read is left out, not shown as the one before it");
+    }
+
+    [Fact]
+    public async Task A_notice_past_its_expiry_is_let_go_of_not_only_hidden()
+    {
+        var order = Order("431044"); // 南区
+        var id = await IssueAsync(order with { Infos = [order.Infos[0] with { Expires = DateTimeOffset.Now.AddSeconds(3) }] });
+        await Shown("code=431044", id);
+
+        // Queries hide a notice once its expiry passes; the index must also drop it, or a long day of notices in force
+        // would keep every expired one in memory and in every answer's filtering.
+        var alerts = hub.Services.GetRequiredService<ActiveAlerts>();
+        var ward = hub.Services.GetRequiredService<Gazetteer>().Find(LocalGovernmentCode.Parse("431044"))!;
+        alerts.HeldIn(ward).ShouldContain(a => a.Id == id);
+        await HubFixture.Eventually(() => Task.FromResult(alerts.HeldIn(ward).All(a => a.Id != id)), "the index to let the expired notice go");
+        (await AlertIdsAsync("code=431044")).ShouldNotContain(id);
     }
 
     [Theory]

@@ -89,6 +89,10 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
     private volatile IReadOnlyList<(ActiveAlert Alert, Shelter Shelter, double Lat, double Lng, string? Part)> _shelters = [];
     private volatile IReadOnlyList<(ActiveAlert Alert, Place Place, double Lat, double Lng, string? Part)> _places = [];
     private readonly Dictionary<string, CoverageIndex<ActiveAlert>.Item> _entries = [];
+    // The held revisions with an expiry, soonest first, so a refresh finds what has expired without looking at every
+    // notice in force (that look, at every notice accepted, grew with the number in force). A revision replaced or
+    // withdrawn since it was queued stays queued and is passed over when its time comes.
+    private readonly PriorityQueue<(string Id, int Revision), DateTimeOffset> _expiries = new();
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly SemaphoreSlim _changed = new(0, 1);
     // The outbox id up to which every change is held; null before the first look.
@@ -134,6 +138,9 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             var (lat, lng) = ((double)at(x)!.Lat, (double)at(x)!.Lng);
             return (e.Value, x, lat, lng, gazetteer.At(lat, lng)?.Code);
         }))];
+
+    /// <summary>Every notice the index holds in an area, whether or not still in force: what it keeps, not what it shows.</summary>
+    internal IEnumerable<ActiveAlert> HeldIn(Area area) => _index.In(area);
 
     private static bool InForce(ActiveAlert alert, string status, DateTimeOffset now) =>
         alert.Status == status && (alert.Expires is not { } expires || expires > now);
@@ -255,8 +262,13 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
                 Remove(entry.Value.Id);
                 _entries[entry.Value.Id] = entry;
                 added.Add(entry);
+                if (entry.Value.Expires is { } expires) _expiries.Enqueue((entry.Value.Id, entry.Value.Revision), expires);
             }
-            foreach (var id in _entries.Where(e => e.Value.Value.Expires <= now).Select(e => e.Key).ToList()) Remove(id);
+            while (_expiries.TryPeek(out var next, out var expiry) && expiry <= now)
+            {
+                _expiries.Dequeue();
+                if (_entries.TryGetValue(next.Id, out var held) && held.Value.Revision == next.Revision) Remove(next.Id);
+            }
             _seen = seen;
 
             if (added.Count + removed.Count > 0) _index = _index.With(added, removed);
