@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Alert.Core;
-using Alert.Core.Cap;
 using Alert.Core.Codes;
 using Alert.Core.Notices;
 using Alert.Core.Rendering;
@@ -298,7 +297,7 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
 
     private CoverageIndex<ActiveAlert>.Item ToEntry(Row row)
     {
-        var cap = CapReader.Read(new MemoryStream(row.CapBody)).Alert
+        var cap = StoredCaps.Read(row.CapBody)
             ?? throw new InvalidDataException($"the stored CAP of {row.Id} revision {row.Revision} no longer reads");
         var ja = cap.MainInfo!;
         var en = cap.InfoIn("en");

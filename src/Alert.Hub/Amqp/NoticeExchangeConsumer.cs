@@ -1,4 +1,3 @@
-using Alert.Core.Cap;
 using Alert.Core.Notices;
 using Alert.Hub.Intake;
 using Alert.Hub.Messaging;
@@ -24,7 +23,7 @@ public sealed class NoticeExchangeConsumer(Db db, NoticeExchange exchange, HubMe
             "SELECT cap_body FROM notices WHERE document_id = @DocumentId AND revision = @Revision", notice);
         // Filed under what it withdraws, so queues bound to that category hear of the cancel.
         var described = await NoticeStore.DescribingCapAsync(connection, notice.DocumentId, notice.Revision, notice.MsgType, cap);
-        var category = CapReader.Read(new MemoryStream(described)).Alert?.MainInfo is { } info ? NoticeCap.Category(info) : "other";
+        var category = StoredCaps.Read(described)?.MainInfo is { } info ? NoticeCap.Category(info) : "other";
 
         var parts = await NoticeStore.PartsSoFarAsync(connection, notice.DocumentId, notice.Revision, notice.PartCodes);
 

@@ -1,4 +1,3 @@
-using Alert.Core.Cap;
 using Alert.Core.Codes;
 using Alert.Core.Notices;
 using Alert.Hub.Subscribers;
@@ -86,7 +85,7 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer, HubMetrics metric
 
     /// <summary>The hub category, the 警戒レベル and the CAP severity of a revision, from its first info.</summary>
     private static (string Category, int? Level, string Severity) Describe(byte[]? cap) =>
-        (cap is null ? null : CapReader.Read(new MemoryStream(cap)).Alert)?.MainInfo is { } info
+        (cap is null ? null : StoredCaps.Read(cap))?.MainInfo is { } info
             ? (NoticeCap.Category(info), NoticeCap.Level(info), info.Severity)
             : ("other", null, "Unknown");
 

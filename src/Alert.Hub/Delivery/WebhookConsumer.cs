@@ -5,6 +5,7 @@ using Alert.Core.Cap;
 using Alert.Core.Notices;
 using Alert.Core.Rendering;
 using Alert.Core.Webhooks;
+using Alert.Hub.Intake;
 using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
 using Dapper;
@@ -248,7 +249,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
     {
         const string Cap = "application/cap+xml";
         if (format == "cap" && languages.Length == 0) return (cap, Cap);
-        var alert = CapReader.Read(new MemoryStream(cap)).Alert;
+        var alert = StoredCaps.Read(cap);
         if (alert is null || NoticeCap.FromCap(alert) is not { } notice) return (cap, Cap);
         var wanted = Core.Rendering.Languages.ParseList(languages);
         return format switch

@@ -4,7 +4,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
 using Alert.Core;
-using Alert.Core.Cap;
 using Alert.Core.Codes;
 using Alert.Core.Notices;
 using Alert.Geo;
@@ -122,7 +121,7 @@ public sealed class StreamLog(Db db, Gazetteer gazetteer)
         var parts = await NoticeStore.PartsSoFarAsync(connection, row.DocumentId, row.Revision, NoticeStore.Split(row.PartCodes));
         // A cancel says what it withdraws: the category, headline and level of the revision before it.
         var capBody = await NoticeStore.DescribingCapAsync(connection, row.DocumentId, row.Revision, row.MsgType, row.CapBody);
-        var info = CapReader.Read(new MemoryStream(capBody)).Alert?.MainInfo;
+        var info = StoredCaps.Read(capBody)?.MainInfo;
         var category = Array.IndexOf(NoticeCap.Categories, info is null ? "other" : NoticeCap.Category(info));
         var link = $"/api/v1/notices/{row.DocumentId}";
         var data = new EventData(row.DocumentId, row.Revision, row.MsgType, row.Status, NoticeCap.Categories[category],
