@@ -38,7 +38,7 @@ builder.Services.AddSingleton<Db>().AddSingleton<ApiKeys>().AddSingleton<Outbox>
 // Hosted services start in this order: schema first, then keys and samples, then the bus and the relay.
 builder.Services.AddHostedService<Migrator>().AddHostedService<Seed>();
 // Delivery states are written by a service that starts before the bus and so stops after it: in-flight deliveries can still record.
-builder.Services.AddSingleton<Breakers>().AddSingleton<DeliveryStates>().AddHostedService(sp => sp.GetRequiredService<DeliveryStates>());
+builder.Services.AddSingleton<SubscriberFilters>().AddSingleton<Breakers>().AddSingleton<DeliveryStates>().AddHostedService(sp => sp.GetRequiredService<DeliveryStates>());
 builder.Services.AddHubBus(options, builder.Configuration);
 builder.Services.AddHostedService<InMemoryRecovery>().AddHostedService<OutboxRelay>().AddHostedService<RetryScheduler>();
 builder.Services.AddSingleton<ActiveAlerts>().AddHostedService(sp => sp.GetRequiredService<ActiveAlerts>());

@@ -270,6 +270,37 @@ public abstract class HubFlowTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task A_change_to_a_subscriber_made_outside_this_hub_applies_to_the_next_notice()
+    {
+        var (subscriberId, hook) = await hub.SubscribeAsync(["431028"]); // 熊本市東区
+        async Task<string> IssueAsync(string code)
+        {
+            using var response = await hub.PostCapAsync(Order(code));
+            response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        }
+        await hub.Sink.WaitForDocumentAsync(hook, await IssueAsync("431028")); // the fan-out now holds its filters
+
+        // As another hub's API (or an operator's hand) would: the subscriber now watches 中央区 instead of 東区.
+        var db = hub.Services.GetRequiredService<Db>();
+        await using var connection = await db.OpenAsync();
+        await connection.ExecuteAsync("UPDATE subscribers SET area_codes = '431010' WHERE id = @subscriberId", new { subscriberId });
+
+        await hub.Sink.WaitForDocumentAsync(hook, await IssueAsync("431010"));
+        var east = await IssueAsync("431028");
+        await HubFixture.Eventually(async () => await connection.ExecuteScalarAsync<DateTimeOffset?>(
+            "SELECT fanned_out_at FROM notices WHERE document_id = @east", new { east }) is not null, "the fan-out of the last notice");
+        Subscribers(await hub.GetStatusAsync(east)).ShouldNotContain(subscriberId); // its old area no longer reaches it
+
+        // And one removed outside this hub is sent nothing more (its deliveries would be refused by their key).
+        await connection.ExecuteAsync("DELETE FROM subscribers WHERE id = @subscriberId", new { subscriberId });
+        var after = await IssueAsync("431010");
+        await HubFixture.Eventually(async () => await connection.ExecuteScalarAsync<DateTimeOffset?>(
+            "SELECT fanned_out_at FROM notices WHERE document_id = @after", new { after }) is not null, "the fan-out after the removal");
+        Subscribers(await hub.GetStatusAsync(after)).ShouldNotContain(subscriberId);
+    }
+
+    [Fact]
     public async Task A_notice_still_not_fanned_out_long_after_its_message_was_sent_is_sent_again()
     {
         using var response = await hub.PostCapAsync(Order());

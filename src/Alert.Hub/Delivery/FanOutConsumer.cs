@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Alert.Core.Codes;
 using Alert.Core.Notices;
 using Alert.Hub.Subscribers;
@@ -7,6 +8,7 @@ using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
 using Dapper;
 using MassTransit;
+using NetTopologySuite.Geometries;
 
 using Alert.Hub.Metrics;
 namespace Alert.Hub.Delivery;
@@ -18,7 +20,7 @@ namespace Alert.Hub.Delivery;
 /// second delivery, and leases the rows still waiting to its own new messages, so they go out now rather than when the
 /// first messages' leases lapse.
 /// </summary>
-public sealed class FanOutConsumer(Db db, Gazetteer gazetteer, HubMetrics metrics) : IConsumer<NoticeAccepted>
+public sealed class FanOutConsumer(Db db, SubscriberFilters filters, HubMetrics metrics) : IConsumer<NoticeAccepted>
 {
     public async Task Consume(ConsumeContext<NoticeAccepted> context)
     {
@@ -27,20 +29,21 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer, HubMetrics metric
         await using var connection = await db.OpenAsync(context.CancellationToken);
         // What the match needs, read in one round trip. A first revision has no earlier recipients to look up (a statement
         // PostgreSQL plans anew at every call).
-        List<(string Id, string AreaCodes, string Statuses, string Categories, int? MinLevel, string? MinSeverity, string? Polygon)> subscribers;
+        long version;
         (byte[] Cap, byte[]? Wkb) revision;
         HashSet<string> earlier = [];
         var later = notice.Revision > 1;
         await using (var read = await connection.QueryMultipleAsync($"""
-            SELECT id, area_codes, statuses, categories, min_level, min_severity, polygon FROM subscribers;
+            SELECT version FROM subscribers_version;
             SELECT cap_body, area_wkb FROM notices WHERE document_id = @DocumentId AND revision = @Revision;
             {(later ? "SELECT DISTINCT subscriber_id FROM deliveries WHERE document_id = @DocumentId AND revision < @Revision;" : "")}
             """, new { notice.DocumentId, notice.Revision }))
         {
-            subscribers = (await read.ReadAsync<(string, string, string, string, int?, string?, string?)>()).ToList();
+            version = await read.ReadSingleAsync<long>();
             revision = await read.ReadSingleAsync<(byte[], byte[]?)>();
             if (later) earlier = (await read.ReadAsync<string>()).ToHashSet();
         }
+        var subscribers = await filters.AsOfAsync(connection, version);
         var (category, level, severity) = Describe(revision.Cap);
         var shape = revision.Wkb is null ? null : new NetTopologySuite.IO.WKBReader().Read(revision.Wkb);
         // Earlier revisions' areas count too: their own fan-out may not have recorded its deliveries yet when this
@@ -50,9 +53,8 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer, HubMetrics metric
         // Each row is leased to the message sent for it; if that message is lost, the retry scheduler sends it once the lease lapses.
         var lease = DeliverNotice.LeaseFrom(DateTimeOffset.UtcNow);
         var targets = subscribers
-            .Where(s => s.Statuses.Split(' ').Contains(notice.Status))
-            .Where(s => earlier.Contains(s.Id)
-                || ((Covers(s.AreaCodes, parts) || Meets(s.Polygon, shape)) && Wants(s.Categories, s.MinLevel, s.MinSeverity, category, level, severity)))
+            .Where(s => s.Statuses.Contains(notice.Status))
+            .Where(s => earlier.Contains(s.Id) || ((s.Covers(parts) || s.Meets(shape)) && s.Wants(category, level, severity)))
             .Select(s => s.Id)
             .ToList();
 
@@ -88,24 +90,57 @@ public sealed class FanOutConsumer(Db db, Gazetteer gazetteer, HubMetrics metric
         (cap is null ? null : StoredCaps.Read(cap))?.MainInfo is { } info
             ? (NoticeCap.Category(info), NoticeCap.Level(info), info.Severity)
             : ("other", null, "Unknown");
+}
+
+/// <summary>
+/// Every subscriber's filters as the fan-out matches them, parsed once (area codes to areas, a drawn area to its shape)
+/// and read from the database again only when subscribers have changed: a trigger counts every change to the table in
+/// <c>subscribers_version</c>, in the change's own transaction, whichever hub made it. Reading every subscriber for
+/// every notice cost the database a row per subscriber per notice (a thousand transmitters, a thousand notices a
+/// second: a million rows a second).
+/// </summary>
+public sealed class SubscriberFilters(Gazetteer gazetteer)
+{
+    public sealed record Filter(string Id, HashSet<string> Statuses, IReadOnlyList<Area> Areas, Geometry? Shape,
+        HashSet<string> Categories, int? MinLevel, string? MinSeverity)
+    {
+        /// <summary>Its areas hold a municipality or ward the notice (or an earlier revision of it) covered.</summary>
+        public bool Covers(HashSet<string> parts) => Areas.Any(area => parts.Any(area.HasPart));
+
+        /// <summary>Its drawn area meets the notice's shape (its districts, drawn shapes or areas).</summary>
+        public bool Meets(Geometry? shape) => Shape is not null && shape is not null && Shape.Intersects(shape);
+
+        /// <summary>
+        /// Its own filters, for notices it has not been sent before (whoever got a revision gets the rest): its
+        /// categories (none: all), its lowest evacuation level (other notices have none and pass), its lowest severity.
+        /// </summary>
+        public bool Wants(string category, int? level, string severity) =>
+            (Categories.Count == 0 || Categories.Contains(category))
+            && (MinLevel is null || level is null || level >= MinLevel)
+            && (MinSeverity is null || Array.IndexOf(SubscribersApi.Severities, severity) >= Array.IndexOf(SubscribersApi.Severities, MinSeverity));
+    }
+
+    private volatile Held? _held;
+
+    private sealed record Held(long Version, IReadOnlyList<Filter> Filters);
 
     /// <summary>
-    /// A subscriber's own filters, for notices it has not been sent before (whoever got a revision gets the rest):
-    /// its categories, its lowest evacuation level (other notices have none and pass), its lowest severity.
+    /// The filters as of <paramref name="version"/> or later. The version is read before the rows, so rows read
+    /// after a change committed in between are kept under the older version, and read again at the next notice: never
+    /// the other way round, which would keep old rows under the new version until the next change.
     /// </summary>
-    private static bool Wants(string categories, int? minLevel, string? minSeverity, string category, int? level, string severity) =>
-        (categories.Length == 0 || categories.Split(' ').Contains(category))
-        && (minLevel is null || level is null || level >= minLevel)
-        && (minSeverity is null || Array.IndexOf(SubscribersApi.Severities, severity) >= Array.IndexOf(SubscribersApi.Severities, minSeverity));
-
-    /// <summary>A subscriber's drawn area against the notice's shape (its districts, drawn shapes or areas).</summary>
-    private static bool Meets(string? polygon, NetTopologySuite.Geometries.Geometry? shape) =>
-        polygon is not null && shape is not null && NoticeRules.Shape(polygon).Intersects(shape);
-
-    private bool Covers(string filterCodes, HashSet<string> parts) =>
-        filterCodes.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Select(c => gazetteer.Find(LocalGovernmentCode.Parse(c)))
-            .Any(area => area is not null && parts.Any(area.HasPart));
+    public async Task<IReadOnlyList<Filter>> AsOfAsync(DbConnection connection, long version)
+    {
+        if (_held is { } held && held.Version == version) return held.Filters;
+        var rows = await connection.QueryAsync<(string Id, string AreaCodes, string Statuses, string Categories, int? MinLevel, string? MinSeverity, string? Polygon)>(
+            "SELECT id, area_codes, statuses, categories, min_level, min_severity, polygon FROM subscribers");
+        var filters = rows.Select(s => new Filter(s.Id, [.. s.Statuses.Split(' ')],
+            [.. s.AreaCodes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(c => gazetteer.Find(LocalGovernmentCode.Parse(c))).OfType<Area>()],
+            s.Polygon is null ? null : NoticeRules.Shape(s.Polygon),
+            [.. s.Categories.Split(' ', StringSplitOptions.RemoveEmptyEntries)], s.MinLevel, s.MinSeverity)).ToList();
+        _held = new Held(version, filters);
+        return filters;
+    }
 }
 
 public sealed class FanOutConsumerDefinition : ConsumerDefinition<FanOutConsumer>

@@ -57,9 +57,10 @@ public sealed record Subscriber(string Id, string Name, string Kind, string Url,
 
 /// <summary>
 /// The transmitters that receive notices. Admins create and delete them; a subscriber identity reads, changes, pauses
-/// and re-keys the ones it owns, and sees no others (someone else's answers 404, as if it did not exist). Matching
-/// reads the table on every fan-out, so changes apply at once. A paused subscriber's deliveries wait and go out when
-/// it is resumed, unless their notice expired meanwhile.
+/// and re-keys the ones it owns, and sees no others (someone else's answers 404, as if it did not exist). The fan-out
+/// reads the table again whenever it has changed (<see cref="SubscriberFilters"/>), so changes made on any hub apply
+/// to the next notice. A paused subscriber's deliveries wait and go out when it is resumed, unless their notice
+/// expired meanwhile.
 /// </summary>
 public static class SubscribersApi
 {
