@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Alert.Core.Cap;
 using Alert.Core.Notices;
 using Alert.Geo;
 using Alert.Hub.Alerts;
@@ -161,7 +160,7 @@ public sealed class NoticeFeed(Db db, Gazetteer gazetteer, IOptions<FeedOptions>
 
     private static Described Describe(byte[] capBody)
     {
-        var alert = CapReader.Read(new MemoryStream(capBody)).Alert;
+        var alert = StoredCaps.Read(capBody);
         return new Described(alert?.MainInfo is { } info ? NoticeCap.Category(info) : "other", alert?.Infos.Any(i => i.Parameter(NoticeCap.NoticeParameter) is not null) == true);
     }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 using Alert.Core;
-using Alert.Core.Cap;
 using Alert.Core.Codes;
 using Alert.Core.Notices;
 using Alert.Core.Rendering;
@@ -396,7 +395,7 @@ public static class FieldReportsApi
               AND d.id IN (SELECT notice_id FROM field_reports WHERE state = 'reported' AND decided_by = @by)
             ORDER BY d.updated_at DESC LIMIT 1
             """, new { by = desk.Id, status = mode.GetValueOrDefault().ToString() }) is { } cap
-            && CapReader.Read(new MemoryStream(cap)).Alert is { } alert && NoticeCap.FromCap(alert) is { Body: DamageBody } earlier ? earlier : null;
+            && StoredCaps.Read(cap) is { } alert && NoticeCap.FromCap(alert) is { Body: DamageBody } earlier ? earlier : null;
         var issuerCode = LocalGovernmentCode.Parse(desk.AreaCode!).WithCheckDigit;
         var reports = previous?.Body is DamageBody before
             ? [.. before.Reports.Select(r => added.FirstOrDefault(a => a.Area.Code == r.Area.Code) is { } more

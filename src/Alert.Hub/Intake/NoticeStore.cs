@@ -129,7 +129,7 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer, Metrics.HubM
             // References repeat the earlier sent exactly as its CAP wrote it (with its offset), so receivers can match them as text.
             var earlierCap = await connection.ExecuteScalarAsync<byte[]>(
                 "SELECT cap_body FROM notices WHERE document_id = @id AND revision = @revision", new { id = current.Id, revision = current.Revision }, tx);
-            var earlierSent = earlierCap is null ? null : CapReader.Read(new MemoryStream(earlierCap)).Alert?.Sent;
+            var earlierSent = earlierCap is null ? null : StoredCaps.Read(earlierCap)?.Sent;
             var previous = new CapReference(current.CurrentSender, current.CurrentIdentifier, CapWriter.Time(earlierSent ?? current.CurrentSent));
             if (alert.MsgType == "Cancel")
             {

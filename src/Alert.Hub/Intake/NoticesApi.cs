@@ -628,7 +628,7 @@ public static partial class NoticesApi
         {
             "notice-xml" => NoticeXmlReader.Read(new MemoryStream(sourceBody)).Notice,
             "notice-json" => NoticeJson.Read(new MemoryStream(sourceBody)).Notice,
-            _ => CapReader.Read(new MemoryStream(capBody)).Alert is { } alert ? NoticeCap.FromCap(alert) : null,
+            _ => StoredCaps.Read(capBody) is { } alert ? NoticeCap.FromCap(alert) : null,
         };
         return notice is null
             ? HubProblems.One(StatusCodes.Status406NotAcceptable, "notice.format.unavailable",

@@ -5,9 +5,10 @@ using Alert.Core.Cap;
 namespace Alert.Hub.Intake;
 
 /// <summary>
-/// Stored CAP documents read once per process. After intake, the fan-out, the streams, the index of notices in force
-/// and the notice exchange each read the same stored revision, and each reading parsed it again and checked it against
-/// the XSD and the profile: a tenth of the hub's CPU when notices arrive by the hundred. A stored document never changes,
+/// Stored CAP documents read once per process: every reader of a stored revision goes through here. After intake, the
+/// fan-out, the streams, the index of notices in force and the notice exchange each read the same stored revision, and
+/// each reading parsed it again and checked it against the XSD and the profile: a tenth of the hub's CPU when notices
+/// arrive by the hundred. A stored document never changes,
 /// so its bytes are their own key (a hash of them); the most recent few thousand are kept, enough for a nationwide burst.
 /// </summary>
 public static class StoredCaps
