@@ -288,15 +288,13 @@ public abstract class HubFlowTests(HubFixture hub)
 
         await hub.Sink.WaitForDocumentAsync(hook, await IssueAsync("431010"));
         var east = await IssueAsync("431028");
-        await HubFixture.Eventually(async () => await connection.ExecuteScalarAsync<DateTimeOffset?>(
-            "SELECT fanned_out_at FROM notices WHERE document_id = @east", new { east }) is not null, "the fan-out of the last notice");
+        await HubFixture.Eventually(() => FannedOutAsync(connection, east), "the fan-out of the last notice");
         Subscribers(await hub.GetStatusAsync(east)).ShouldNotContain(subscriberId); // its old area no longer reaches it
 
         // And one removed outside this hub is sent nothing more (its deliveries would be refused by their key).
         await connection.ExecuteAsync("DELETE FROM subscribers WHERE id = @subscriberId", new { subscriberId });
         var after = await IssueAsync("431010");
-        await HubFixture.Eventually(async () => await connection.ExecuteScalarAsync<DateTimeOffset?>(
-            "SELECT fanned_out_at FROM notices WHERE document_id = @after", new { after }) is not null, "the fan-out after the removal");
+        await HubFixture.Eventually(() => FannedOutAsync(connection, after), "the fan-out after the removal");
         Subscribers(await hub.GetStatusAsync(after)).ShouldNotContain(subscriberId);
     }
 
@@ -307,8 +305,7 @@ public abstract class HubFlowTests(HubFixture hub)
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         var db = hub.Services.GetRequiredService<Db>();
         await using var connection = await db.OpenAsync();
-        async Task<bool> FannedOut() => await connection.ExecuteScalarAsync<DateTimeOffset?>(
-            "SELECT fanned_out_at FROM notices WHERE document_id = @id", new { id }) is not null;
+        Task<bool> FannedOut() => FannedOutAsync(connection, id);
         await HubFixture.Eventually(FannedOut, "the fan-out");
 
         // As if its message had gone to the error queue: sent long ago, never fanned out.
@@ -318,6 +315,10 @@ public abstract class HubFlowTests(HubFixture hub)
 
         await HubFixture.Eventually(FannedOut, "the fan-out of the message sent again");
     }
+
+    /// <summary>Whether the notice's deliveries are all recorded (the fan-out marks it once they are).</summary>
+    private static async Task<bool> FannedOutAsync(System.Data.Common.DbConnection connection, string id) =>
+        await connection.ExecuteScalarAsync<DateTimeOffset?>("SELECT fanned_out_at FROM notices WHERE document_id = @id", new { id }) is not null;
 
     protected async Task<XElement?> FeedEntryAsync(string id)
     {
