@@ -32,6 +32,8 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
     /// <summary>How soon a revision held back by an older one still being sent is looked at again.</summary>
     private static readonly TimeSpan HeldBack = TimeSpan.FromMilliseconds(250);
 
+    private static readonly string[] Waiting = ["pending", "retrying"], Sending = ["sending"];
+
     /// <summary>
     /// A claimed row is leased for the POST's timeout and this much more, to write what happened. Only a hub that died
     /// mid-way lets it lapse; the scheduler (of any hub) then sends it again, so this is how long such a delivery waits.
@@ -91,33 +93,37 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         {
             message.DocumentId, message.Revision, ids = message.SubscriberIds.ToArray(), message.Lease, now,
             claim = DeliverNotice.LeaseFrom(now, options.Value.WebhookTimeout + Recording), soon = now + HeldBack,
+            waiting = Waiting, sending = Sending,
         };
         var ours = $"""
             document_id = @DocumentId AND revision = @Revision AND {db.AnyOf("subscriber_id", "ids")}
-              AND state IN ('pending', 'retrying') AND (next_attempt_at = @Lease OR (next_attempt_at IS NULL AND @Lease IS NULL))
+              AND {db.AnyOf("state", "waiting")} AND (next_attempt_at = @Lease OR (next_attempt_at IS NULL AND @Lease IS NULL))
             """;
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // What the claim needs to know, read in one round trip (they were most of a delivery's cost on PostgreSQL).
         // Older revisions still queued for these subscribers are dropped whether or not this one is current: either
         // way a newer revision than theirs exists. A first revision has none, and skips the two statements that look for
-        // them: PostgreSQL plans them anew at every call (their array of ids makes a custom plan look cheaper), which
-        // under load cost it more than running them.
+        // them. Every statement of the claim is planned once per connection (GenericPlans): planned anew at every call
+        // they cost PostgreSQL more than running them. The states are parameters so that no plan made without their
+        // values can use the partial index of waiting deliveries: with statistics taken when every delivery had ended,
+        // a general plan read that whole index (thousands of rows under load) instead of the primary key.
         var earlier = message.Revision > 1;
         Revision? revision;
         HashSet<string> held = [];
         List<Row> rows;
         await using (var read = await connection.QueryMultipleAsync($"""
+            {Db.GenericPlans(connection)}
             SELECT n.cap_body AS capbody, n.expires, doc.current_revision AS currentrevision
             FROM notices n JOIN documents doc ON doc.id = n.document_id
             WHERE n.document_id = @DocumentId AND n.revision = @Revision;
 
             {(earlier ? $"""
                 UPDATE deliveries SET state = 'superseded', updated_at = @now, next_attempt_at = NULL
-                WHERE document_id = @DocumentId AND revision < @Revision AND {db.AnyOf("subscriber_id", "ids")} AND state IN ('pending', 'retrying');
+                WHERE document_id = @DocumentId AND revision < @Revision AND {db.AnyOf("subscriber_id", "ids")} AND {db.AnyOf("state", "waiting")};
 
                 SELECT subscriber_id FROM deliveries
-                WHERE document_id = @DocumentId AND revision < @Revision AND {db.AnyOf("subscriber_id", "ids")} AND state = 'sending';
+                WHERE document_id = @DocumentId AND revision < @Revision AND {db.AnyOf("subscriber_id", "ids")} AND {db.AnyOf("state", "sending")};
                 """ : "")}
 
             SELECT d.subscriber_id AS subscriberid, d.state, d.attempts, d.created_at AS createdat, d.retry_until AS retryuntil,
@@ -139,13 +145,13 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         }
         if (held.Count > 0)
             await connection.ExecuteAsync($"UPDATE deliveries SET next_attempt_at = @soon WHERE {ours} AND {db.AnyOf("subscriber_id", "held")}",
-                new { args.DocumentId, args.Revision, args.ids, args.Lease, args.soon, held = held.ToArray() }, tx);
+                new { args.DocumentId, args.Revision, args.ids, args.Lease, args.waiting, args.soon, held = held.ToArray() }, tx);
         // A duplicate message may have read the same rows; the update decides which one sends each.
         var claimed = (await connection.QueryAsync<string>($"""
             UPDATE deliveries SET state = 'sending', next_attempt_at = @claim
             WHERE {ours} AND {db.AnyOf("subscriber_id", "mine")}
             RETURNING subscriber_id
-            """, new { args.DocumentId, args.Revision, args.ids, args.Lease, args.claim, mine = rows.Select(r => r.SubscriberId).ToArray() }, tx)).ToHashSet();
+            """, new { args.DocumentId, args.Revision, args.ids, args.Lease, args.waiting, args.claim, mine = rows.Select(r => r.SubscriberId).ToArray() }, tx)).ToHashSet();
         await tx.CommitAsync(ct);
         return (revision, rows.Where(r => claimed.Contains(r.SubscriberId)).ToList());
     }

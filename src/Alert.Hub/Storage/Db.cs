@@ -89,6 +89,16 @@ public sealed class Db
     public static string LockLogs(DbConnection connection) =>
         connection is NpgsqlConnection ? "DO $$ BEGIN PERFORM pg_advisory_xact_lock(4310020); END $$;\n" : "";
 
+    /// <summary>
+    /// A statement to open a transaction with, on PostgreSQL: its statements are planned once per connection, not at
+    /// every call. By default PostgreSQL plans a prepared statement anew for as long as a plan for the values at hand
+    /// looks cheaper than the general one, and a list of ids (<c>= ANY</c>) always makes it look so. Only for
+    /// statements whose every plan is good: ones that find their rows by a key and name no value that would let the
+    /// planner pick a partial index it believes small (see the delivery claim).
+    /// </summary>
+    public static string GenericPlans(DbConnection connection) =>
+        connection is NpgsqlConnection ? "SET LOCAL plan_cache_mode = force_generic_plan;\n" : "";
+
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
         DbConnection connection = Kind == DatabaseKind.Postgres
