@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using Alert.Hub;
+using Alert.Hub.Delivery;
 using Alert.Hub.Messaging;
 using Alert.Hub.Storage;
 using Alert.Hub.Tests.Support;
@@ -14,7 +15,10 @@ using Shouldly;
 
 namespace Alert.Hub.Tests;
 
-/// <summary>The relay on its own, over a database of its own, with a bus that refuses what it is given at first.</summary>
+/// <summary>
+/// The outbox relay and the retry scheduler on their own, over a database of their own, with a bus that refuses what
+/// it is given at first.
+/// </summary>
 public sealed class OutboxRelayTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("alert-relay-").FullName;
@@ -59,11 +63,44 @@ public sealed class OutboxRelayTests : IDisposable
         await connection.DisposeAsync();
     }
 
-    private async Task<(Db, IOptions<HubOptions>, System.Data.Common.DbConnection, NoticeAccepted)> OneRowAsync(string documentId)
+    [Fact]
+    public async Task A_retry_whose_message_the_broker_refuses_is_due_again_at_once_not_after_its_lease()
+    {
+        var (db, _) = await DatabaseAsync();
+        await using var connection = await db.OpenAsync();
+        // The row alone: its notice and subscriber do not matter to the scheduler.
+        await connection.ExecuteAsync("PRAGMA foreign_keys = OFF");
+        await connection.ExecuteAsync("""
+            INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, created_at, updated_at, next_attempt_at)
+            VALUES ('retried', 1, 'receiver', 'retrying', 1, @now, @now, @now)
+            """, new { now = DateTimeOffset.UtcNow });
+
+        // A broker node lost under the publish. Before, the row stayed leased to the message that did not go, and
+        // waited out the lease (two minutes) before it was sent again.
+        var bus = RefusingBus.Create(refusals: 1, () => new RabbitMQ.Client.Exceptions.PublishException(1, isReturn: false));
+        using var scheduler = new RetryScheduler(db, bus, NullLogger<RetryScheduler>.Instance);
+        await scheduler.StartAsync(CancellationToken.None);
+
+        var refusing = (RefusingBus)(object)bus;
+        await HubFixture.Eventually(() => Task.FromResult(refusing.Published.Count > 0), "the retry sent again after the refusal", TimeSpan.FromSeconds(30));
+        await scheduler.StopAsync(CancellationToken.None);
+        var sent = refusing.Published.Cast<DeliverNotice>().Single();
+        sent.SubscriberIds.ShouldBe(["receiver"]);
+        (await connection.ExecuteScalarAsync<DateTimeOffset>("SELECT next_attempt_at FROM deliveries WHERE document_id = 'retried'"))
+            .ShouldBe(sent.Lease!.Value, "the row is leased to the message that went");
+    }
+
+    private async Task<(Db, IOptions<HubOptions>)> DatabaseAsync()
     {
         var options = Options.Create(new HubOptions { Database = DatabaseKind.Sqlite, DataDirectory = "." });
         var db = new Db(options, new ConfigurationBuilder().Build(), new HostingEnvironment { ContentRootPath = _directory });
         await new Migrator(db, NullLogger<Migrator>.Instance).StartAsync(CancellationToken.None);
+        return (db, options);
+    }
+
+    private async Task<(Db, IOptions<HubOptions>, System.Data.Common.DbConnection, NoticeAccepted)> OneRowAsync(string documentId)
+    {
+        var (db, options) = await DatabaseAsync();
         var connection = await db.OpenAsync();
         var message = new NoticeAccepted(documentId, 1, "Actual", "Alert", ["131016"]);
         await connection.ExecuteAsync("""

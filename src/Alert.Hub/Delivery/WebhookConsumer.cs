@@ -556,7 +556,22 @@ public sealed partial class RetryScheduler(Db db, IBus bus, ILogger<RetrySchedul
             .GroupBy(d => (d.DocumentId, d.Revision))
             .SelectMany(g => DeliverNotice.For(g.Key.DocumentId, g.Key.Revision, g.Select(d => d.SubscriberId), lease))
             .ToList();
-        if (due.Count > 0) await bus.PublishBatch(due, ct);
+        if (due.Count == 0) return;
+        try
+        {
+            await bus.PublishBatch(due, ct);
+        }
+        catch
+        {
+            // A broker node lost under the publish (or the hub stopping) leaves these rows leased to messages that may
+            // not have gone: handed back, due at once, or they would wait out the lease (two minutes) after a failover.
+            // A message that did go finds its row no longer leased to it and sends nothing; the next one does.
+            await connection.ExecuteAsync("""
+                UPDATE deliveries SET next_attempt_at = @now
+                WHERE state IN ('pending', 'retrying', 'sending') AND next_attempt_at = @lease
+                """, new { now, lease });
+            throw;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send due webhook retries; trying again shortly")]
