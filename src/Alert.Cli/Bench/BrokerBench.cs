@@ -29,8 +29,6 @@ public static class BrokerBench
     private const int Concurrency = 16, Prefetch = 2 * Concurrency;
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    // NaN where nothing was measured (every publish refused).
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public sealed record Settings(Uri RabbitMq, TimeSpan Duration, int[] Sizes, string QueueType, int Publishers, int InFlight, FileInfo? Json, FileInfo? Markdown);
 
@@ -112,22 +110,15 @@ public static class BrokerBench
             }
         }
 
-        if (settings.Markdown is { } md)
+        var table = BenchFiles.Table(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-dd}: {title}; times in ms"),
+            ["body (bytes)", "in flight per publisher", "published/s (confirmed)", "consumed/s", "MB/s", "confirm p50", "confirm p99", "publish → consume p50", "p99", "max", "errors"],
+            rows.Select(r => (FormattableString[])[$"{r.Size:N0}", $"{r.InFlight}", $"{r.PublishedPerSecond:N0}", $"{r.ConsumedPerSecond:N0}", $"{r.MegabytesPerSecond:F1}",
+                $"{r.ConfirmP50:F2}", $"{r.ConfirmP99:F2}", $"{r.ConsumedP50:F2}", $"{r.ConsumedP99:F2}", $"{r.ConsumedMax:F1}", $"{r.Errors}"]));
+        await BenchFiles.WriteAsync(settings.Markdown, table, settings.Json, new
         {
-            var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-dd}: {title}; times in ms\n\n"));
-            text.Append("| body (bytes) | in flight per publisher | published/s (confirmed) | consumed/s | MB/s | confirm p50 | confirm p99 | publish → consume p50 | p99 | max | errors |\n");
-            text.Append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-            foreach (var r in rows)
-                text.Append(CultureInfo.InvariantCulture,
-                    $"| {r.Size:N0} | {r.InFlight} | {r.PublishedPerSecond:N0} | {r.ConsumedPerSecond:N0} | {r.MegabytesPerSecond:F1} | {r.ConfirmP50:F2} | {r.ConfirmP99:F2} | {r.ConsumedP50:F2} | {r.ConsumedP99:F2} | {r.ConsumedMax:F1} | {r.Errors} |\n");
-            await File.WriteAllTextAsync(md.FullName, text.ToString(), ct);
-        }
-        if (settings.Json is { } file)
-            await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(new
-            {
-                date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), rabbitmq = broker, server = version, queueType = settings.QueueType,
-                publishers = settings.Publishers, prefetch = Prefetch, concurrency = Concurrency, seconds = settings.Duration.TotalSeconds, cores = Environment.ProcessorCount, rows,
-            }, Indented), ct);
+            date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), rabbitmq = broker, server = version, queueType = settings.QueueType,
+            publishers = settings.Publishers, prefetch = Prefetch, concurrency = Concurrency, seconds = settings.Duration.TotalSeconds, cores = Environment.ProcessorCount, rows,
+        }, ct);
         return rows.Any(r => r.Errors > 0) ? 1 : 0;
     }
 

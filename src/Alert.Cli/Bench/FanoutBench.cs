@@ -30,7 +30,6 @@ public static class FanoutBench
 
     private static readonly string[] TestOnly = ["Test"];
     // NaN where a channel had no receivers (--subscribers 0, --streams 0).
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     /// <summary>How long the streams stay open before the notices: longer than the hub's default heartbeat (15 s).</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(20);
@@ -123,13 +122,11 @@ public static class FanoutBench
             var memory = new Memory(pid, rssBefore, rssHalf, half, rssOpen, rssSettled, rssAfter, clients.Count);
             Console.WriteLine(memory.Describe());
             var table = Markdown(settings, subscribers.Count, clients.Count, rows, memory);
-            if (settings.Markdown is { } md) await File.WriteAllTextAsync(md.FullName, table, ct);
-            if (settings.Json is { } json)
-                await File.WriteAllTextAsync(json.FullName, JsonSerializer.Serialize(new
-                {
-                    hub = settings.Hub, webhooks = subscribers.Count, streams = clients.Count, streamsAsked = settings.Streams,
-                    streamFailure = failure?.Message, notices = rows, memory,
-                }, Indented), ct);
+            await BenchFiles.WriteAsync(settings.Markdown, table, settings.Json, new
+            {
+                hub = settings.Hub, webhooks = subscribers.Count, streams = clients.Count, streamsAsked = settings.Streams,
+                streamFailure = failure?.Message, notices = rows, memory,
+            }, ct);
             return 0;
         }
         finally

@@ -19,7 +19,6 @@ public static class LatencyBench
 
     private const int Warmup = 5;
     private static readonly string[] TestOnly = ["Test"];
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static async Task<int> RunAsync(Settings settings, CancellationToken ct)
     {
@@ -72,8 +71,7 @@ public static class LatencyBench
             Console.WriteLine($"{"",-26}{"median",9}{"p95",9}{"max",9}{"min",9}");
             foreach (var row in rows)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.Name,-26}{row.Median,9:F1}{row.P95,9:F1}{row.Max,9:F1}{row.Min,9:F1}"));
-            if (settings.Json is { } file)
-                await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(new { hub = settings.Hub, settings.Count, rows }, Indented), ct);
+            await BenchFiles.WriteAsync(null, "", settings.Json, new { hub = settings.Hub, settings.Count, rows }, ct);
             return 0;
         }
         finally

@@ -48,7 +48,6 @@ public static class LoadBench
         double RabbitMqCpuSeconds = double.NaN);
 
     private static readonly string[] TestOnly = ["Test"];
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
     /// <summary>How long the run waits for receipts once nothing more arrives.</summary>
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(30);
 
@@ -200,8 +199,7 @@ public static class LoadBench
                 with { BenchCpuSeconds = benchCpu, MachineCpuSeconds = machineCpu, PostgresCpuSeconds = postgresCpu, RabbitMqCpuSeconds = rabbitCpu };
             var table = Markdown(result);
             Console.WriteLine(table);
-            if (settings.Markdown is { } md) await File.WriteAllTextAsync(md.FullName, table, ct);
-            if (settings.Json is { } json) await File.WriteAllTextAsync(json.FullName, JsonSerializer.Serialize(result, Indented), ct);
+            await BenchFiles.WriteAsync(settings.Markdown, table, settings.Json, result, ct);
             return result.Accepted == result.Submitted && result.WebhooksReceived == result.WebhooksOwed && result.StreamEventsReceived == result.StreamEventsOwed ? 0 : 1;
         }
         finally
