@@ -241,7 +241,7 @@ public static class AlertCommand
             result.GetValue(issuerKey)!, result.GetValue(code)!, result.GetValue(subscribers), result.GetValue(streams), result.GetValue(fanNotices),
             result.GetValue(hubPid), result.GetValue(json), result.GetValue(markdown)), ct));
         return new Command("bench", "Measure the hub: latency and fan-out of a running hub with real local receivers, validation speed, geocoding.")
-            { latency, fanout, validate, geo, BrokerBench.Command(), LoadCommand("burst", hub, adminKey, hubPid, json, markdown), LoadCommand("drill", hub, adminKey, hubPid, json, markdown) };
+            { latency, fanout, validate, geo, BrokerBench.Command(), ReceiversBench.Command(), LoadCommand("burst", hub, adminKey, hubPid, json, markdown), LoadCommand("drill", hub, adminKey, hubPid, json, markdown) };
     }
 
     /// <summary>The load scenarios: the same run with the shape of the nationwide burst, or of the 2021 national drill.</summary>
