@@ -95,10 +95,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
             claim = DeliverNotice.LeaseFrom(now, options.Value.WebhookTimeout + Recording), soon = now + HeldBack,
             waiting = Waiting, sending = Sending,
         };
-        var ours = $"""
-            document_id = @DocumentId AND revision = @Revision AND {db.AnyOf("subscriber_id", "ids")}
-              AND {db.AnyOf("state", "waiting")} AND (next_attempt_at = @Lease OR (next_attempt_at IS NULL AND @Lease IS NULL))
-            """;
+        var ours = Ours(db);
         await using var connection = await db.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // What the claim needs to know, read in one round trip (they were most of a delivery's cost on PostgreSQL).
@@ -126,10 +123,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
                 WHERE document_id = @DocumentId AND revision < @Revision AND {db.AnyOf("subscriber_id", "ids")} AND {db.AnyOf("state", "sending")};
                 """ : "")}
 
-            SELECT d.subscriber_id AS subscriberid, d.state, d.attempts, d.created_at AS createdat, d.retry_until AS retryuntil,
-                   s.url, s.secret, s.paused, s.format, s.languages
-            FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-            WHERE {ours};
+            {ClaimableRows(db)}
             """, args, tx))
         {
             revision = await read.ReadSingleOrDefaultAsync<Revision>();
@@ -155,6 +149,20 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
         await tx.CommitAsync(ct);
         return (revision, rows.Where(r => claimed.Contains(r.SubscriberId)).ToList());
     }
+
+    /// <summary>The rows of this revision leased to this message for these subscribers, still waiting to be sent.</summary>
+    internal static string Ours(Db db) => $"""
+        document_id = @DocumentId AND revision = @Revision AND {db.AnyOf("subscriber_id", "ids")}
+          AND {db.AnyOf("state", "waiting")} AND (next_attempt_at = @Lease OR (next_attempt_at IS NULL AND @Lease IS NULL))
+        """;
+
+    /// <summary>The claim's read of those rows with their subscribers' addresses (its plan is checked by ClaimPlanTests).</summary>
+    internal static string ClaimableRows(Db db) => $"""
+        SELECT d.subscriber_id AS subscriberid, d.state, d.attempts, d.created_at AS createdat, d.retry_until AS retryuntil,
+               s.url, s.secret, s.paused, s.format, s.languages
+        FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+        WHERE {Ours(db)};
+        """;
 
     private async Task DeliverAsync(DeliveryKey delivery, Row row, Revision revision, Body body, CancellationToken ct)
     {
