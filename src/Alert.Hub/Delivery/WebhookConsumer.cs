@@ -156,7 +156,7 @@ public sealed class WebhookConsumer(Db db, IHttpClientFactory httpClients, Break
           AND {db.AnyOf("state", "waiting")} AND (next_attempt_at = @Lease OR (next_attempt_at IS NULL AND @Lease IS NULL))
         """;
 
-    /// <summary>The claim's read of those rows with their subscribers' addresses (its plan is checked by ClaimPlanTests).</summary>
+    /// <summary>The claim's read of those rows with their subscribers' addresses (its plan is checked by GenericPlanTests).</summary>
     internal static string ClaimableRows(Db db) => $"""
         SELECT d.subscriber_id AS subscriberid, d.state, d.attempts, d.created_at AS createdat, d.retry_until AS retryuntil,
                s.url, s.secret, s.paused, s.format, s.languages
