@@ -168,6 +168,33 @@ public class AlertsTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     }
 
     [Fact]
+    public async Task A_cancel_more_than_a_page_of_the_log_past_the_last_look_still_takes_effect()
+    {
+        var id = await IssueAsync(Order("431028")); // 東区
+        await Shown("code=431028", id);
+
+        // The log is read a page at a time: the cancel's row comes after more rows than a page holds (rows of other
+        // documents, already sent), so it is seen only if the look goes on past the first page.
+        await using (var connection = await hub.Services.GetRequiredService<Db>().OpenAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            var now = DateTimeOffset.UtcNow;
+            await connection.ExecuteAsync("""
+                INSERT INTO outbox (document_id, revision, message_type, payload, created_at, sent_at)
+                VALUES (@document, 1, 'NoticeAccepted', '{}', @now, @now)
+                """, Enumerable.Range(0, ActiveAlerts.TailPage + 10).Select(i => new { document = $"elsewhere-{i}", now }), tx);
+            await connection.ExecuteAsync("UPDATE documents SET state = 'cancelled' WHERE id = @id", new { id }, tx);
+            await connection.ExecuteAsync("""
+                INSERT INTO outbox (document_id, revision, message_type, payload, created_at, sent_at)
+                VALUES (@id, 2, 'NoticeAccepted', '{}', @now, @now)
+                """, new { id, now }, tx);
+            await tx.CommitAsync();
+        }
+
+        await HubFixture.Eventually(async () => !(await AlertIdsAsync("code=431028")).Contains(id), "the cancel past a page of the log to take the notice away");
+    }
+
+    [Fact]
     public async Task A_stored_revision_that_no_longer_reads_is_left_out_and_other_changes_still_take_effect()
     {
         var broken = await IssueAsync(Order("431028")); // 東区

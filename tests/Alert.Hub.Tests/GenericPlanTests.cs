@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Alert.Hub.Alerts;
 using Alert.Hub.Delivery;
@@ -15,7 +16,7 @@ namespace Alert.Hub.Tests;
 /// plan made without the values they are given. Each such plan must find its few rows by key: the webhook claim not
 /// through the partial index of waiting deliveries (with statistics taken when every delivery had ended, a plan that
 /// could use that index believed it nearly empty and read all of it, thousands of rows under load, for each message),
-/// the reads of documents in force and of accepted revisions not by reading whole tables. Checked on copies of the
+/// the reads of documents in force, of accepted revisions and of the log's tail not by reading whole tables. Checked on copies of the
 /// tables in this session (temporary tables of the same names, with the same indexes), so the shared test database is
 /// left as it is.
 /// </summary>
@@ -74,12 +75,7 @@ public sealed partial class GenericPlanTests(RabbitPostgresHub hub)
     {
         await using var connection = await CopiesAsync("documents", "notices", "outbox");
         await FillDocumentsAsync(connection);
-        // The log of those revisions (an outbox copy has no identity: the ids are given).
-        await connection.ExecuteAsync("""
-            INSERT INTO outbox (id, document_id, revision, message_type, payload, created_at, sent_at)
-            SELECT row_number() OVER (ORDER BY revision, document_id), document_id, revision, 'NoticeAccepted', '{}', now(), now() FROM notices;
-            ANALYZE outbox;
-            """);
+        await FillLogAsync(connection);
 
         var plan = await GeneralPlanAsync(connection, StreamLog.Accepted, new()
         {
@@ -90,6 +86,23 @@ public sealed partial class GenericPlanTests(RabbitPostgresHub hub)
         // The stretch is where the index scan starts and stops, not a filter on a walk from the log's first row.
         plan.ShouldMatch(@"Index Scan using outbox_pkey on outbox o .*\n\s+Index Cond: \(\(id > \$1\) AND \(id <= \$2\)\)", customMessage: plan);
         plan.ShouldContain("notices_pkey", customMessage: plan);
+        plan.ShouldContain("documents_pkey", customMessage: plan);
+    }
+
+    [Fact]
+    public async Task The_read_of_the_logs_tail_walks_its_key_from_the_position_and_finds_each_document_by_key()
+    {
+        await using var connection = await CopiesAsync("documents", "notices", "outbox");
+        await FillDocumentsAsync(connection);
+        await FillLogAsync(connection);
+
+        var plan = await GeneralPlanAsync(connection, ActiveAlerts.Tail, new()
+        {
+            ["after"] = ("bigint", "21990"), ["page"] = ("integer", ActiveAlerts.TailPage.ToString(CultureInfo.InvariantCulture)),
+        });
+
+        plan.ShouldNotContain("Seq Scan", customMessage: plan);
+        plan.ShouldMatch(@"Index Scan using outbox_pkey on outbox o .*\n\s+Index Cond: \(id > \$1\)", customMessage: plan);
         plan.ShouldContain("documents_pkey", customMessage: plan);
     }
 
@@ -128,6 +141,13 @@ public sealed partial class GenericPlanTests(RabbitPostgresHub hub)
         FROM documents d CROSS JOIN LATERAL generate_series(1, d.current_revision) r;
         ANALYZE documents;
         ANALYZE notices;
+        """);
+
+    /// <summary>The log of those revisions, analysed (an outbox copy has no identity: the ids are given).</summary>
+    private static async Task FillLogAsync(NpgsqlConnection connection) => await connection.ExecuteAsync("""
+        INSERT INTO outbox (id, document_id, revision, message_type, payload, created_at, sent_at)
+        SELECT row_number() OVER (ORDER BY revision, document_id), document_id, revision, 'NoticeAccepted', '{}', now(), now() FROM notices;
+        ANALYZE outbox;
         """);
 
     /// <summary>

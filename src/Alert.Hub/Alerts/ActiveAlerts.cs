@@ -189,14 +189,19 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             if (!whole)
             {
                 // The horizon after the rows: rows pruned before they were read show in it as a horizon past the position.
-                // Planned at every call: a plan made without the position would expect a third of the log past it.
-                using var reader = await connection.QueryMultipleAsync("""
-                    SELECT o.id, d.id, d.current_revision, d.state FROM outbox o LEFT JOIN documents d ON d.id = o.document_id
-                    WHERE o.id > @seen ORDER BY o.id;
-                    SELECT pruned_up_to FROM outbox_horizon;
-                    """, new { seen = _seen }, tx);
-                var rows = (await reader.ReadAsync<(long Position, string? Id, int Revision, string? State)>()).ToList();
-                whole = await reader.ReadSingleAsync<long>() > _seen;
+                var rows = new List<(long Position, string? Id, int Revision, string? State)>();
+                int read;
+                do
+                {
+                    using var reader = await connection.QueryMultipleAsync($"""
+                        {Db.GenericPlans(connection)}{Tail};
+                        SELECT pruned_up_to FROM outbox_horizon;
+                        """, new { after = rows.Count > 0 ? rows[^1].Position : _seen, page = TailPage }, tx);
+                    var page = (await reader.ReadAsync<(long Position, string? Id, int Revision, string? State)>()).ToList();
+                    rows.AddRange(page);
+                    read = page.Count;
+                    whole = await reader.ReadSingleAsync<long>() > _seen;
+                } while (read == TailPage && !whole);
                 seen = rows.Count > 0 ? rows[^1].Position : _seen!.Value;
                 changed = rows.Where(r => r.Id is not null).Select(r => (r.Position, r.Id!, r.Revision, r.State!)).ToList();
             }
@@ -278,6 +283,20 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             _refreshing.Release();
         }
     }
+
+    /// <summary>Rows of the log read at a time by <see cref="Tail"/>; a refresh further behind reads page after page.</summary>
+    internal const int TailPage = 1000;
+
+    /// <summary>
+    /// The log past a position, a page at a time, with the documents its rows name as they are now. Read at every
+    /// accepted notice and planned once per connection like <see cref="InForce"/>: with the page's size a bound, a
+    /// plan made without the position walks the log's key from it and looks each document up by its own
+    /// (GenericPlanTests checks it), where without one it would expect a third of the log past any position.
+    /// </summary>
+    internal const string Tail = """
+        SELECT o.id, d.id, d.current_revision, d.state FROM outbox o LEFT JOIN documents d ON d.id = o.document_id
+        WHERE o.id > @after ORDER BY o.id LIMIT @page
+        """;
 
     /// <summary>
     /// The current revisions of a batch of documents still in force. It runs at every accepted notice: planned anew at
