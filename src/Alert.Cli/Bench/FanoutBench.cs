@@ -6,7 +6,6 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Alert.Cli.Sink;
 using Alert.Core.Cap;
 
@@ -29,7 +28,6 @@ public static class FanoutBench
     public sealed record Row(string Notice, double Accepted, double HubCpu, Channel Webhooks, Channel Streams);
 
     private static readonly string[] TestOnly = ["Test"];
-    // NaN where a channel had no receivers (--subscribers 0, --streams 0).
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     /// <summary>How long the streams stay open before the notices: longer than the hub's default heartbeat (15 s).</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(20);

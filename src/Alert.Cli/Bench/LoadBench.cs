@@ -7,7 +7,6 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Alert.Cli.Sink;
 using Alert.Core.Cap;
 using Alert.Geo;
