@@ -73,9 +73,7 @@ public sealed partial class GenericPlanTests(RabbitPostgresHub hub)
     [Fact]
     public async Task The_read_of_accepted_revisions_finds_a_stretch_of_the_log_by_its_key()
     {
-        await using var connection = await CopiesAsync("documents", "notices", "outbox");
-        await FillDocumentsAsync(connection);
-        await FillLogAsync(connection);
+        await using var connection = await DrillWithLogAsync();
 
         var plan = await GeneralPlanAsync(connection, StreamLog.Accepted, new()
         {
@@ -92,9 +90,7 @@ public sealed partial class GenericPlanTests(RabbitPostgresHub hub)
     [Fact]
     public async Task The_read_of_the_logs_tail_walks_its_key_from_the_position_and_finds_each_document_by_key()
     {
-        await using var connection = await CopiesAsync("documents", "notices", "outbox");
-        await FillDocumentsAsync(connection);
-        await FillLogAsync(connection);
+        await using var connection = await DrillWithLogAsync();
 
         var plan = await GeneralPlanAsync(connection, ActiveAlerts.Tail, new()
         {
@@ -143,12 +139,21 @@ public sealed partial class GenericPlanTests(RabbitPostgresHub hub)
         ANALYZE notices;
         """);
 
-    /// <summary>The log of those revisions, analysed (an outbox copy has no identity: the ids are given).</summary>
-    private static async Task FillLogAsync(NpgsqlConnection connection) => await connection.ExecuteAsync("""
-        INSERT INTO outbox (id, document_id, revision, message_type, payload, created_at, sent_at)
-        SELECT row_number() OVER (ORDER BY revision, document_id), document_id, revision, 'NoticeAccepted', '{}', now(), now() FROM notices;
-        ANALYZE outbox;
-        """);
+    /// <summary>
+    /// Copies of documents, notices and the log, filled as a drill's day leaves them: the log holds a row for each
+    /// revision, analysed (an outbox copy has no identity: the ids are given).
+    /// </summary>
+    private static async Task<NpgsqlConnection> DrillWithLogAsync()
+    {
+        var connection = await CopiesAsync("documents", "notices", "outbox");
+        await FillDocumentsAsync(connection);
+        await connection.ExecuteAsync("""
+            INSERT INTO outbox (id, document_id, revision, message_type, payload, created_at, sent_at)
+            SELECT row_number() OVER (ORDER BY revision, document_id), document_id, revision, 'NoticeAccepted', '{}', now(), now() FROM notices;
+            ANALYZE outbox;
+            """);
+        return connection;
+    }
 
     /// <summary>
     /// The plan PostgreSQL makes for a statement without its values, as a connection under Db.GenericPlans uses it:

@@ -190,18 +190,17 @@ public sealed partial class ActiveAlerts(Db db, Gazetteer gazetteer, ILogger<Act
             {
                 // The horizon after the rows: rows pruned before they were read show in it as a horizon past the position.
                 var rows = new List<(long Position, string? Id, int Revision, string? State)>();
-                int read;
+                List<(long Position, string? Id, int Revision, string? State)> page;
                 do
                 {
                     using var reader = await connection.QueryMultipleAsync($"""
                         {Db.GenericPlans(connection)}{Tail};
                         SELECT pruned_up_to FROM outbox_horizon;
                         """, new { after = rows.Count > 0 ? rows[^1].Position : _seen, page = TailPage }, tx);
-                    var page = (await reader.ReadAsync<(long Position, string? Id, int Revision, string? State)>()).ToList();
+                    page = (await reader.ReadAsync<(long Position, string? Id, int Revision, string? State)>()).ToList();
                     rows.AddRange(page);
-                    read = page.Count;
                     whole = await reader.ReadSingleAsync<long>() > _seen;
-                } while (read == TailPage && !whole);
+                } while (page.Count == TailPage && !whole);
                 seen = rows.Count > 0 ? rows[^1].Position : _seen!.Value;
                 changed = rows.Where(r => r.Id is not null).Select(r => (r.Position, r.Id!, r.Revision, r.State!)).ToList();
             }
