@@ -49,6 +49,13 @@ public sealed class Browser : IDisposable
 
     public T Js<T>(string script, params object[] args) => (T)Driver.ExecuteScript(script, args)!;
 
+    /// <summary>
+    /// The rendered text of the first element <paramref name="css"/> matches, read in one call: a page that redraws on
+    /// its own (a language chosen draws at once and again when its fetch returns) can replace an element found a moment
+    /// earlier, and reading it then fails as stale.
+    /// </summary>
+    public string? Text(string css) => (string?)Driver.ExecuteScript("return document.querySelector(arguments[0])?.innerText.trim() ?? null;", css);
+
     /// <summary>Waits for a condition of the page (never a fixed sleep); the failure says what was awaited.</summary>
     public T Until<T>(Func<IWebDriver, T> condition, string what, int seconds = 20)
     {
