@@ -55,7 +55,11 @@ public sealed class Outbox : IDisposable
     public void Dispose() => _pending.Dispose();
 }
 
-/// <summary>Publishes unsent outbox rows in id order (so revisions of a document leave in order) and marks them sent.</summary>
+/// <summary>
+/// Publishes unsent outbox rows and marks them sent. A batch's publishes wait for their broker confirms together (one
+/// at a time, a confirm's few milliseconds capped the relay at a few hundred messages a second), except that revisions
+/// of a document leave in order: a document's next row is published only once its earlier one was confirmed.
+/// </summary>
 public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions<HubOptions> options, ILogger<OutboxRelay> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
@@ -101,29 +105,51 @@ public sealed partial class OutboxRelay(Db db, Outbox outbox, IBus bus, IOptions
         }
     }
 
-    private async Task<int> PublishBatchAsync(CancellationToken ct)
+    internal async Task<int> PublishBatchAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = (await connection.QueryAsync<(long Id, string MessageType, string Payload, string? TraceParent, string? TraceState)>(
-            "SELECT id, message_type, payload, trace_parent, trace_state FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 100")).ToList();
-        foreach (var row in rows)
+        var rows = (await connection.QueryAsync<(long Id, string DocumentId, string MessageType, string Payload, string? TraceParent, string? TraceState)>(
+            "SELECT id, document_id, message_type, payload, trace_parent, trace_state FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 100")).ToList();
+        // Waves in id order: a row goes in the wave numbered by how many rows of its document the batch held up to it,
+        // so a wave holds each document once at most, and the next wave starts when every publish of this one is done.
+        var turns = new Dictionary<string, int>();
+        var waves = rows.GroupBy(row => turns[row.DocumentId] = turns.GetValueOrDefault(row.DocumentId) + 1);
+        var sent = new List<long>();
+        try
         {
-            var message = row.MessageType switch
-            {
-                nameof(NoticeAccepted) => JsonSerializer.Deserialize<NoticeAccepted>(row.Payload)!,
-                _ => throw new InvalidOperationException($"unknown outbox message type {row.MessageType}"),
-            };
-            // A child of the request that wrote the row: MassTransit's publish, the consumers and their POSTs follow it
-            // there, rather than each row starting a trace of its own in this background service.
-            using var activity = ActivityContext.TryParse(row.TraceParent, row.TraceState, isRemote: true, out var parent)
-                ? HubTracing.Source.StartActivity("outbox publish", ActivityKind.Internal, parent)
-                : null;
-            using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            giveUp.CancelAfter(PublishTimeout);
-            await bus.Publish(message, giveUp.Token).WaitAsync(PublishTimeout, ct);
-            await connection.ExecuteAsync("UPDATE outbox SET sent_at = @now WHERE id = @id", new { now = DateTimeOffset.UtcNow, id = row.Id });
+            foreach (var wave in waves)
+                await Task.WhenAll(wave.Select(async row =>
+                {
+                    await PublishAsync(row.MessageType, row.Payload, row.TraceParent, row.TraceState, ct);
+                    lock (sent) sent.Add(row.Id);
+                }));
+        }
+        finally
+        {
+            // Only rows whose publish was confirmed, also when another's failed: the rest is published again after the backoff.
+            if (sent.Count > 0)
+                await connection.ExecuteAsync($"UPDATE outbox SET sent_at = @now WHERE {db.AnyOf("id", "sent")}",
+                    new { now = DateTimeOffset.UtcNow, sent = sent.ToArray() });
         }
         return rows.Count;
+    }
+
+    private async Task PublishAsync(string messageType, string payload, string? traceParent, string? traceState, CancellationToken ct)
+    {
+        var message = messageType switch
+        {
+            nameof(NoticeAccepted) => JsonSerializer.Deserialize<NoticeAccepted>(payload)!,
+            _ => throw new InvalidOperationException($"unknown outbox message type {messageType}"),
+        };
+        // A child of the request that wrote the row: MassTransit's publish, the consumers and their POSTs follow it
+        // there, rather than each row starting a trace of its own in this background service. Each row's publish runs
+        // in a flow of its own (its own async method), so its activity is not the parent of another row's.
+        using var activity = ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent)
+            ? HubTracing.Source.StartActivity("outbox publish", ActivityKind.Internal, parent)
+            : null;
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        giveUp.CancelAfter(PublishTimeout);
+        await bus.Publish(message, giveUp.Token).WaitAsync(PublishTimeout, ct);
     }
 
     /// <summary>
