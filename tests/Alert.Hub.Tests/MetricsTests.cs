@@ -80,6 +80,18 @@ public sealed partial class MetricsTests(EmbeddedHub hub) : IClassFixture<Embedd
     }
 
     [Fact]
+    public async Task The_load_benchmark_finds_the_outbox_in_the_hubs_own_text_and_keeps_the_worst()
+    {
+        using var watch = new Alert.Cli.Bench.OutboxWatch(hub.Client.BaseAddress!);
+        watch.Note(await ScrapeAsync()).ShouldBeTrue("both outbox series found as the hub writes them");
+        watch.Note("alert_outbox_unsent 678\nalert_outbox_lag_seconds 14.8\n").ShouldBeTrue();
+        watch.Note("alert_outbox_unsent 9\nalert_outbox_lag_seconds 0.3\n").ShouldBeTrue();
+        watch.Note("alert_outbox_unsent_total 5\n").ShouldBeFalse("another series, and the lag missing");
+        (watch.Reads, watch.MostUnsent, watch.MostLagSeconds).ShouldBe((3, 678L, 14.8));
+        watch.Describe().ShouldBe("678 / 14.8 s (3 reads)");
+    }
+
+    [Fact]
     public async Task Every_line_is_a_comment_or_a_sample_and_each_metric_is_typed_once()
     {
         using (await hub.PostCapAsync(StreamTests.Order())) { }

@@ -44,7 +44,7 @@ public static class LoadBench
         long StreamEventsOwed, long StreamEventsReceived, Times Stream, Times LastReceipt, int NoticesComplete, double Seconds,
         double HubCpuSeconds, double HubResidentBeforeMiB, double HubResidentPeakMiB, double HubResidentAfterMiB,
         double BenchCpuSeconds = double.NaN, double MachineCpuSeconds = double.NaN, double PostgresCpuSeconds = double.NaN,
-        double RabbitMqCpuSeconds = double.NaN);
+        double RabbitMqCpuSeconds = double.NaN, string Outbox = "");
 
     private static readonly string[] TestOnly = ["Test"];
     /// <summary>How long the run waits for receipts once nothing more arrives.</summary>
@@ -175,12 +175,19 @@ public static class LoadBench
 
             // Progress until every receipt owed has come, or nothing has come for a while.
             var (lastTotal, lastChange) = (-1L, Stopwatch.GetTimestamp());
+            using var outbox = new OutboxWatch(settings.Hub);
+            var outboxRead = 0L;
             while (true)
             {
                 var done = sending.IsCompleted;
                 var total = hooks.Total + streams.Total;
                 if (total != lastTotal) (lastTotal, lastChange) = (total, Stopwatch.GetTimestamp());
                 peak = Math.Max(peak, Resident());
+                if (Stopwatch.GetElapsedTime(outboxRead) >= TimeSpan.FromSeconds(1))
+                {
+                    outboxRead = Stopwatch.GetTimestamp();
+                    await outbox.ReadAsync(ct);
+                }
                 Progress(Volatile.Read(ref submitted), notices.Count, hooks.Total, hooksOwed, streams.Total, streamsOwed);
                 if (done && hooks.Total >= hooksOwed && streams.Total >= streamsOwed) break;
                 if (done && Stopwatch.GetElapsedTime(lastChange) > Quiet) break;
@@ -195,7 +202,7 @@ public static class LoadBench
 
             var result = Summarise(settings, notices, hooks, streams, streamsFor, hooksEach, hooksOwed, streamsOwed,
                 Interlocked.Read(ref repeats), started, seconds, cpu, rssBefore, peak, Resident(), issuers.Count, subscribers.Count)
-                with { BenchCpuSeconds = benchCpu, MachineCpuSeconds = machineCpu, PostgresCpuSeconds = postgresCpu, RabbitMqCpuSeconds = rabbitCpu };
+                with { BenchCpuSeconds = benchCpu, MachineCpuSeconds = machineCpu, PostgresCpuSeconds = postgresCpu, RabbitMqCpuSeconds = rabbitCpu, Outbox = outbox.Describe() };
             var table = Markdown(result);
             Console.WriteLine(table);
             await BenchFiles.WriteAsync(settings.Markdown, table, settings.Json, result, ct);
@@ -294,6 +301,7 @@ public static class LoadBench
             $"{r.BenchCpuSeconds:F1} s / {r.MachineCpuSeconds:F1} s of {r.Cores * r.Seconds:F0} s ({r.Cores} cores × the run)"));
         Row("CPU over the run: PostgreSQL / RabbitMQ (their processes on this machine; 0 when they run elsewhere)", string.Create(CultureInfo.InvariantCulture,
             $"{r.PostgresCpuSeconds:F1} s / {r.RabbitMqCpuSeconds:F1} s"));
+        Row("outbox as the hub reports it (`/metrics`, once a second): most rows waiting / oldest one's wait", r.Outbox);
         Row("hub resident memory before / peak / after", string.Create(CultureInfo.InvariantCulture, $"{r.HubResidentBeforeMiB:F0} / {r.HubResidentPeakMiB:F0} / {r.HubResidentAfterMiB:F0} MiB"));
         return text.ToString();
     }
