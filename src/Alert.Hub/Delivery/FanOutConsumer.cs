@@ -59,12 +59,20 @@ public sealed class FanOutConsumer(Db db, SubscriberFilters filters, HubMetrics 
             .ToList();
 
         var now = DateTimeOffset.UtcNow;
+        const string fannedOut =
+            "UPDATE notices SET fanned_out_at = @now WHERE document_id = @DocumentId AND revision = @Revision AND fanned_out_at IS NULL;";
         // One transaction for all of a notice's deliveries (row by row, a thousand subscribers cost seconds of commits),
-        // a few hundred rows per statement (one statement per row is a round trip each on PostgreSQL); none for no one.
+        // a few hundred rows per statement (one statement per row is a round trip each on PostgreSQL). The notice is
+        // marked fanned out in the same transaction, with the last statement: its deliveries are recorded, and from then
+        // on their rows carry them. A DeliverNotice lost after the commit (this hub stopped, or the broker refused it
+        // past the retries) is sent again by the retry scheduler once its rows' lease lapses, so the sweep of notices
+        // not fanned out is not needed for them; a separate update after the publish cost a statement and a commit
+        // (a disk flush on a production server) per notice.
         if (targets.Count > 0)
         {
             await using var tx = await connection.BeginTransactionAsync(context.CancellationToken);
-            foreach (var chunk in targets.Chunk(250))
+            var chunks = targets.Chunk(250).ToList();
+            foreach (var chunk in chunks)
             {
                 var args = new DynamicParameters(new { notice.DocumentId, notice.Revision, now, lease });
                 for (var i = 0; i < chunk.Length; i++) args.Add($"s{i}", chunk[i]);
@@ -72,15 +80,18 @@ public sealed class FanOutConsumer(Db db, SubscriberFilters filters, HubMetrics 
                     INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, created_at, updated_at, next_attempt_at)
                     VALUES {string.Join(", ", chunk.Select((_, i) => $"(@DocumentId, @Revision, @s{i}, 'pending', 0, @now, @now, @lease)"))}
                     ON CONFLICT (document_id, revision, subscriber_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at
-                    WHERE deliveries.state = 'pending'
+                    WHERE deliveries.state = 'pending';
+                    {(chunk == chunks[^1] ? fannedOut : "")}
                     """, args, tx);
             }
             await tx.CommitAsync(context.CancellationToken);
+            await context.PublishBatch(DeliverNotice.For(notice.DocumentId, notice.Revision, targets, lease), context.CancellationToken);
         }
-        await context.PublishBatch(DeliverNotice.For(notice.DocumentId, notice.Revision, targets, lease), context.CancellationToken);
-        await connection.ExecuteAsync(
-            "UPDATE notices SET fanned_out_at = @now WHERE document_id = @DocumentId AND revision = @Revision AND fanned_out_at IS NULL",
-            new { now, notice.DocumentId, notice.Revision });
+        else
+        {
+            // No one to tell: nothing to publish, and the mark alone.
+            await connection.ExecuteAsync(fannedOut, new { now, notice.DocumentId, notice.Revision });
+        }
         metrics.FannedOut.Add(targets.Count);
         metrics.FanOut.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
