@@ -340,6 +340,28 @@ public class WebhookTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         hub.Sink.For(hook).Select(x => x.IdempotencyKey).ShouldBe([$"{id}.1.{subscriberId}"]);
     }
 
+    [Fact]
+    public async Task A_recorded_delivery_whose_message_never_went_is_sent_once_its_lease_lapses()
+    {
+        // What a fan-out leaves when its delivery message is lost after its commit (the hub stopped before publishing,
+        // or the broker refused it past the retries): the row, pending, its notice already marked fanned out, and no
+        // message. A subscriber far from the notice, so no fan-out of this test's notice makes it a row of its own.
+        var hook = Guid.NewGuid().ToString("N");
+        using var created = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/subscribers",
+            new { name = $"hook {hook[..6]}", kind = "app", url = hub.Sink.Url(hook), areaCodes = new[] { "01" } });
+        var subscriberId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var id = await IssueAsync(Order());
+        var db = hub.Services.GetRequiredService<Db>();
+        await using (var connection = await db.OpenAsync())
+            await connection.ExecuteAsync("""
+                INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, created_at, updated_at, next_attempt_at)
+                VALUES (@id, 1, @subscriberId, 'pending', 0, @now, @now, @lapsed)
+                """, new { id, subscriberId, now = DateTimeOffset.UtcNow, lapsed = DateTimeOffset.UtcNow.AddSeconds(-1) });
+
+        await DeliveryBecomes(id, subscriberId, "delivered");
+        hub.Sink.For(hook).Select(x => x.IdempotencyKey).ShouldBe([$"{id}.1.{subscriberId}"]);
+    }
+
     /// <summary>Counts delivery messages of one document to one subscriber once their consumer has finished with them.</summary>
     private sealed class ConsumedCount(string documentId, string subscriberId) : IConsumeObserver
     {
