@@ -311,22 +311,9 @@ public class WebhookTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     [Fact]
     public async Task A_delivery_message_that_comes_twice_or_after_its_lease_sends_once()
     {
-        // A subscriber far from the notice: the fan-out makes it no delivery, so this test's messages are the only ones
-        // for it (the fan-out's own messages go to the subscribers other tests left behind, and are not counted).
-        var hook = Guid.NewGuid().ToString("N");
-        using var created = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/subscribers",
-            new { name = $"hook {hook[..6]}", kind = "app", url = hub.Sink.Url(hook), areaCodes = new[] { "01" } });
-        var subscriberId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        var id = await IssueAsync(Order());
-
         // The row as the fan-out would have written it, leased to one message.
         var lease = DeliverNotice.LeaseFrom(DateTimeOffset.UtcNow);
-        var db = hub.Services.GetRequiredService<Db>();
-        await using (var connection = await db.OpenAsync())
-            await connection.ExecuteAsync("""
-                INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, created_at, updated_at, next_attempt_at)
-                VALUES (@id, 1, @subscriberId, 'pending', 0, @now, @now, @lease)
-                """, new { id, subscriberId, now = DateTimeOffset.UtcNow, lease });
+        var (hook, subscriberId, id) = await RecordedAsync(lease);
 
         var bus = hub.Services.GetRequiredService<IBus>();
         var consumed = new ConsumedCount(id, subscriberId);
@@ -345,21 +332,31 @@ public class WebhookTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     {
         // What a fan-out leaves when its delivery message is lost after its commit (the hub stopped before publishing,
         // or the broker refused it past the retries): the row, pending, its notice already marked fanned out, and no
-        // message. A subscriber far from the notice, so no fan-out of this test's notice makes it a row of its own.
+        // message; here its lease has just lapsed.
+        var (hook, subscriberId, id) = await RecordedAsync(DateTimeOffset.UtcNow.AddSeconds(-1));
+
+        await DeliveryBecomes(id, subscriberId, "delivered");
+        hub.Sink.For(hook).Select(x => x.IdempotencyKey).ShouldBe([$"{id}.1.{subscriberId}"]);
+    }
+
+    /// <summary>
+    /// A notice and, for a subscriber of its own far from it, a pending delivery row leased until <paramref name="lease"/>,
+    /// as a fan-out writes it. The fan-out makes that subscriber no row, so the test's messages (or the scheduler's) are
+    /// the only ones for it (the fan-out's own go to the subscribers other tests left behind, and are not counted).
+    /// </summary>
+    private async Task<(string Hook, string SubscriberId, string Id)> RecordedAsync(DateTimeOffset lease)
+    {
         var hook = Guid.NewGuid().ToString("N");
         using var created = await hub.SendAsAdminAsync(HttpMethod.Post, "/api/v1/subscribers",
             new { name = $"hook {hook[..6]}", kind = "app", url = hub.Sink.Url(hook), areaCodes = new[] { "01" } });
         var subscriberId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         var id = await IssueAsync(Order());
-        var db = hub.Services.GetRequiredService<Db>();
-        await using (var connection = await db.OpenAsync())
-            await connection.ExecuteAsync("""
-                INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, created_at, updated_at, next_attempt_at)
-                VALUES (@id, 1, @subscriberId, 'pending', 0, @now, @now, @lapsed)
-                """, new { id, subscriberId, now = DateTimeOffset.UtcNow, lapsed = DateTimeOffset.UtcNow.AddSeconds(-1) });
-
-        await DeliveryBecomes(id, subscriberId, "delivered");
-        hub.Sink.For(hook).Select(x => x.IdempotencyKey).ShouldBe([$"{id}.1.{subscriberId}"]);
+        await using var connection = await hub.Services.GetRequiredService<Db>().OpenAsync();
+        await connection.ExecuteAsync("""
+            INSERT INTO deliveries (document_id, revision, subscriber_id, state, attempts, created_at, updated_at, next_attempt_at)
+            VALUES (@id, 1, @subscriberId, 'pending', 0, @now, @now, @lease)
+            """, new { id, subscriberId, now = DateTimeOffset.UtcNow, lease });
+        return (hook, subscriberId, id);
     }
 
     /// <summary>Counts delivery messages of one document to one subscriber once their consumer has finished with them.</summary>
