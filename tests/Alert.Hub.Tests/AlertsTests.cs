@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -144,54 +145,52 @@ public class AlertsTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     }
 
     [Fact]
-    public async Task A_change_whose_log_rows_were_pruned_unseen_still_takes_effect()
-    {
-        var id = await IssueAsync(Order("431036")); // 西区
-        await Shown("code=431036", id);
-
+    public async Task A_change_whose_log_rows_were_pruned_unseen_still_takes_effect() =>
         // As if the hub had been away while the notice was cancelled elsewhere and the log was pruned past the cancel's
         // row: no row left names the change, and only a look at everything in force can find it.
-        await using (var connection = await hub.Services.GetRequiredService<Db>().OpenAsync())
-        await using (var tx = await connection.BeginTransactionAsync())
+        await CancelledBehindTheHubAsync("431036", async (connection, tx, id, now) => // 西区
         {
-            await connection.ExecuteAsync("UPDATE documents SET state = 'cancelled' WHERE id = @id", new { id }, tx);
             var gone = await connection.ExecuteScalarAsync<long>("""
                 INSERT INTO outbox (document_id, revision, message_type, payload, created_at, sent_at)
                 VALUES (@id, 2, 'NoticeAccepted', '{}', @now, @now) RETURNING id
-                """, new { id, now = DateTimeOffset.UtcNow }, tx);
+                """, new { id, now }, tx);
             await connection.ExecuteAsync("DELETE FROM outbox WHERE id = @gone", new { gone }, tx);
             await connection.ExecuteAsync("UPDATE outbox_horizon SET pruned_up_to = @gone", new { gone }, tx);
-            await tx.CommitAsync();
-        }
-
-        await HubFixture.Eventually(async () => !(await AlertIdsAsync("code=431036")).Contains(id), "the pruned cancel to take the notice away");
-    }
+        }, "the pruned cancel to take the notice away");
 
     [Fact]
-    public async Task A_cancel_more_than_a_page_of_the_log_past_the_last_look_still_takes_effect()
-    {
-        var id = await IssueAsync(Order("431028")); // 東区
-        await Shown("code=431028", id);
-
+    public async Task A_cancel_more_than_a_page_of_the_log_past_the_last_look_still_takes_effect() =>
         // The log is read a page at a time: the cancel's row comes after more rows than a page holds (rows of other
         // documents, already sent), so it is seen only if the look goes on past the first page.
-        await using (var connection = await hub.Services.GetRequiredService<Db>().OpenAsync())
-        await using (var tx = await connection.BeginTransactionAsync())
+        await CancelledBehindTheHubAsync("431028", async (connection, tx, id, now) => // 東区
         {
-            var now = DateTimeOffset.UtcNow;
             await connection.ExecuteAsync("""
                 INSERT INTO outbox (document_id, revision, message_type, payload, created_at, sent_at)
                 VALUES (@document, 1, 'NoticeAccepted', '{}', @now, @now)
                 """, Enumerable.Range(0, ActiveAlerts.TailPage + 10).Select(i => new { document = $"elsewhere-{i}", now }), tx);
-            await connection.ExecuteAsync("UPDATE documents SET state = 'cancelled' WHERE id = @id", new { id }, tx);
             await connection.ExecuteAsync("""
                 INSERT INTO outbox (document_id, revision, message_type, payload, created_at, sent_at)
                 VALUES (@id, 2, 'NoticeAccepted', '{}', @now, @now)
                 """, new { id, now }, tx);
+        }, "the cancel past a page of the log to take the notice away");
+
+    /// <summary>
+    /// An order for <paramref name="code"/>, issued and shown, then cancelled in the database behind the hub's back, in
+    /// one transaction with what <paramref name="log"/> writes to the outbox; the order must leave the notices in force.
+    /// </summary>
+    private async Task CancelledBehindTheHubAsync(string code, Func<DbConnection, DbTransaction, string, DateTimeOffset, Task> log, string what)
+    {
+        var id = await IssueAsync(Order(code));
+        await Shown($"code={code}", id);
+        await using (var connection = await hub.Services.GetRequiredService<Db>().OpenAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            await connection.ExecuteAsync("UPDATE documents SET state = 'cancelled' WHERE id = @id", new { id }, tx);
+            await log(connection, tx, id, DateTimeOffset.UtcNow);
             await tx.CommitAsync();
         }
 
-        await HubFixture.Eventually(async () => !(await AlertIdsAsync("code=431028")).Contains(id), "the cancel past a page of the log to take the notice away");
+        await HubFixture.Eventually(async () => !(await AlertIdsAsync($"code={code}")).Contains(id), what);
     }
 
     [Fact]
