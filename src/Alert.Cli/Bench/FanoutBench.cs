@@ -111,6 +111,8 @@ public static class FanoutBench
                 await Task.Delay(TimeSpan.FromSeconds(1), ct); // let the hub finish its receipts before the next
             }
             var rssAfter = Resident();
+            // As the load benchmarks do: a receipt that never came fails the run, whatever its figures say.
+            var missing = rows.Sum(r => r.Webhooks.Receivers - r.Webhooks.Received + r.Streams.Receivers - r.Streams.Received);
             var overall = new Row($"all but the first ({settings.Notices - 1})", rows.Skip(1).Select(r => r.Accepted).DefaultIfEmpty().Average(),
                 rows.Skip(1).Select(r => r.HubCpu).DefaultIfEmpty().Average(),
                 Of(subscribers.Count * (settings.Notices - 1), allHooks), Of(clients.Count * (settings.Notices - 1), allStreams));
@@ -125,7 +127,8 @@ public static class FanoutBench
                 hub = settings.Hub, webhooks = subscribers.Count, streams = clients.Count, streamsAsked = settings.Streams,
                 streamFailure = failure?.Message, notices = rows, memory,
             }, ct);
-            return 0;
+            if (missing > 0) Console.Error.WriteLine($"{missing:N0} receipts owed never came within {Patience.TotalSeconds:F0} s of their notice.");
+            return missing > 0 ? 1 : 0;
         }
         finally
         {
