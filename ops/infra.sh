@@ -306,6 +306,32 @@ infra_stop() {
   return 0
 }
 
+# infra_hub PORT [RABBITMQ_URL]: a hub of this run in the background on http://127.0.0.1:PORT (the Release build,
+# as Production, with its samples), on this run's PostgreSQL and on its RabbitMQ or the URL given; its output in
+# $INFRA_DIR/hub-PORT.log, its PID in INFRA_HUB_PID. Keys: ALERT_ADMIN_KEY and ALERT_ISSUER_KEY as exported. Issuer
+# and admin keys get buckets of 100,000 requests (load and `alert bench` send far more than a desk) unless
+# Alert__RateLimits__Issuer__Burst / Alert__RateLimits__Admin__Burst are set. Returns once the hub answers
+# /health/ready; status 1 with its log's tail if it exits first or is not ready within 2 minutes. Marked with
+# ALERT_INFRA_DIR, so infra_stop stops it too. The first hub on a database migrates it (the others wait on its lock).
+infra_hub() {
+  local port=$1 rabbit=${2:-$ALERT_TEST_RABBITMQ} log="$INFRA_DIR/hub-$1.log" t
+  (cd "$(dirname "${BASH_SOURCE[0]}")/../src/Alert.Hub/bin/Release/net10.0" && exec env ALERT_INFRA_DIR="$INFRA_DIR" \
+    ASPNETCORE_ENVIRONMENT=Production Alert__Transport=RabbitMq Alert__Database=Postgres Alert__Samples=true \
+    Alert__RateLimits__Issuer__Burst="${Alert__RateLimits__Issuer__Burst:-100000}" \
+    Alert__RateLimits__Admin__Burst="${Alert__RateLimits__Admin__Burst:-100000}" \
+    ConnectionStrings__Postgres="$ALERT_TEST_POSTGRES" ConnectionStrings__RabbitMq="$rabbit" \
+    dotnet Alert.Hub.dll --urls "http://127.0.0.1:$port" >"$log" 2>&1) &
+  INFRA_HUB_PID=$!
+  for ((t = 0; t < 600; t++)); do
+    curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && return 0
+    kill -0 "$INFRA_HUB_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  _infra_say "the hub on port $port is not ready; the end of $log:"
+  tail -n 30 "$log" >&2
+  return 1
+}
+
 
 # ---------------------------------------------------------------------------------------------
 # Fault scenarios: stop and start the servers above, and more servers of the same run beside them
