@@ -30,10 +30,7 @@ public sealed partial class MetricsTests(EmbeddedHub hub) : IClassFixture<Embedd
     }
 
     /// <summary>The value of one series (name and labels exactly as written), 0 when it is not there yet.</summary>
-    internal static double Value(string text, string series) =>
-        text.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal)) is { } line
-            ? double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture)
-            : 0;
+    internal static double Value(string text, string series) => Alert.Cli.Bench.OutboxWatch.Sample(text, series) ?? 0;
 
     [Fact]
     public async Task Counts_what_the_hub_did_in_prometheus_text()

@@ -33,22 +33,17 @@ public sealed class OutboxWatch(Uri hub) : IDisposable
     /// <summary>Keeps the worst of one <c>/metrics</c> text; false when the text does not hold both series.</summary>
     public bool Note(string text)
     {
-        double? unsent = null, lag = null;
-        foreach (var line in text.Split('\n'))
-        {
-            if (Value(line, "alert_outbox_unsent") is { } u) unsent = u;
-            if (Value(line, "alert_outbox_lag_seconds") is { } l) lag = l;
-        }
-        if (unsent is null || lag is null) return false;
+        if (Sample(text, "alert_outbox_unsent") is not { } unsent || Sample(text, "alert_outbox_lag_seconds") is not { } lag) return false;
         Reads++;
-        MostUnsent = Math.Max(MostUnsent, (long)unsent.Value);
-        MostLagSeconds = Math.Max(MostLagSeconds, lag.Value);
+        MostUnsent = Math.Max(MostUnsent, (long)unsent);
+        MostLagSeconds = Math.Max(MostLagSeconds, lag);
         return true;
     }
 
-    private static double? Value(string line, string name) =>
-        line.StartsWith(name + " ", StringComparison.Ordinal)
-        && double.TryParse(line.AsSpan(name.Length + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+    /// <summary>The value of one series in Prometheus text (name and labels exactly as written); null when it is not there.</summary>
+    public static double? Sample(string text, string series) =>
+        text.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal)) is { } line
+        && double.TryParse(line.AsSpan(series.Length + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
             ? value
             : null;
 
