@@ -277,7 +277,12 @@ infra_stop() {
   # shell's own variables are, so that the unset below leaves none behind.
   # shellcheck disable=SC1090
   [[ -z ${1:-} && -f $INFRA_DIR/state ]] && source <(sed 's/^declare /declare -g /' "$INFRA_DIR/state")
-  local x
+  local x h
+  # Hubs first (infra_hub), while the database and broker they finish with are still there.
+  if [[ -f $INFRA_DIR/hubs ]]; then
+    for h in $(<"$INFRA_DIR/hubs"); do kill -TERM "$h" 2>/dev/null || true; done
+    for h in $(<"$INFRA_DIR/hubs"); do _infra_reap "$h" 15; done
+  fi
   for x in "$INFRA_DIR"/x/*/; do [[ -f $x/state ]] && _infra_remove_dir "${x%/}"; done
   if _infra_alive "${INFRA_RMQ_PID:-}"; then
     # `stop PIDFILE` returns once the Erlang VM has exited.
@@ -306,15 +311,20 @@ infra_stop() {
   return 0
 }
 
-# infra_hub PORT [RABBITMQ_URL]: a hub of this run in the background on http://127.0.0.1:PORT (the Release build,
-# as Production, with its samples), on this run's PostgreSQL and on its RabbitMQ or the URL given; its output in
-# $INFRA_DIR/hub-PORT.log, its PID in INFRA_HUB_PID. Keys: ALERT_ADMIN_KEY and ALERT_ISSUER_KEY as exported. Issuer
-# and admin keys get buckets of 100,000 requests (load and `alert bench` send far more than a desk) unless
-# Alert__RateLimits__Issuer__Burst / Alert__RateLimits__Admin__Burst are set. Returns once the hub answers
-# /health/ready; status 1 with its log's tail if it exits first or is not ready within 2 minutes. Marked with
-# ALERT_INFRA_DIR, so infra_stop stops it too. The first hub on a database migrates it (the others wait on its lock).
+# infra_hub [PORT [RABBITMQ_URL]]: a hub of this run in the background on http://127.0.0.1:PORT (a free port when none
+# is given; in INFRA_HUB_PORT), the Release build as Production with its samples, on this run's PostgreSQL and on its
+# RabbitMQ or the URL given; its output in $INFRA_DIR/hub-PORT.log, its PID in INFRA_HUB_PID. Keys: ALERT_ADMIN_KEY
+# and ALERT_ISSUER_KEY, made and exported here when unset. Issuer and admin keys get buckets of 100,000 requests (load
+# and `alert bench` send far more than a desk) unless Alert__RateLimits__Issuer__Burst / Alert__RateLimits__Admin__Burst
+# are set. Returns once the hub answers /health/ready; status 1 with its log's tail if it exits first or is not ready
+# within 2 minutes. infra_stop stops it before the servers. The first hub on a database migrates it (the others wait on
+# its lock).
 infra_hub() {
-  local port=$1 rabbit=${2:-$ALERT_TEST_RABBITMQ} log="$INFRA_DIR/hub-$1.log" t
+  INFRA_HUB_PORT=${1:-}
+  [[ -n $INFRA_HUB_PORT ]] || _infra_port INFRA_HUB_PORT || return 1
+  local port=$INFRA_HUB_PORT rabbit=${2:-$ALERT_TEST_RABBITMQ} log="$INFRA_DIR/hub-$INFRA_HUB_PORT.log" t
+  export ALERT_ADMIN_KEY=${ALERT_ADMIN_KEY:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+  export ALERT_ISSUER_KEY=${ALERT_ISSUER_KEY:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
   (cd "$(dirname "${BASH_SOURCE[0]}")/../src/Alert.Hub/bin/Release/net10.0" && exec env ALERT_INFRA_DIR="$INFRA_DIR" \
     ASPNETCORE_ENVIRONMENT=Production Alert__Transport=RabbitMq Alert__Database=Postgres Alert__Samples=true \
     Alert__RateLimits__Issuer__Burst="${Alert__RateLimits__Issuer__Burst:-100000}" \
@@ -322,6 +332,7 @@ infra_hub() {
     ConnectionStrings__Postgres="$ALERT_TEST_POSTGRES" ConnectionStrings__RabbitMq="$rabbit" \
     dotnet Alert.Hub.dll --urls "http://127.0.0.1:$port" >"$log" 2>&1) &
   INFRA_HUB_PID=$!
+  echo "$INFRA_HUB_PID" >>"$INFRA_DIR/hubs"
   for ((t = 0; t < 600; t++)); do
     curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && return 0
     kill -0 "$INFRA_HUB_PID" 2>/dev/null || break
