@@ -157,16 +157,19 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer, Metrics.HubM
     }
 
     /// <summary>
-    /// Writes <paramref name="rows"/> and commits: their documents, revisions and outbox messages and the read of the
-    /// audit chain's end go in one round trip (from the first outbox insert on, the logs' lock is held, and every other
-    /// intake waits for this commit), then their chained audit entries in one statement, then the commit.
+    /// Writes <paramref name="rows"/> and commits: the logs' lock, their documents, revisions and outbox messages and the
+    /// read of the audit chain's end go in one round trip (every other intake waits for this commit), then their chained
+    /// audit entries in one statement, then the commit. The lock comes before the first insert: a transaction that
+    /// inserted a document key and then waited for the lock could wait on one that held the lock and was inserting the
+    /// same key (a repeat written alone while the shared writer holds its copy), and PostgreSQL would end one of them as
+    /// a deadlock, failing every notice of the shared writer's batch with it.
     /// </summary>
     private async Task CommitAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<(NewRevision Row, Activity? Trace)> rows, CancellationToken ct)
     {
         var args = new DynamicParameters();
-        var sql = new System.Text.StringBuilder();
+        var sql = new System.Text.StringBuilder(Db.LockLogs(connection));
         foreach (var ((row, trace), i) in rows.Select((r, i) => (r, i)))
-            sql.Append(RevisionRows(args, $"_{i}", row)).Append(Outbox.Append(connection, args, row.Message, trace, $"_{i}", takeLock: i == 0));
+            sql.Append(RevisionRows(args, $"_{i}", row)).Append(Outbox.Append(args, row.Message, trace, $"_{i}"));
         var last = await connection.QuerySingleOrDefaultAsync<(long Id, string? Hash)>(sql.Append(AuditLog.Last).ToString(), args, tx);
         await AuditLog.AppendAsync(connection, tx, last, rows.Select(r => r.Row.AuditEntry).ToList());
         await tx.CommitAsync(ct);

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Diagnostics;
 using System.Text.Json;
 using Alert.Hub.Metrics;
@@ -21,12 +20,12 @@ public sealed class Outbox : IDisposable
     /// The statements that append <paramref name="message"/> (its arguments added to <paramref name="args"/>, named with
     /// <paramref name="suffix"/> where one command appends several), to be sent in the caller's command and transaction
     /// with its other writes: one round trip fewer while the logs' lock is held, which every other intake waits behind.
+    /// The caller's transaction holds that lock (<see cref="Db.LockLogs"/>) before its first write.
     /// </summary>
-    public static string Append(DbConnection connection, DynamicParameters args, NoticeAccepted message, Activity? trace,
-        string suffix = "", bool takeLock = true)
+    public static string Append(DynamicParameters args, NoticeAccepted message, Activity? trace, string suffix = "")
     {
         // Streams and the index of notices in force read rows past the last id they saw: ids must become visible in
-        // order, or a reader would skip a lower one committed late. Hence the logs' lock, taken with the first insert.
+        // order, or a reader would skip a lower one committed late. Hence the logs' lock.
         // The request's trace goes with the row: the relay publishes under it later (see OutboxRelay.PublishBatchAsync).
         var w3c = trace is { IdFormat: ActivityIdFormat.W3C } ? trace : null;
         args.Add("outboxDocument" + suffix, message.DocumentId);
@@ -36,7 +35,7 @@ public sealed class Outbox : IDisposable
         args.Add("outboxAt" + suffix, DateTimeOffset.UtcNow);
         args.Add("outboxTraceParent" + suffix, w3c?.Id);
         args.Add("outboxTraceState" + suffix, w3c?.TraceStateString);
-        return (takeLock ? Db.LockLogs(connection) : "") + $"""
+        return $"""
             INSERT INTO outbox (document_id, revision, message_type, payload, created_at, trace_parent, trace_state)
             VALUES (@outboxDocument{suffix}, @outboxRevision{suffix}, @outboxType{suffix}, @outboxPayload{suffix}, @outboxAt{suffix},
                     @outboxTraceParent{suffix}, @outboxTraceState{suffix});
