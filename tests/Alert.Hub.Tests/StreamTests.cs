@@ -29,9 +29,11 @@ public abstract class StreamTests(HubFixture hub)
         return alert with { Infos = [info] };
     }
 
-    protected async Task<string> IssueAsync(CapAlert alert)
+    protected Task<string> IssueAsync(CapAlert alert) => IssueOnAsync(hub, alert);
+
+    protected static async Task<string> IssueOnAsync(HubFixture on, CapAlert alert)
     {
-        using var response = await hub.PostCapAsync(alert);
+        using var response = await on.PostCapAsync(alert);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted, body.ToString());
         return body.GetProperty("id").GetString()!;
@@ -93,10 +95,76 @@ public abstract class StreamTests(HubFixture hub)
             await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE outbox_horizon SET pruned_up_to = @horizon", new { horizon });
         }
     }
+
+    [Fact]
+    public async Task A_client_resuming_from_an_id_beyond_the_log_is_told_to_reload_and_goes_on_live()
+    {
+        // An id the log never gave (a client of a database since restored): waiting for it would hide every event until the log got there.
+        await using var resumed = await SseClient.OpenAsync(hub.Client, "?codes=431001", "9000000000000");
+        var live = await IssueAsync(Order());
+        var events = await resumed.WaitForAsync(e => e.DocumentId == live);
+
+        events.Select(e => e.Type).ShouldBe(["reset", "notice"]);
+        long.Parse(events[0].Id!, System.Globalization.CultureInfo.InvariantCulture).ShouldBeLessThan(long.Parse(events[1].Id!, System.Globalization.CultureInfo.InvariantCulture));
+    }
 }
 
 public sealed class EmbeddedStreamTests(StreamingHub hub) : StreamTests(hub), IClassFixture<StreamingHub>
 {
+    [Fact]
+    public async Task A_client_moving_to_a_hub_whose_tail_is_behind_gets_no_event_twice()
+    {
+        // Two hubs of their own (the notices here would reach this class's other streams late, through its hub's poll).
+        // The second is on the first's database with a bus of its own: it reads the log only when its own notices wake
+        // it, so it stays behind what the first has sent, as a hub does under load or while its database reads fail.
+        var first = new StreamingHub();
+        var behind = new HubBeside(first);
+        await first.InitializeAsync();
+        try
+        {
+            await behind.InitializeAsync();
+            await using (var own = await SseClient.OpenAsync(behind.Client, "?codes=431001"))
+            {
+                // Its tail has read up to here, and waits to be woken again.
+                var its = await IssueOnAsync(behind, Order());
+                await own.WaitForAsync(e => e.DocumentId == its);
+            }
+            string seen;
+            await using (var stream = await SseClient.OpenAsync(first.Client, "?codes=431001"))
+            {
+                var before = await IssueOnAsync(first, Order());
+                seen = (await stream.WaitForAsync(e => e.DocumentId == before)).Last().Id!;
+            }
+
+            // The client reconnects (a balancer sends it to the other hub) with the last id it saw.
+            await using var moved = await SseClient.OpenAsync(behind.Client, "?codes=431001", seen);
+            var live = await IssueOnAsync(behind, Order());
+            var events = await moved.WaitForAsync(e => e.DocumentId == live);
+
+            events.Select(e => e.DocumentId).ShouldBe([live]);
+            long.Parse(events[0].Id!, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(long.Parse(seen, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            await behind.DisposeAsync();
+            await first.DisposeAsync();
+        }
+    }
+
+    /// <summary>A hub on another's SQLite database and files, with an in-memory bus of its own and a stream poll of an hour.</summary>
+    private sealed class HubBeside(HubFixture first) : HubFixture
+    {
+        protected override bool OnKestrel => true;
+
+        protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+        {
+            ["Alert:Transport"] = "InMemory",
+            ["Alert:Database"] = "Sqlite",
+            ["Alert:DataDirectory"] = first.DataDirectory,
+            ["Alert:Streams:Poll"] = "01:00:00",
+        };
+    }
+
     [Fact]
     public async Task A_matching_notice_arrives_and_others_do_not()
     {

@@ -146,14 +146,24 @@ public sealed partial class StreamHub(StreamLog log, ActiveAlerts alerts, IBus b
     /// <summary>Completes once the hub knows where the log stands; streams wait for it.</summary>
     public Task Ready => _ready.Task;
 
-    /// <summary>Adds a connection. Live events after the returned sequence number reach its queue; the rest is replay.</summary>
-    public long Register(StreamClient client)
+    /// <summary>How far this hub's tail has read the log.</summary>
+    public long Sent
+    {
+        get { lock (_gate) return _sent; }
+    }
+
+    /// <summary>
+    /// Adds a connection. Live events after the returned sequence number reach its queue; the rest is replay. A client
+    /// resuming from beyond this hub's tail (it was streaming from another hub, further on) has had the events up to
+    /// its id, so the live part starts there: from this hub's tail they would come to it a second time.
+    /// </summary>
+    public long Register(StreamClient client, long resumeFrom = 0)
     {
         lock (_gate)
         {
-            client.LiveFrom = _sent;
+            client.LiveFrom = Math.Max(_sent, resumeFrom);
             _clients[client] = 0;
-            return _sent;
+            return client.LiveFrom;
         }
     }
 

@@ -117,7 +117,10 @@ public static class StreamsApi
             // Registered before the replay is read, so nothing accepted meanwhile falls between the two: the replay
             // ends where the queue begins, and neither repeats the other.
             var client = new StreamClient(filter, hub.Options.Backlog);
-            var liveFrom = hub.Register(client);
+            // An id beyond the whole log is not one of its events (a client of a database since restored, or a made-up
+            // id): the client is told to reload, as one from before what the log keeps is, rather than waiting for it.
+            var unknown = after is { } ahead && ahead > hub.Sent && ahead > await hub.Log.LastAsync(ct);
+            var liveFrom = hub.Register(client, unknown ? 0 : after ?? 0);
             // One registration for the whole stream (not one per wait): a client going away ends the wait below.
             using var aborted = ct.UnsafeRegister(static c => ((StreamClient)c!).Close(), client);
             try
@@ -125,8 +128,8 @@ public static class StreamsApi
                 await body.WriteAsync(hub.RetryFrame, ct);
                 if (after is { } from)
                 {
-                    // What came after its id is no longer kept: the client reloads what is in force and goes on from here.
-                    if (from < await hub.Log.PrunedUpToAsync(ct)) await body.WriteAsync(Reset(liveFrom), ct);
+                    // What came after its id is no longer kept, or was never in this log: the client reloads what is in force and goes on from here.
+                    if (unknown || from < await hub.Log.PrunedUpToAsync(ct)) await body.WriteAsync(Reset(liveFrom), ct);
                     else await ReplayAsync(hub, body, filter, from, liveFrom, ct);
                 }
 
@@ -151,8 +154,8 @@ public static class StreamsApi
         private static byte[] Reset(long liveFrom) => Encoding.UTF8.GetBytes(
             $"id: {liveFrom.ToString(CultureInfo.InvariantCulture)}\nevent: reset\ndata: " + System.Text.Json.JsonSerializer.Serialize(new
             {
-                reason = "The events since the last id this client saw are no longer kept; reload the notices in force, then go on with this stream.",
-                reasonJa = "前回受信した以降のイベントは保存期間を過ぎています。発令中の情報を読み直してから、このストリームの続きを受け取ってください。",
+                reason = "The events since the last id this client saw are no longer kept, or that id is not one of this log's; reload the notices in force, then go on with this stream.",
+                reasonJa = "前回受信した以降のイベントは保存期間を過ぎたか、そのIDはこのログのものではありません。発令中の情報を読み直してから、このストリームの続きを受け取ってください。",
                 inForce = "/api/v1/alerts",
             }, StreamLog.Json) + "\n\n");
 

@@ -21,6 +21,9 @@ public abstract class HubFixture : IAsyncLifetime
     public const string AdminKey = "test-admin-key";
 
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "alert-hub-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>Where the hub keeps its SQLite database and files: a second hub given it works on the same ones.</summary>
+    public string DataDirectory => _dataDirectory;
     private WebApplicationFactory<Program>? _factory;
 
     public HttpClient Client { get; private set; } = null!;
