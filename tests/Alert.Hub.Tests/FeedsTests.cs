@@ -35,6 +35,16 @@ public class FeedsTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", example))
             .Replace("<documentId>", $"<documentId>{Guid.NewGuid():N}-", StringComparison.Ordinal);
 
+    /// <summary>
+    /// The native example (evacuation.xml, or cancel.xml of its revision 2) as document <paramref name="key"/> at
+    /// <paramref name="revision"/>, in force until tomorrow.
+    /// </summary>
+    internal static string NativeRevision(string example, string key, int revision) =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", example))
+            .Replace("431001-2026-0042", key, StringComparison.Ordinal)
+            .Replace("<revision>2</revision>", $"<revision>{revision}</revision>", StringComparison.Ordinal)
+            .Replace("2026-07-02T03:00:00+09:00", DateTimeOffset.Now.AddDays(1).ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
     private async Task<List<XElement>> EntriesAsync(string query = "")
     {
         using var response = await hub.Client.GetAsync("/feeds/notices.atom" + query);
@@ -192,6 +202,38 @@ public class FeedsTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         item.ToString().ShouldNotContain("避難指示");
         using var old = await hub.Client.GetAsync($"/api/v1/notices/{id}/revisions/1/cap");
         old.StatusCode.ShouldBe(HttpStatusCode.Gone);
+    }
+
+    [Fact]
+    public async Task A_cancel_stays_in_the_feed_of_an_area_only_an_earlier_revision_than_the_last_covered()
+    {
+        var order = Order("431028"); // 東区
+        var id = await IssueAsync(order);
+        var narrowed = Order("431010", msgType: "Update", replaces: new CapReference(order.Sender, order.Identifier, CapWriter.Time(order.Sent))); // 中央区 only
+        await IssueAsync(narrowed);
+        // The cancel keeps the areas of the update it follows: 東区's pollers, who may have missed the update, must still see it.
+        await IssueAsync(Order("431010", msgType: "Cancel", replaces: new CapReference(narrowed.Sender, narrowed.Identifier, CapWriter.Time(narrowed.Sent))));
+
+        var entry = Entry(await EntriesAsync("?code=431028"), id).ShouldNotBeNull();
+        entry.Element(Hub + "revision")!.Value.ShouldBe("3");
+        entry.Element(Hub + "msgType")!.Value.ShouldBe("Cancel");
+        entry.Element(Atom + "title")!.Value.ShouldStartWith("【取消】");
+        (await IdsAsync("?code=434434")).ShouldNotContain(id); // 益城町: never covered
+    }
+
+    [Fact]
+    public async Task A_cancel_whose_revision_number_skips_some_is_filed_under_what_it_withdraws()
+    {
+        // Revision numbers only grow, and an issuer's system may skip some: the cancel withdraws revision 1.
+        var key = $"{Guid.NewGuid():N}";
+        var id = await IssueAsync(NativeRevision("evacuation.xml", key, 1), "application/vnd.alert-hub.notice+xml");
+        (await IssueAsync(NativeRevision("cancel.xml", key, 5), "application/vnd.alert-hub.notice+xml")).ShouldBe(id);
+
+        var entry = Entry(await EntriesAsync("?code=431010&category=evacuation"), id).ShouldNotBeNull();
+        entry.Element(Hub + "revision")!.Value.ShouldBe("5");
+        entry.Element(Hub + "msgType")!.Value.ShouldBe("Cancel");
+        using var json = await hub.Client.GetAsync("/feeds/notices.json?code=431010");
+        json.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]

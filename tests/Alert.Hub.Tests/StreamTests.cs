@@ -166,6 +166,22 @@ public sealed class EmbeddedStreamTests(StreamingHub hub) : StreamTests(hub), IC
     }
 
     [Fact]
+    public async Task A_cancel_whose_revision_number_skips_some_reaches_streams_filtered_on_what_it_withdraws()
+    {
+        await using var stream = await SseClient.OpenAsync(hub.Client, "?codes=431010&categories=evacuation");
+        var key = $"{Guid.NewGuid():N}";
+        const string Native = "application/vnd.alert-hub.notice+xml";
+        using (var issued = await hub.PostCapAsync(FeedsTests.NativeRevision("evacuation.xml", key, 1), contentType: Native))
+            issued.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        using (var cancelled = await hub.PostCapAsync(FeedsTests.NativeRevision("cancel.xml", key, 5), contentType: Native))
+            cancelled.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        var events = await stream.WaitForAsync(e => e.Type == "cancel");
+        events.Select(e => (e.Type, e.Data.GetProperty("revision").GetInt32())).ShouldBe([("notice", 1), ("cancel", 5)]);
+        events[1].Data.GetProperty("category").GetString().ShouldBe("evacuation");
+    }
+
+    [Fact]
     public async Task A_matching_notice_arrives_and_others_do_not()
     {
         await using var stream = await SseClient.OpenAsync(hub.Client, "?codes=43101&categories=evacuation,shelters");

@@ -68,13 +68,14 @@ public sealed class NoticeFeed(Db db, Gazetteer gazetteer, IOptions<FeedOptions>
         public required string IssuerName { get; init; }
         public required string AreaCodes { get; init; }
         public required string PartCodes { get; init; }
-        public string? PreviousPartCodes { get; init; }
+        /// <summary>The revision before this one: revision numbers only grow, and may skip some.</summary>
+        public int? PreviousRevision { get; init; }
         public required DateTimeOffset Sent { get; init; }
         public required DateTimeOffset ReceivedAt { get; init; }
         public DateTimeOffset? Expires { get; init; }
 
         /// <summary>A cancel says nothing of its own: its category is that of the revision it withdrew.</summary>
-        public (string, int) CategoryKey => State == "cancelled" && Revision > 1 ? (DocumentId, Revision - 1) : (DocumentId, Revision);
+        public (string, int) CategoryKey => State == "cancelled" && PreviousRevision is { } withdrawn ? (DocumentId, withdrawn) : (DocumentId, Revision);
     }
 
     private sealed record Departures
@@ -91,20 +92,28 @@ public sealed class NoticeFeed(Db db, Gazetteer gazetteer, IOptions<FeedOptions>
         await using var connection = await db.OpenAsync(ct);
         var rows = (await connection.QueryAsync<Row>("""
             SELECT d.id AS documentid, d.state, d.updated_at AS updatedat, n.revision, n.msg_type AS msgtype, n.title,
-                   i.name AS issuername, n.area_codes AS areacodes, n.part_codes AS partcodes, p.part_codes AS previouspartcodes,
-                   n.sent, n.received_at AS receivedat, n.expires
+                   i.name AS issuername, n.area_codes AS areacodes, n.part_codes AS partcodes, n.sent, n.received_at AS receivedat, n.expires,
+                   (SELECT MAX(e.revision) FROM notices e WHERE e.document_id = d.id AND e.revision < d.current_revision) AS previousrevision
             FROM documents d
             JOIN notices n ON n.document_id = d.id AND n.revision = d.current_revision
-            LEFT JOIN notices p ON p.document_id = d.id AND p.revision = d.current_revision - 1
             JOIN identities i ON i.id = d.issuer_id
             WHERE d.status = @status
               AND ((d.state = 'active' AND (n.expires IS NULL OR n.expires > @now)) OR (d.state = 'cancelled' AND d.updated_at >= @since))
             ORDER BY n.received_at DESC, d.id
             """, new { status = selection.Status, now, since })).ToList();
 
-        bool Covers(string? partCodes) => partCodes is not null && NoticeStore.Split(partCodes).Any(selection.Parts!.Contains);
-        if (selection.Parts is not null)
-            rows = rows.Where(r => Covers(r.PartCodes) || (r.UpdatedAt >= since && Covers(r.PreviousPartCodes))).ToList();
+        if (selection.Parts is { } parts)
+        {
+            // A document changed within the window stays in the feed of every area any of its revisions covered, not
+            // only the one before: a cancel keeps the areas of the update it follows, which may have dropped this one.
+            var changed = rows.Where(r => r.UpdatedAt >= since && r.PreviousRevision is not null).Select(r => r.DocumentId).ToList();
+            var earlier = new HashSet<string>();
+            foreach (var batch in changed.Chunk(500))
+                earlier.UnionWith((await connection.QueryAsync<(string DocumentId, string PartCodes)>(
+                        $"SELECT document_id, part_codes FROM notices WHERE {db.AnyOf("document_id", "batch")}", new { batch }))
+                    .Where(e => NoticeStore.Split(e.PartCodes).Any(parts.Contains)).Select(e => e.DocumentId));
+            rows = rows.Where(r => NoticeStore.Split(r.PartCodes).Any(parts.Contains) || earlier.Contains(r.DocumentId)).ToList();
+        }
         var described = await DescribeAsync(connection, rows.SelectMany(r => new[] { (r.DocumentId, r.Revision), r.CategoryKey }).ToHashSet(), ct);
         if (selection.Categories is not null)
             rows = rows.Where(r => selection.Categories.Contains(described[r.CategoryKey].Category)).ToList();

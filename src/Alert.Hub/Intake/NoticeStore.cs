@@ -371,8 +371,10 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer, Metrics.HubM
     /// </summary>
     internal static async Task<byte[]> DescribingCapAsync(DbConnection connection, string documentId, int revision, string msgType, byte[] own) =>
         msgType == "Cancel" && revision > 1
-            ? await connection.ExecuteScalarAsync<byte[]>("SELECT cap_body FROM notices WHERE document_id = @documentId AND revision = @previous",
-                new { documentId, previous = revision - 1 }) ?? own
+            // The revision before it, whatever its number: revision numbers only grow, and may skip some.
+            ? await connection.ExecuteScalarAsync<byte[]>("""
+                SELECT cap_body FROM notices WHERE document_id = @documentId AND revision < @revision ORDER BY revision DESC LIMIT 1
+                """, new { documentId, revision }) ?? own
             : own;
 
     /// <summary>
