@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using Alert.Core.Cap;
 using Alert.Hub.Amqp;
 using Alert.Hub.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -83,6 +84,51 @@ public sealed class AmqpExchangeTests(RabbitPostgresHub hub) : IAsyncLifetime
         // The evacuation order and its cancel were confirmed before the shelters notice was sent, so had they been
         // routed to the shelters queue, they would have arrived there first.
         shelters.Received.ShouldNotContain(m => m.Document == id);
+    }
+
+    [Fact]
+    public async Task A_revision_handled_after_a_newer_one_was_stored_is_not_published()
+    {
+        var queue = await BindAsync("actual.43.43102.*");
+        var order = StreamTests.Order("431028"); // 東区
+        var id = await IssueAsync(order);
+        await queue.WaitForAsync(m => m.Document == id, 1);
+        await IssueAsync(StreamTests.Order("431028", category: null, msgType: "Cancel", replaces: order));
+        await queue.WaitForAsync(m => m.Document == id, 2);
+
+        // Revision 1's NoticeAccepted again, as the overdue sweep or a requeue from the error queue would send it.
+        var bus = hub.Services.GetRequiredService<MassTransit.IBus>();
+        var handled = new Handled(id, 1, "notice-exchange");
+        using (bus.ConnectConsumeObserver(handled))
+        {
+            await bus.Publish(new Alert.Hub.Messaging.NoticeAccepted(id, 1, "Actual", "Alert", ["43102"]));
+            await handled.Done.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        // Whatever that publish put on the queue was confirmed before its message was acknowledged: this marker, sent
+        // after, comes behind it.
+        await _channel.BasicPublishAsync(NoticeExchange.Name, "actual.43.43102.marker", mandatory: false,
+            new BasicProperties { Headers = new Dictionary<string, object?> { ["alert-document"] = "marker" } }, ReadOnlyMemory<byte>.Empty);
+        await queue.WaitForAsync(m => m.Document == "marker", 1);
+
+        queue.Received.Where(m => m.Document == id).Select(m => (int)m.Header("alert-revision")!).ShouldBe([1, 2]);
+    }
+
+    /// <summary>Completes once the endpoint named has handled a document's revision, whatever it did with it.</summary>
+    private sealed class Handled(string documentId, int revision, string endpoint) : MassTransit.IConsumeObserver
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task PreConsume<T>(MassTransit.ConsumeContext<T> context) where T : class => Task.CompletedTask;
+
+        public Task PostConsume<T>(MassTransit.ConsumeContext<T> context) where T : class
+        {
+            if (context.Message is Alert.Hub.Messaging.NoticeAccepted n && n.DocumentId == documentId && n.Revision == revision
+                && context.ReceiveContext.InputAddress.AbsolutePath.EndsWith("/" + endpoint, StringComparison.Ordinal))
+                Done.TrySetResult();
+            return Task.CompletedTask;
+        }
+
+        public Task ConsumeFault<T>(MassTransit.ConsumeContext<T> context, Exception exception) where T : class => Task.CompletedTask;
     }
 
     private async Task<string> IssueAsync(CapAlert alert)
