@@ -110,6 +110,20 @@ public class CapReaderTests
         CapReader.Read(update).Problems.ShouldHaveSingleItem().Code.ShouldBe("cap.references.missing");
     }
 
+    // An empty identifier or sender would make the notice impossible to update or cancel: references need all three parts.
+    [Theory]
+    [InlineData("<identifier>431001-20260701-0001</identifier>", "<identifier></identifier>", "cap.identifier.invalid", 3)]
+    [InlineData("<identifier>431001-20260701-0001</identifier>", "<identifier/>", "cap.identifier.invalid", 3)]
+    [InlineData("<sender>bousai@city.kumamoto.example</sender>", "<sender></sender>", "cap.sender.invalid", 4)]
+    public void An_empty_identifier_or_sender_is_refused(string element, string empty, string code, int line)
+    {
+        var problem = CapReader.Read(Valid.Replace(element, empty, StringComparison.Ordinal)).Problems.ShouldHaveSingleItem();
+
+        problem.Code.ShouldBe(code);
+        problem.Line.ShouldBe(line);
+        problem.En.ShouldContain("empty");
+    }
+
     [Fact]
     public void References_are_parsed()
     {

@@ -84,9 +84,15 @@ public static class CapReader
                 $"scope '{scope}' is not handled; notices for residents use Public."));
 
         // CAP 1.2 §3.2.1: identifier and sender hold no spaces, commas or restricted characters (< and &), else references break.
+        // Nor may they be empty (the XSD allows it): a reference with an empty part is refused, so such a notice could
+        // never be updated or cancelled.
         foreach (var name in (string[])["identifier", "sender"])
         {
-            if (root.Element(Cap + name) is { } element && element.Value.IndexOfAny([' ', ',', '<', '&', '\t', '\n', '\r']) >= 0)
+            if (root.Element(Cap + name) is { Value.Length: 0 } empty)
+                problems.Add(Problem.At($"cap.{name}.invalid", Locate(empty),
+                    $"{name} が空です。更新・取消で <references> に書くため、空白・カンマを含まない値を入れてください。",
+                    $"{name} is empty; give a value without spaces or commas, as <references> of later updates and cancels name it."));
+            else if (root.Element(Cap + name) is { } element && element.Value.IndexOfAny([' ', ',', '<', '&', '\t', '\n', '\r']) >= 0)
                 problems.Add(Problem.At($"cap.{name}.invalid", Locate(element),
                     $"{name}「{element.Value}」に空白・カンマ・< や & は使えません（CAP 1.2 の規定）。",
                     $"{name} '{element.Value}' may not contain spaces, commas, '<' or '&' (CAP 1.2)."));
