@@ -124,6 +124,40 @@ public class CapReaderTests
         problem.En.ShouldContain("empty");
     }
 
+    private static string WithLevel(string value) =>
+        Valid.Replace("    <area>", $"    <parameter><valueName>EvacuationLevel</valueName><value>{value}</value></parameter>\n    <area>", StringComparison.Ordinal);
+
+    // Receivers rank and show the level as it is (/api/v1/alerts, streams): only 3, 4 and 5 exist, as in the native format.
+    [Theory]
+    [InlineData("9")]
+    [InlineData("0")]
+    [InlineData("2")]
+    [InlineData("-4")]
+    [InlineData("4.0")]
+    [InlineData(" 4")]
+    [InlineData("four")]
+    [InlineData("避難指示")]
+    [InlineData("")]
+    public void An_evacuation_level_parameter_that_is_not_3_4_or_5_is_refused(string value)
+    {
+        var problem = CapReader.Read(WithLevel(value)).Problems.ShouldHaveSingleItem();
+
+        problem.Code.ShouldBe("evacuation.level.unknown");
+        problem.Path.ShouldBe("/alert/info/parameter/value");
+        problem.Line.ShouldBe(19);
+    }
+
+    [Fact]
+    public void An_abolished_level_in_the_parameter_is_refused_with_the_explanation() =>
+        CapReader.Read(WithLevel("避難勧告")).Problems.ShouldHaveSingleItem().Code.ShouldBe("evacuation.abolished-level");
+
+    [Theory]
+    [InlineData("3", 3)]
+    [InlineData("4", 4)]
+    [InlineData("5", 5)]
+    public void An_evacuation_level_of_3_4_or_5_is_read(string value, int level) =>
+        Notices.NoticeCap.Level(CapReader.Read(WithLevel(value)).Alert.ShouldNotBeNull().Infos[0]).ShouldBe(level);
+
     [Fact]
     public void References_are_parsed()
     {

@@ -136,6 +136,20 @@ public static class CapReader
                 problems.Add(Problem.At("geo.circle.invalid", Locate(circle), wrong.Ja, wrong.En));
         }
 
+        // Receivers rank, filter and show evacuation information by this level as it is: only the levels in force since
+        // 2021-05-20 exist (3, 4, 5), as in the native format, so a 9 or a word never reaches them.
+        foreach (var parameter in root.Elements(Cap + "info").Elements(Cap + "parameter")
+                     .Where(p => p.Element(Cap + "valueName")?.Value == Notices.NoticeCap.LevelParameter))
+        {
+            var value = parameter.Element(Cap + "value") ?? parameter;
+            if (Notices.Evacuation.IsAbolished(value.Value))
+                problems.Add(Problem.At(Notices.Evacuation.AbolishedProblem.Code, Locate(value), Notices.Evacuation.AbolishedProblem.Ja, Notices.Evacuation.AbolishedProblem.En));
+            else if (Notices.NoticeCap.LevelValue(value.Value) is null)
+                problems.Add(Problem.At("evacuation.level.unknown", Locate(value),
+                    $"{Notices.NoticeCap.LevelParameter}「{value.Value}」は使えません。警戒レベルを数字で 3（高齢者等避難）、4（避難指示）、5（緊急安全確保）のいずれかにしてください。",
+                    $"{Notices.NoticeCap.LevelParameter} '{value.Value}' is not a level: give 3 (高齢者等避難), 4 (避難指示) or 5 (緊急安全確保) as a digit."));
+        }
+
         var codes = infos.SelectMany(i => i.Areas).SelectMany(a => a.Geocodes).Where(g => g.IsLocalGovernmentCode).ToList();
         foreach (var geocode in codes)
         {

@@ -30,8 +30,18 @@ public static class NoticeCap
             ? Categories.FirstOrDefault(c => c.Replace("-", "", StringComparison.Ordinal) == code.Replace("-", "", StringComparison.Ordinal)) ?? "other"
             : "other";
 
+    /// <summary>The parameter holding an evacuation notice's 警戒レベル (the highest in force).</summary>
+    public const string LevelParameter = "EvacuationLevel";
+
     /// <summary>The 警戒レベル an evacuation notice's CAP carries (the highest in force), else null.</summary>
-    public static int? Level(CapInfo info) => int.TryParse(info.Parameter("EvacuationLevel"), NumberStyles.None, CultureInfo.InvariantCulture, out var level) ? level : null;
+    public static int? Level(CapInfo info) => LevelValue(info.Parameter(LevelParameter));
+
+    /// <summary>
+    /// A <see cref="LevelParameter"/> value: a level in force since 2021 (3, 4 or 5) in digits, as the hub writes it,
+    /// else null. CAP intake refuses any other value, so receivers never see a level that does not exist.
+    /// </summary>
+    public static int? LevelValue(string? value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var level) && Enum.IsDefined((EvacuationLevel)level) ? level : null;
 
     /// <summary>On infos other than Japanese: the language names and the issuer's own words stand in, as written.</summary>
     public const string UntranslatedParameter = "AlertHub.Untranslated";
@@ -172,7 +182,7 @@ public static class NoticeCap
             EvacuationLevel.EvacuationOrder => ("Immediate", "Severe", "Likely"),
             _ => ("Expected", "Moderate", "Likely"),
         };
-        return ("Safety", urgency, severity, certainty, description, [new CapValue("EvacuationLevel", ((int)level).ToString(CultureInfo.InvariantCulture))]);
+        return ("Safety", urgency, severity, certainty, description, [new CapValue(LevelParameter, ((int)level).ToString(CultureInfo.InvariantCulture))]);
     }
 
     private static CapArea CodeArea(string name, string code, string path) => new(name.Length > 0 ? name : code, [], [],
