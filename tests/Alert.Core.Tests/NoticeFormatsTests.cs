@@ -151,4 +151,46 @@ public class CsvNoticesTests
         notice.ShouldBeNull();
         problems.Select(p => p.Code).ShouldContain("csv.no-rows");
     }
+
+    private static readonly Envelope Cancel = Envelope with { Revision = 2, Kind = NoticeKind.Cancel, Reason = "誤って発表したため" };
+
+    private static MemoryStream Csv(string text) => new(System.Text.Encoding.UTF8.GetBytes(text));
+
+    private const string DistrictsHeader = "地区名,地域コード,警戒レベル,災害種別,世帯数,人数,発令日時,解除日時\n";
+
+    // A cancel withdraws the whole document and carries no body, so its sheet has no rows: the header alone, or nothing.
+    [Theory]
+    [InlineData(DistrictsHeader)]
+    [InlineData("")]
+    public void A_cancel_is_a_sheet_without_rows(string csv)
+    {
+        var (notice, problems, _) = CsvNotices.ToNotice("evacuation-districts", Csv(csv), Cancel, partial: false);
+
+        problems.ShouldBeEmpty();
+        notice.ShouldNotBeNull().Body.ShouldBeNull();
+        notice.Envelope.ShouldBe(Cancel);
+    }
+
+    [Fact]
+    public void A_cancel_with_rows_is_refused_at_the_first_row()
+    {
+        var csv = DistrictsHeader + "中央区黒髪一丁目,431010,4,洪水,1520,3104,2026-07-01 03:00,\n中央区黒髪二丁目,431010,4,洪水,10,20,2026-07-01 03:00,\n";
+
+        var (notice, problems, _) = CsvNotices.ToNotice("evacuation-districts", Csv(csv), Cancel, partial: false);
+
+        notice.ShouldBeNull();
+        var problem = problems.ShouldHaveSingleItem();
+        problem.Code.ShouldBe("notice.body.on-cancel");
+        problem.Line.ShouldBe(2);
+    }
+
+    [Fact]
+    public void A_cancel_still_needs_the_sheets_own_header()
+    {
+        var (notice, problems, _) = CsvNotices.ToNotice("evacuation-districts", Csv("避難所ID,状況,避難者数,収容人数,更新日時\n"), Cancel, partial: false);
+
+        notice.ShouldBeNull();
+        problems.ShouldNotBeEmpty();
+        problems.ShouldAllBe(p => p.Code.StartsWith("csv.header.", StringComparison.Ordinal));
+    }
 }

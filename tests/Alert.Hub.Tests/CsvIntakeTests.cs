@@ -53,6 +53,42 @@ public class CsvIntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     }
 
     [Fact]
+    public async Task A_sheet_issued_notice_is_cancelled_by_its_header_alone()
+    {
+        var documentId = $"cancel-{Guid.NewGuid():N}";
+        using var issued = await PostAsync("valid/districts.kumamoto.sjis.csv", $"sheet=evacuation-districts&documentId={documentId}");
+        issued.StatusCode.ShouldBe(HttpStatusCode.Accepted, await issued.Content.ReadAsStringAsync());
+        var id = (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        // A cancel carries no rows: the sheet's header alone, with the reason in the query.
+        using var header = new StringContent("地区名,地域コード,警戒レベル,災害種別,世帯数,人数,発令日時,解除日時\r\n", System.Text.Encoding.UTF8, "text/csv");
+        using var cancelled = await hub.SendAsync(HttpMethod.Post,
+            $"/api/v1/notices?sheet=evacuation-districts&documentId={documentId}&revision=2&kind=Cancel&reason={Uri.EscapeDataString("地区を誤って発表したため")}",
+            header, HubFixture.IssuerKey);
+
+        cancelled.StatusCode.ShouldBe(HttpStatusCode.Accepted, await cancelled.Content.ReadAsStringAsync());
+        (await cancelled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString().ShouldBe(id);
+        (await hub.GetStatusAsync(id)).GetProperty("state").GetString().ShouldBe("cancelled");
+    }
+
+    [Fact]
+    public async Task A_cancel_sheet_with_rows_is_refused_at_its_first_row()
+    {
+        var documentId = $"cancel-rows-{Guid.NewGuid():N}";
+        using var issued = await PostAsync("valid/districts.kumamoto.sjis.csv", $"sheet=evacuation-districts&documentId={documentId}");
+        issued.StatusCode.ShouldBe(HttpStatusCode.Accepted, await issued.Content.ReadAsStringAsync());
+        var id = (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        using var response = await PostAsync("valid/districts.kumamoto.sjis.csv", $"sheet=evacuation-districts&documentId={documentId}&revision=2&kind=Cancel&reason=x");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray().ShouldHaveSingleItem();
+        error.GetProperty("code").GetString().ShouldBe("notice.body.on-cancel");
+        error.GetProperty("line").GetInt32().ShouldBe(2);
+        (await hub.GetStatusAsync(id)).GetProperty("state").GetString().ShouldBe("active");
+    }
+
+    [Fact]
     public async Task A_sheet_without_its_envelope_says_what_is_missing()
     {
         using var response = await PostAsync("valid/districts.kumamoto.sjis.csv", "documentId=has%20space&kind=Sometimes");

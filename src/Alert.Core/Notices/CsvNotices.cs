@@ -23,18 +23,19 @@ public static class CsvNotices
         NoticeBody? body;
         IReadOnlyList<Problem> problems;
         bool refused;
+        int? firstRow; // good or bad: a cancel has none
         switch (sheet)
         {
             case "evacuation-districts":
                 var districts = CsvFormats.ReadEvacuationDistricts(csv);
-                (problems, refused) = (districts.Problems, districts.Refused);
+                (problems, refused, firstRow) = (districts.Problems, districts.Refused, FirstRow(districts));
                 body = new EvacuationBody(districts.Accepted(partial).Select(r => r.Value).Select(d => new District(
                     d.District, d.AreaCode?.WithCheckDigit, null, ((int)d.Level).ToString(System.Globalization.CultureInfo.InvariantCulture),
                     d.DisasterType, d.Households, d.Persons, d.Issued, d.Lifted)).ToList());
                 break;
             case "shelter-status":
                 var shelters = CsvFormats.ReadShelterStatus(csv);
-                (problems, refused) = (shelters.Problems, shelters.Refused);
+                (problems, refused, firstRow) = (shelters.Problems, shelters.Refused, FirstRow(shelters));
                 // The status sheet has no names: the id stands for the shelter until the register (GSI list) names it.
                 body = new SheltersBody(shelters.Accepted(partial).Select(r => r.Value).Select(s => new Shelter(
                     s.ShelterId, s.ShelterId, null, null, s.Status, s.Capacity, s.PeoplePresent, [],
@@ -42,14 +43,14 @@ public static class CsvNotices
                 break;
             case "lifeline-status":
                 var lifelines = CsvFormats.ReadLifelineStatus(csv);
-                (problems, refused) = (lifelines.Problems, lifelines.Refused);
+                (problems, refused, firstRow) = (lifelines.Problems, lifelines.Refused, FirstRow(lifelines));
                 body = new LifelineBody(lifelines.Accepted(partial).Select(r => r.Value).Select(l => new LifelineStatus(
                     l.Kind, l.State, null, new AreaRef(l.AreaCode?.WithCheckDigit ?? envelope.IssuerCode, l.Area), l.HouseholdsAffected,
                     l.EstimatedRestoration, l.Time)).ToList());
                 break;
             case "life-support-places":
                 var places = CsvFormats.ReadLifeSupportPlaces(csv);
-                (problems, refused) = (places.Problems, places.Refused);
+                (problems, refused, firstRow) = (places.Problems, places.Refused, FirstRow(places));
                 body = new GeneralBody(title ?? PlacesTitle, text ?? title ?? PlacesTitle, places.Accepted(partial).Select(r => r.Value).Select(p => new Place(
                     p.Name, p.Kind, p.Address, p.Latitude is { } lat ? new Location(lat, p.Longitude!.Value) : null, p.Hours, p.State)).ToList());
                 break;
@@ -57,6 +58,19 @@ public static class CsvNotices
                 return (null, [new Problem("csv.sheet.not-a-notice", "sheet", null, null,
                     $"表「{sheet}」からは情報を作れません。使えるのは {string.Join("、", NoticeSheets)} です（GSI の避難場所・避難所一覧は台帳です）。",
                     $"Sheet '{sheet}' does not make a notice; use one of {string.Join(", ", NoticeSheets)} (GSI's site lists are registers).")], []);
+        }
+
+        // A cancel withdraws the whole document and, as in every format, carries no body: its sheet is the header
+        // alone, or an empty body. Rows would suggest the issuer meant an update.
+        if (envelope.Kind == NoticeKind.Cancel)
+        {
+            if (problems is [{ Code: "csv.header.missing" }]) return (new Notice(envelope, null), [], []); // the file is empty
+            if (refused) return (null, problems, []);
+            if (firstRow is { } line)
+                return (null, [new Problem("notice.body.on-cancel", null, line, null,
+                    "取消（kind=Cancel）の表には行を書きません。見出し行だけ（または空）で送り、理由は ?reason= に書いてください。内容を改めるときは kind=Update にします。",
+                    "A cancel (kind=Cancel) sheet has no rows: send the header alone (or nothing) with the reason in ?reason=; to change the content, send kind=Update.")], []);
+            return (new Notice(envelope, null), [], []);
         }
 
         var empty = body switch
@@ -72,4 +86,7 @@ public static class CsvNotices
             return (null, [.. problems, new Problem("csv.no-rows", null, null, null, "受け付けられる行が1行もありません。", "There is no row that can be accepted.")], []);
         return (new Notice(envelope, body), [], problems);
     }
+
+    /// <summary>The line of the first row below the header, accepted or not (every row problem has its line).</summary>
+    private static int? FirstRow<T>(CsvReadResult<T> read) => read.Rows.Select(r => (int?)r.Line).Concat(read.Problems.Select(p => p.Line)).Min();
 }
