@@ -158,6 +158,60 @@ public class CapReaderTests
     public void An_evacuation_level_of_3_4_or_5_is_read(string value, int level) =>
         Notices.NoticeCap.Level(CapReader.Read(WithLevel(value)).Alert.ShouldNotBeNull().Infos[0]).ShouldBe(level);
 
+    private static string WithTimes(string times) =>
+        Valid.Replace("    <headline>", times + "\n    <headline>", StringComparison.Ordinal);
+
+    // Sent at 03:00+09:00. Only the order of the times is checked: whether a notice is stale is decided elsewhere.
+    [Theory]
+    [InlineData("    <expires>2026-07-01T02:00:00+09:00</expires>", 16, "sent")]
+    [InlineData("    <expires>2026-07-01T03:00:00+09:00</expires>", 16, "sent")]
+    [InlineData("    <expires>2026-06-30T17:30:00+00:00</expires>", 16, "sent")]
+    [InlineData("    <effective>2026-07-01T06:00:00+09:00</effective>\n    <expires>2026-07-01T05:00:00+09:00</expires>", 17, "effective")]
+    [InlineData("    <onset>2026-07-01T06:00:00+09:00</onset>\n    <expires>2026-07-01T05:00:00+09:00</expires>", 17, "onset")]
+    public void An_info_that_expires_before_it_is_sent_takes_effect_or_begins_is_refused(string times, int line, string other)
+    {
+        var problem = CapReader.Read(WithTimes(times)).Problems.ShouldHaveSingleItem();
+
+        problem.Code.ShouldBe("cap.times.order");
+        problem.Path.ShouldBe("/alert/info/expires");
+        problem.Line.ShouldBe(line);
+        problem.En.ShouldContain(other);
+    }
+
+    [Fact]
+    public void Every_time_out_of_order_is_reported()
+    {
+        var times = "    <effective>2026-07-01T06:00:00+09:00</effective>\n    <onset>2026-07-01T07:00:00+09:00</onset>\n    <expires>2026-07-01T02:00:00+09:00</expires>";
+
+        CapReader.Read(WithTimes(times)).Problems.Select(p => p.Code).ShouldBe(["cap.times.order", "cap.times.order", "cap.times.order"]);
+    }
+
+    [Theory]
+    [InlineData("    <effective>2026-07-01T03:00:00+09:00</effective>\n    <onset>2026-07-01T04:00:00+09:00</onset>\n    <expires>2026-07-01T09:00:00+09:00</expires>")]
+    [InlineData("    <expires>2026-06-30T18:30:00+00:00</expires>")] // 03:30 in Japan: later, whatever the offset
+    [InlineData("    <onset>2026-07-01T02:00:00+09:00</onset>\n    <expires>2026-07-01T04:00:00+09:00</expires>")] // began before it was sent
+    public void Times_in_order_are_accepted(string times) =>
+        CapReader.Read(WithTimes(times)).Problems.ShouldBeEmpty();
+
+    [Theory]
+    [InlineData("    <effective>2026-07-01T03:00:00+15:00</effective>", "cap.effective.invalid", 16)]
+    [InlineData("    <onset>2026-07-01T03:00:00+15:00</onset>\n    <expires>2026-07-01T09:00:00+09:00</expires>", "cap.onset.invalid", 16)]
+    public void An_effective_or_onset_time_no_clock_can_hold_is_a_problem(string times, string code, int line)
+    {
+        var problem = CapReader.Read(WithTimes(times)).Problems.ShouldHaveSingleItem();
+
+        problem.Code.ShouldBe(code);
+        problem.Line.ShouldBe(line);
+    }
+
+    [Fact]
+    public void A_notice_long_expired_by_the_clock_is_not_the_readers_business()
+    {
+        var old = WithTimes("    <expires>2001-07-01T04:00:00+09:00</expires>").Replace("2026-07-01T03:00:00+09:00", "2001-07-01T03:00:00+09:00", StringComparison.Ordinal);
+
+        CapReader.Read(old).Problems.ShouldBeEmpty();
+    }
+
     [Fact]
     public void References_are_parsed()
     {

@@ -169,6 +169,23 @@ public static class CapReader
                 "No <info>: an Alert or Update needs at least one <info> (one per language)."));
 
         var sent = root.Element(Cap + "sent") is { } sentElement ? Time(sentElement, problems) : null;
+
+        // An info is in force from when it is sent, takes effect or its event begins until it expires: one that expires
+        // first is a typing error, as notice.times.order says for native notices. Only the order is checked: whether a
+        // notice has already expired by the clock is decided where it is distributed, not here.
+        foreach (var (element, info) in root.Elements(Cap + "info").Zip(infos))
+        {
+            foreach (var start in new[] { root.Element(Cap + "sent"), element.Element(Cap + "effective"), element.Element(Cap + "onset") }.OfType<XElement>())
+            {
+                var name = start.Name.LocalName;
+                // effective and onset are read even without expires, so an impossible offset is reported as for sent.
+                if ((name == "sent" ? sent : Time(start, problems)) is { } time && info.Expires is { } expires && expires <= time)
+                    problems.Add(Problem.At("cap.times.order", Locate(element.Element(Cap + "expires")!),
+                        $"expires（{Text(element, "expires")}）が {name}（{start.Value.Trim()}）より後になっていません。expires は sent・effective・onset より後の日時にしてください。",
+                        $"expires ({Text(element, "expires")}) is not after {name} ({start.Value.Trim()}); an info expires after it is sent, takes effect and its event begins."));
+            }
+        }
+
         if (problems.Count > 0) return null;
         return new CapAlert(Text(root, "identifier"), Text(root, "sender"), sent!.Value, status, msgType, scope, references, infos,
             root.Element(Cap + "note")?.Value);
