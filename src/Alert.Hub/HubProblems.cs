@@ -17,11 +17,11 @@ public static partial class HubProblems
         {
             Status = status,
             Type = "urn:alert-hub:problem:" + code,
-            Title = titleEn,
+            Title = Bounded(titleEn),
             Extensions =
             {
                 ["code"] = code,
-                ["titleJa"] = titleJa,
+                ["titleJa"] = Bounded(titleJa),
                 ["errors"] = problems.Select(Describe).ToList(),
             },
         });

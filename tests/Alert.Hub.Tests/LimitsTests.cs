@@ -248,4 +248,21 @@ public class EchoBoundTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         status.GetProperty("ja").GetString()!.ShouldContain($"「{new string('x', 100)}…」");
         status.GetProperty("en").GetString()!.ShouldContain($"'{new string('x', 100)}…'");
     }
+
+    [Fact]
+    public async Task A_title_that_quotes_a_huge_identifier_comes_back_bounded()
+    {
+        // Accepted once, then sent again with other content: the conflict's title names the identifier.
+        var identifier = $"echo-{Guid.NewGuid():N}-" + new string('y', 400_000);
+        using (var first = await hub.PostCapAsync(Limits.Notice(identifier)))
+            first.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        using var again = await hub.PostCapAsync(Limits.Notice(identifier).Replace("熊本市", "熊本市役所", StringComparison.Ordinal));
+
+        again.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var text = await again.Content.ReadAsStringAsync();
+        text.Length.ShouldBeLessThan(10_000);
+        var problem = await again.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("title").GetString()!.Length.ShouldBeLessThanOrEqualTo(10 * HubProblems.MaxEcho + 1);
+        problem.GetProperty("titleJa").GetString()!.Length.ShouldBeLessThanOrEqualTo(10 * HubProblems.MaxEcho + 1);
+    }
 }
