@@ -91,7 +91,7 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     }
 
     [Fact]
-    public async Task An_expired_notice_leaves_the_feed()
+    public async Task An_expired_notice_leaves_the_feed_and_its_state_says_expired()
     {
         var alert = CapWriter.EvacuationOrder($"exp-{Guid.NewGuid():N}", "431001", "熊本市", DateTimeOffset.Now);
         alert = alert with { Infos = [alert.Infos[0] with { Expires = DateTimeOffset.Now.AddSeconds(2) }] };
@@ -103,6 +103,7 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         (await hub.Client.GetStringAsync("/feeds/notices.atom")).ShouldContain(id);
         await HubFixture.Eventually(async () => !(await hub.Client.GetStringAsync("/feeds/notices.atom")).Contains(id, StringComparison.Ordinal),
             "the expired notice to leave the feed", TimeSpan.FromSeconds(15));
+        (await hub.GetStatusAsync(id)).GetProperty("state").GetString().ShouldBe("expired"); // not shown to its desk as in force
     }
 
     [Fact]

@@ -657,8 +657,10 @@ public static partial class NoticesApi
             SELECT revision, msg_type AS msgtype, identifier, title, sent, received_at AS receivedat, proxy_for AS proxyfor, signed_with AS signedwith
             FROM notices WHERE document_id = @id ORDER BY revision
             """, new { id })).ToList();
-        var areaCodes = await connection.QuerySingleAsync<string>(
-            "SELECT area_codes FROM notices WHERE document_id = @id AND revision = @CurrentRevision", new { id, document.CurrentRevision });
+        var (areaCodes, expires) = await connection.QuerySingleAsync<(string, DateTimeOffset?)>(
+            "SELECT area_codes, expires FROM notices WHERE document_id = @id AND revision = @CurrentRevision", new { id, document.CurrentRevision });
+        // Past its expiry a notice has left every feed, app and sign: its desk says so rather than showing it in force.
+        var state = document.State == "active" && expires <= DateTimeOffset.UtcNow ? "expired" : document.State;
         var deliveries = (await connection.QueryAsync<DeliveryStatus>("""
             SELECT d.subscriber_id AS subscriberid, s.name AS subscriber, d.revision, d.state, d.attempts, d.last_error AS lasterror,
                    d.updated_at AS updatedat, d.created_at AS createdat, d.delivered_at AS deliveredat, d.next_attempt_at AS nextattemptat
@@ -667,7 +669,7 @@ public static partial class NoticesApi
             """, new { id })).ToList();
         var stored = new StoredRevision(id, document.CurrentRevision, revisions[^1].MsgType, document.Status, NoticeStore.Split(areaCodes));
         var receipt = Receipt(stored, gazetteer);
-        return TypedResults.Ok(new NoticeStatus(id, document.Status, document.State, document.CurrentRevision, receipt.Areas, revisions, deliveries, receipt.Links));
+        return TypedResults.Ok(new NoticeStatus(id, document.Status, state, document.CurrentRevision, receipt.Areas, revisions, deliveries, receipt.Links));
     }
 
     /// <summary>Each subscriber's delivery of each revision: its state, attempts, when it was made and how long it took.</summary>
