@@ -120,6 +120,38 @@ public class IntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     }
 
     [Fact]
+    public async Task Too_many_shapes_are_refused_however_they_are_split_over_infos_and_nothing_is_stored()
+    {
+        var identifier = $"shapes-{Guid.NewGuid():N}";
+        var order = CapWriter.EvacuationOrder(identifier, "431001", "熊本市", DateTimeOffset.Now);
+        // Small circles in 熊本市, each centre a little further on: every one is a different shape.
+        static List<string> Circles(int from) => Enumerable.Range(from, 101)
+            .Select(i => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{32.79 + i * 0.0001:0.0000},{130.71 + i * 0.0001:0.0000} 0.3")).ToList();
+        CapInfo Info(string language, List<string> circles) => order.Infos[0] with { Language = language, Areas = [new CapArea("熊本市", [], circles, [])] };
+        // 101 in each of two infos: each info is under the bound, the notice (202 different shapes) is over it.
+        var tooMany = CapWriter.Write(order with { Infos = [Info("ja-JP", Circles(0)), Info("en-US", Circles(101))] });
+
+        using var response = await hub.PostCapAsync(tooMany);
+        using var dryRun = await hub.PostCapAsync(tooMany, path: "/api/v1/notices/validate");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray().ShouldHaveSingleItem();
+        error.GetProperty("code").GetString().ShouldBe("geo.shapes.too-many");
+        error.GetProperty("path").GetString().ShouldBe("/alert/info/area");
+        error.GetProperty("ja").GetString()!.ShouldContain("202");
+        error.GetProperty("en").GetString()!.ShouldContain("202");
+        (await dryRun.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray().ShouldHaveSingleItem()
+            .GetProperty("code").GetString().ShouldBe("geo.shapes.too-many");
+
+        // Nothing was stored: the identifier still starts a document. The same 101 circles in both infos (one per
+        // language) are 101 different shapes, within the bound.
+        using var withinBound = await hub.PostCapAsync(order with { Infos = [Info("ja-JP", Circles(0)), Info("en-US", Circles(0))] });
+        var receipt = await withinBound.Content.ReadFromJsonAsync<JsonElement>();
+        withinBound.StatusCode.ShouldBe(HttpStatusCode.Accepted, receipt.ToString());
+        receipt.GetProperty("revision").GetInt32().ShouldBe(1);
+    }
+
+    [Fact]
     public async Task An_issuer_cannot_speak_for_another_town()
     {
         using var response = await hub.PostCapAsync(CapWriter.EvacuationOrder($"x-{Guid.NewGuid():N}", "434434", "益城町", DateTimeOffset.Now));

@@ -282,7 +282,9 @@ public static partial class NoticesApi
         if (notHis is not null) return (null, notHis);
         submission = submission with { ProxyFor = proxyFor };
         var areas = named.Select(n => n.Area).Distinct().ToList();
-        var covered = Shapes.Union(areas.Select(a => a.Geometry).ToList());
+        // The union of the areas is an overlay of every boundary in them (seconds for the hundreds a wide circle lies
+        // over), made only where it is used: to place a native notice's districts, and as the shape of a notice that draws none.
+        var covered = drawn is null ? Shapes.Union(areas.Select(a => a.Geometry).ToList()) : null;
         var (unknown, districts, approximate) = native is null ? ([], null, false) : Districts(native, gazetteer, towns);
         if (unknown.Count > 0) return (null, Invalid(true, unknown));
         var (misplaced, doubtful) = native is null || covered is null ? ([], []) : Placed(native, covered);
@@ -540,7 +542,7 @@ public static partial class NoticesApi
     /// wards under it: routing uses codes, so a drawn area is routed to every municipality it really covers.
     /// A shape over no municipality (at sea, or off the mapped land) cannot be routed and is refused.
     /// </summary>
-    /// <summary>Polygons and circles per info (CAP sets no bound; a prefecture's worth of drawn districts is far below this).</summary>
+    /// <summary>Different polygons and circles in one notice, all its infos together (CAP sets no bound; a prefecture's worth of drawn districts is far below this).</summary>
     internal const int MaxShapes = 200;
 
     private static (Geometry? Shape, List<NamedArea> Under) Drawn(CapAlert alert, Gazetteer gazetteer, List<Problem> problems)
@@ -548,14 +550,15 @@ public static partial class NoticesApi
         var shapes = new List<Geometry>();
         var under = new List<NamedArea>();
         // Each shape is routed against the boundaries, so their number bounds the work a notice can ask for; the same
-        // shape twice (in several infos, one per language) is routed once.
+        // shape twice (in several infos, one per language) is routed once, so it is counted once. The bound is the
+        // notice's, not an info's: infos cost nothing to add, and a bound per info let more infos ask for more work.
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var count = alert.Infos.Sum(info => info.Areas.Sum(a => a.Polygons.Count + a.Circles.Count));
-        if (count > MaxShapes * Math.Max(1, alert.Infos.Count))
+        var count = alert.Infos.SelectMany(info => info.Areas).SelectMany(a => a.Polygons.Concat(a.Circles)).Distinct(StringComparer.Ordinal).Count();
+        if (count > MaxShapes)
         {
             problems.Add(Problem.At("geo.shapes.too-many", new SourceLocation("/alert/info/area", null, null),
-                $"範囲（polygon・circle）が多すぎます（{count} 個。info 1 つあたり {MaxShapes} 個まで）。地域コードで指定してください。",
-                $"Too many shapes ({count} polygons and circles; at most {MaxShapes} per info); give area codes instead."));
+                $"範囲（polygon・circle）が多すぎます（異なるものが {count} 個。1 つの情報で全 info を合わせて {MaxShapes} 個まで）。地域コードで指定してください。",
+                $"Too many shapes ({count} different polygons and circles; at most {MaxShapes} in a notice, all its infos together); give area codes instead."));
             return (null, under);
         }
         foreach (var (info, i) in alert.Infos.Select((info, i) => (info, i)))
