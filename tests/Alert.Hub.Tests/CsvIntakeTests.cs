@@ -15,6 +15,9 @@ public class CsvIntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     private Task<HttpResponseMessage> PostAsync(string name, string query) =>
         hub.SendAsync(HttpMethod.Post, $"/api/v1/notices?{query}", Sheet(name), HubFixture.IssuerKey);
 
+    private Task<HttpResponseMessage> PostTextAsync(string csv, string query, string path = "/api/v1/notices") =>
+        hub.SendAsync(HttpMethod.Post, $"{path}?{query}", new StringContent(csv, System.Text.Encoding.UTF8, "text/csv"), HubFixture.IssuerKey);
+
     [Fact]
     public async Task A_Shift_JIS_districts_sheet_becomes_an_evacuation_order()
     {
@@ -155,5 +158,48 @@ public class CsvIntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         (await rows.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray()
             .Select(e => (e.GetProperty("code").GetString(), e.GetProperty("line").GetInt32()))
             .ShouldBe([("csv.value.not-in-vocabulary", 2), ("csv.place.half-position", 3), ("csv.place.nowhere", 4), ("csv.value.not-in-vocabulary", 5)]);
+    }
+
+    [Fact]
+    public async Task A_sheet_whose_CAP_the_hub_could_not_read_back_is_refused_and_nothing_is_stored()
+    {
+        var documentId = $"swell-{Guid.NewGuid():N}";
+        // 500 districts named with characters XML escapes: a 70 KB sheet, within every limit, but each & is five
+        // characters in the CAP and each name is written there four times (two infos' areas, the description, the notice).
+        var csv = "地区名,地域コード,警戒レベル,災害種別,世帯数,人数,発令日時,解除日時\n"
+            + string.Concat(Enumerable.Range(1, 500).Select(i => $"{new string('&', 96)}{i:0000},431010,4,洪水,1,1,2026-07-01 03:00,\n"));
+
+        using var response = await PostTextAsync(csv, $"sheet=evacuation-districts&documentId={documentId}");
+        using var dryRun = await PostTextAsync(csv, $"sheet=evacuation-districts&documentId={documentId}", "/api/v1/notices/validate");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("code").GetString().ShouldBe("notice.cap.too-large");
+        var error = problem.GetProperty("errors").EnumerateArray().ShouldHaveSingleItem();
+        error.GetProperty("code").GetString().ShouldBe("notice.cap.too-large");
+        error.GetProperty("path").ValueKind.ShouldBe(JsonValueKind.Null); // the whole sheet
+        error.GetProperty("ja").GetString()!.ShouldContain("1,048,576");
+        error.GetProperty("en").GetString()!.ShouldContain("1,048,576");
+        (await dryRun.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray().ShouldHaveSingleItem()
+            .GetProperty("code").GetString().ShouldBe("notice.cap.too-large");
+
+        // Nothing was stored: the document id still starts a document.
+        using var valid = await PostAsync("valid/districts.kumamoto.sjis.csv", $"sheet=evacuation-districts&documentId={documentId}");
+        valid.StatusCode.ShouldBe(HttpStatusCode.Accepted, await valid.Content.ReadAsStringAsync());
+        (await valid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revision").GetInt32().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_sheet_longer_than_a_notice_holds_is_refused_at_its_first_row_too_many()
+    {
+        var csv = "避難所ID,状況,避難者数,収容人数,更新日時\n"
+            + string.Concat(Enumerable.Range(1, 1_001).Select(i => $"S{i},開設,1,,2026-07-01 03:00\n"));
+
+        using var response = await PostTextAsync(csv, $"sheet=shelter-status&documentId=long-{Guid.NewGuid():N}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity, await response.Content.ReadAsStringAsync());
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray().ShouldHaveSingleItem();
+        error.GetProperty("code").GetString().ShouldBe("csv.limit.rows");
+        error.GetProperty("line").GetInt32().ShouldBe(1_002);
     }
 }

@@ -69,16 +69,19 @@ public sealed record CsvReadResult<T>(IReadOnlyList<CsvRow<T>> Rows, IReadOnlyLi
 /// </summary>
 public static class CsvFormats
 {
-    /// <summary>Every sheet by the name the API and the CLI use, reading to (problems, rows read).</summary>
+    /// <summary>
+    /// Every sheet by the name the API and the CLI use, reading to (problems, rows read); those that become notices
+    /// under the limits intake reads them with, so a sheet checked offline is not refused by the hub for its length.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, Func<Stream, (IReadOnlyList<Problem> Problems, int Rows)>> Sheets =
         new Dictionary<string, Func<Stream, (IReadOnlyList<Problem>, int)>>
         {
             ["gsi-emergency-sites"] = s => Summary(ReadEmergencySites(s)),
             ["gsi-shelters"] = s => Summary(ReadDesignatedShelters(s)),
-            ["shelter-status"] = s => Summary(ReadShelterStatus(s)),
-            ["evacuation-districts"] = s => Summary(ReadEvacuationDistricts(s)),
-            ["lifeline-status"] = s => Summary(ReadLifelineStatus(s)),
-            ["life-support-places"] = s => Summary(ReadLifeSupportPlaces(s)),
+            ["shelter-status"] = s => Summary(ReadShelterStatus(s, CsvLimits.Notice)),
+            ["evacuation-districts"] = s => Summary(ReadEvacuationDistricts(s, CsvLimits.Notice)),
+            ["lifeline-status"] = s => Summary(ReadLifelineStatus(s, CsvLimits.Notice)),
+            ["life-support-places"] = s => Summary(ReadLifeSupportPlaces(s, CsvLimits.Notice)),
         };
 
     private static (IReadOnlyList<Problem>, int) Summary<T>(CsvReadResult<T> result) => (result.Problems, result.Rows.Count);

@@ -15,6 +15,14 @@ public sealed record CsvLimits(long MaxBytes, int MaxRows, int MaxCellsPerRow, i
     /// </summary>
     public static readonly CsvLimits Default = new(20 * 1024 * 1024, 100_000, 100, 10_000, 1_000);
 
+    /// <summary>
+    /// A sheet that becomes a notice: 1,000 rows. The CAP written of it must read back within the XML bounds (SafeXml:
+    /// 1,048,576 characters, 20,000 elements), and a district or lifeline row with a code writes some 500 characters and
+    /// 10 elements of it (a shelter row 180 characters): 1,000 rows leave room for long names, where 20,000 shelter rows
+    /// wrote 3 MB. Intake still checks the CAP as written, which names that need escaping can swell.
+    /// </summary>
+    public static readonly CsvLimits Notice = Default with { MaxRows = 1_000 };
+
     internal Problem TooManyProblems(int line) => new("csv.limit.problems", null, line, null,
         $"誤りが多すぎるため {line} 行目で確認を打ち切りました（{MaxProblems:N0} 件まで表示）。ファイルの種類と列を確認してください。",
         $"Checking stopped at line {line}: more than {MaxProblems:N0} problems. Check that this is the right kind of file and its columns.");

@@ -27,14 +27,14 @@ public static class CsvNotices
         switch (sheet)
         {
             case "evacuation-districts":
-                var districts = CsvFormats.ReadEvacuationDistricts(csv);
+                var districts = CsvFormats.ReadEvacuationDistricts(csv, CsvLimits.Notice);
                 (problems, refused, firstRow) = (districts.Problems, districts.Refused, FirstRow(districts));
                 body = new EvacuationBody(districts.Accepted(partial).Select(r => r.Value).Select(d => new District(
                     d.District, d.AreaCode?.WithCheckDigit, null, ((int)d.Level).ToString(System.Globalization.CultureInfo.InvariantCulture),
                     d.DisasterType, d.Households, d.Persons, d.Issued, d.Lifted)).ToList());
                 break;
             case "shelter-status":
-                var shelters = CsvFormats.ReadShelterStatus(csv);
+                var shelters = CsvFormats.ReadShelterStatus(csv, CsvLimits.Notice);
                 (problems, refused, firstRow) = (shelters.Problems, shelters.Refused, FirstRow(shelters));
                 // The status sheet has no names: the id stands for the shelter until the register (GSI list) names it.
                 body = new SheltersBody(shelters.Accepted(partial).Select(r => r.Value).Select(s => new Shelter(
@@ -42,14 +42,14 @@ public static class CsvNotices
                     s.Status == ShelterStatus.Closed ? null : s.Time, s.Status == ShelterStatus.Closed ? s.Time : null)).ToList());
                 break;
             case "lifeline-status":
-                var lifelines = CsvFormats.ReadLifelineStatus(csv);
+                var lifelines = CsvFormats.ReadLifelineStatus(csv, CsvLimits.Notice);
                 (problems, refused, firstRow) = (lifelines.Problems, lifelines.Refused, FirstRow(lifelines));
                 body = new LifelineBody(lifelines.Accepted(partial).Select(r => r.Value).Select(l => new LifelineStatus(
                     l.Kind, l.State, null, new AreaRef(l.AreaCode?.WithCheckDigit ?? envelope.IssuerCode, l.Area), l.HouseholdsAffected,
                     l.EstimatedRestoration, l.Time)).ToList());
                 break;
             case "life-support-places":
-                var places = CsvFormats.ReadLifeSupportPlaces(csv);
+                var places = CsvFormats.ReadLifeSupportPlaces(csv, CsvLimits.Notice);
                 (problems, refused, firstRow) = (places.Problems, places.Refused, FirstRow(places));
                 body = new GeneralBody(title ?? PlacesTitle, text ?? title ?? PlacesTitle, places.Accepted(partial).Select(r => r.Value).Select(p => new Place(
                     p.Name, p.Kind, p.Address, p.Latitude is { } lat ? new Location(lat, p.Longitude!.Value) : null, p.Hours, p.State)).ToList());

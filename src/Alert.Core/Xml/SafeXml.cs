@@ -76,6 +76,12 @@ public static partial class SafeXml
         return exact;
     }
 
+    /// <summary>
+    /// Whether a document the hub writes reads back through <see cref="Load(Stream)"/>: what the hub stores, it reads
+    /// again under the bounds of anything from outside, and a document written from a notice can outgrow the notice.
+    /// </summary>
+    public static bool ReadsBack(byte[] xml) => Load(new MemoryStream(xml)).Refusal is null;
+
     /// <summary>Loads a document with line information, or says why it cannot be read (never both).</summary>
     public static (XDocument? Document, Problem? Refusal) Load(Stream body) =>
         Load(body, Settings, reader => XDocument.Load(reader, LoadOptions.SetLineInfo));

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using Alert.Core;
 using Alert.Core.Cap;
+using Alert.Core.Xml;
 using Alert.Hub.Auth;
 using Alert.Hub.Audit;
 using Alert.Hub.Messaging;
@@ -57,9 +58,11 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer, Metrics.HubM
         Submission submission, Identity issuer, Coverage coverage, CancellationToken ct)
     {
         var bodySha256 = Convert.ToHexStringLower(SHA256.HashData(submission.SourceBody));
-        if (submission.Cap.MsgType == "Alert" && db.Kind == DatabaseKind.Postgres
-            && await WrittenTogetherAsync(First(submission, issuer, coverage, bodySha256)) is { } together)
-            return (together, null);
+        if (submission.Cap.MsgType == "Alert" && db.Kind == DatabaseKind.Postgres)
+        {
+            if (First(submission, issuer, coverage, bodySha256) is not { } first) return (null, CapTooLarge(submission.SourceType));
+            if (await WrittenTogetherAsync(first) is { } together) return (together, null);
+        }
         try
         {
             // A first revision is written straight away: a repeat breaks a unique key, and is then looked up and answered.
@@ -117,7 +120,8 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer, Metrics.HubM
         NewRevision row;
         if (alert.MsgType == "Alert")
         {
-            row = First(submission, issuer, coverage, bodySha256);
+            if (First(submission, issuer, coverage, bodySha256) is not { } first) return (null, CapTooLarge(submission.SourceType));
+            row = first;
         }
         else
         {
@@ -140,8 +144,8 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer, Metrics.HubM
                 coverage = new Coverage(Split(before.AreaCodes), Split(before.PartCodes), before.AreaWkb, before.AreaSource);
             }
 
-            row = new NewRevision(documentId, revision, submission, issuer, coverage, bodySha256,
-                signer.Sign(submission.WriteCap?.Invoke(previous) ?? submission.SourceBody), DateTimeOffset.UtcNow);
+            if (StoredCap(submission, previous) is not { } cap) return (null, CapTooLarge(submission.SourceType));
+            row = new NewRevision(documentId, revision, submission, issuer, coverage, bodySha256, cap, DateTimeOffset.UtcNow);
             var updated = await connection.ExecuteAsync("""
                 UPDATE documents SET current_revision = @revision, state = @state, updated_at = @now
                 WHERE id = @documentId AND current_revision = @current
@@ -193,10 +197,37 @@ public sealed class NoticeStore(Db db, Signatures.HubSigner signer, Metrics.HubM
                 areas = Coverage.AreaCodes, source = Submission.SourceType, proxyFor = Submission.ProxyFor });
     }
 
-    /// <summary>A first revision: a new document, keyed by the issuer's documentId or, for CAP, by sender/identifier.</summary>
-    private NewRevision First(Submission submission, Identity issuer, Coverage coverage, string bodySha256) =>
-        new(Guid.CreateVersion7().ToString("N"), 1, submission, issuer, coverage, bodySha256,
-            signer.Sign(submission.WriteCap?.Invoke(null) ?? submission.SourceBody), DateTimeOffset.UtcNow);
+    /// <summary>
+    /// A first revision: a new document, keyed by the issuer's documentId or, for CAP, by sender/identifier. Null when
+    /// its CAP would not read back.
+    /// </summary>
+    private NewRevision? First(Submission submission, Identity issuer, Coverage coverage, string bodySha256) =>
+        StoredCap(submission, null) is { } cap
+            ? new(Guid.CreateVersion7().ToString("N"), 1, submission, issuer, coverage, bodySha256, cap, DateTimeOffset.UtcNow)
+            : null;
+
+    /// <summary>
+    /// The CAP stored for a revision: the one the hub wrote of a native notice (referencing the revision before) or the
+    /// one sent, signed by the hub. Null when the hub could not read it back, as written or as signed (signing reads it
+    /// under the same bounds, then writes it again with the signature): every reader of the revision, the feeds, the
+    /// alerts in force, the fan-out and the native forms, reads it under the bounds of anything from outside (SafeXml).
+    /// </summary>
+    private byte[]? StoredCap(Submission submission, CapReference? previous)
+    {
+        var written = submission.WriteCap?.Invoke(previous) ?? submission.SourceBody;
+        if (!SafeXml.ReadsBack(written)) return null;
+        var signed = signer.Sign(written);
+        return signed == written || SafeXml.ReadsBack(signed) ? signed : null;
+    }
+
+    /// <summary>
+    /// The refusal of a notice whose stored CAP the hub could not read back. It points at the whole body: no one part of
+    /// it is wrong, there is too much of it.
+    /// </summary>
+    internal static ProblemHttpResult CapTooLarge(string format) => HubProblems.One(StatusCodes.Status422UnprocessableEntity, "notice.cap.too-large",
+        $"この情報から作る CAP が、ハブが保存して読み戻せる大きさ（{SafeXml.MaxDocumentChars:N0} 文字・{SafeXml.MaxElements:N0} 要素まで）を超えます。何も保存されていません。行・地区・施設などを減らし、いくつかの情報に分けて送ってください。",
+        $"The CAP this notice makes is beyond what the hub can store and read back (at most {SafeXml.MaxDocumentChars:N0} characters and {SafeXml.MaxElements:N0} elements). Nothing was stored: send fewer rows, districts or places, split over several notices.",
+        format switch { "csv" => null, "notice-json" => "$", _ => "/" });
 
     /// <summary>
     /// The inserts of <paramref name="row"/> (and of its document, for a first revision), their arguments added to

@@ -255,9 +255,10 @@ public static partial class NoticesApi
         // written once now, so such text is refused here rather than failing inside the store's transaction.
         if (submission.WriteCap is { } write)
         {
+            byte[] written;
             try
             {
-                write(null);
+                written = write(null);
             }
             catch (ArgumentException ex)
             {
@@ -265,6 +266,10 @@ public static partial class NoticesApi
                     $"XML に入れられない文字（制御文字など）が含まれています: {ex.Message}",
                     $"The notice holds a character XML cannot carry (a control character or the like): {ex.Message}")]));
             }
+            // Nor can the hub keep a CAP it could not read back, and one written of a notice can outgrow it (a sheet of
+            // 0.9 MB wrote 3 MB of CAP). The store checks the CAP it finally keeps, signed and referencing the revision
+            // before, for every format; this first look lets the dry run say so too. CAP as sent was just read under the same bounds.
+            if (!SafeXml.ReadsBack(written)) return (null, NoticeStore.CapTooLarge(format));
         }
 
         geocoding.Start();
