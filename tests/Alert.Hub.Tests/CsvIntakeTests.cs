@@ -55,13 +55,19 @@ public class CsvIntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
         receipt.GetProperty("warnings").EnumerateArray().Select(e => e.GetProperty("line").GetInt32()).ShouldBe([2, 4, 5]);
     }
 
+    /// <summary>Issues 熊本市's districts sheet as <paramref name="documentId"/>; returns the notice's id.</summary>
+    private async Task<string> IssueDistrictsAsync(string documentId)
+    {
+        using var issued = await PostAsync("valid/districts.kumamoto.sjis.csv", $"sheet=evacuation-districts&documentId={documentId}");
+        issued.StatusCode.ShouldBe(HttpStatusCode.Accepted, await issued.Content.ReadAsStringAsync());
+        return (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
     [Fact]
     public async Task A_sheet_issued_notice_is_cancelled_by_its_header_alone()
     {
         var documentId = $"cancel-{Guid.NewGuid():N}";
-        using var issued = await PostAsync("valid/districts.kumamoto.sjis.csv", $"sheet=evacuation-districts&documentId={documentId}");
-        issued.StatusCode.ShouldBe(HttpStatusCode.Accepted, await issued.Content.ReadAsStringAsync());
-        var id = (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var id = await IssueDistrictsAsync(documentId);
 
         // A cancel carries no rows: the sheet's header alone, with the reason in the query.
         using var header = new StringContent("地区名,地域コード,警戒レベル,災害種別,世帯数,人数,発令日時,解除日時\r\n", System.Text.Encoding.UTF8, "text/csv");
@@ -78,9 +84,7 @@ public class CsvIntakeTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
     public async Task A_cancel_sheet_with_rows_is_refused_at_its_first_row()
     {
         var documentId = $"cancel-rows-{Guid.NewGuid():N}";
-        using var issued = await PostAsync("valid/districts.kumamoto.sjis.csv", $"sheet=evacuation-districts&documentId={documentId}");
-        issued.StatusCode.ShouldBe(HttpStatusCode.Accepted, await issued.Content.ReadAsStringAsync());
-        var id = (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var id = await IssueDistrictsAsync(documentId);
 
         using var response = await PostAsync("valid/districts.kumamoto.sjis.csv", $"sheet=evacuation-districts&documentId={documentId}&revision=2&kind=Cancel&reason=x");
 

@@ -32,15 +32,16 @@ public class FeedsTests(EmbeddedHub hub) : IClassFixture<EmbeddedHub>
 
     /// <summary>A native example with its own documentId, so every test issues a new document.</summary>
     private static string Native(string example) =>
-        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", example))
-            .Replace("<documentId>", $"<documentId>{Guid.NewGuid():N}-", StringComparison.Ordinal);
+        Example(example).Replace("<documentId>", $"<documentId>{Guid.NewGuid():N}-", StringComparison.Ordinal);
+
+    private static string Example(string example) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", example));
 
     /// <summary>
     /// The native example (evacuation.xml, or cancel.xml of its revision 2) as document <paramref name="key"/> at
     /// <paramref name="revision"/>, in force until tomorrow.
     /// </summary>
     internal static string NativeRevision(string example, string key, int revision) =>
-        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notice-examples", example))
+        Example(example)
             .Replace("431001-2026-0042", key, StringComparison.Ordinal)
             .Replace("<revision>2</revision>", $"<revision>{revision}</revision>", StringComparison.Ordinal)
             .Replace("2026-07-02T03:00:00+09:00", DateTimeOffset.Now.AddDays(1).ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
